@@ -1,0 +1,73 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../../base-command.js'
+import {ExitCode} from '../../lib/common/index.js'
+import {forgetEverything, forgetSince, lockStatus, moveWatermark, openStateStore} from '../../lib/state/index.js'
+
+export interface ResetResult {
+  readonly profile: string
+  readonly action: 'cleared' | 'watermark-moved'
+  readonly watermark: string | null
+  readonly stateFile: string
+}
+
+export default class StateReset extends BaseCommand<typeof StateReset> {
+  static override summary = 'Forget what was imported, or move the watermark'
+  static override description = `Without --to, clears the profile's state (watermark, processed jobs, checkpoint, spooled items of open conversations, the ledger of sent conversations and the dead letters): the next import starts again from every export job Gladly still keeps (14 days); records Enterpret already has are skipped by Enterpret. With --to, only moves the watermark: export jobs updated from that instant on are imported again, older ones are skipped; dead letters are kept.
+
+Asks for confirmation on a terminal; scripts pass --yes. Refuses while an import holds the profile's lock.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --to 2026-11-20T00:00:00Z --yes',
+    '<%= config.bin %> <%= command.id %> --profile acme --yes --json',
+  ]
+
+  static override enableJsonFlag = true
+
+  static override flags = {
+    yes: Flags.boolean({char: 'y', description: 'Do not ask for confirmation'}),
+    to: Flags.string({description: 'Move the watermark to this ISO 8601 instant instead of clearing everything'}),
+  }
+
+  public async run(): Promise<ResetResult> {
+    const to = this.flags.to === undefined ? undefined : this.parseInstant(this.flags.to)
+    const settings = await this.settings({secrets: false})
+    const lock = lockStatus(settings.paths.stateDir, settings.profile)
+    if (lock.holder?.alive) {
+      this.error(`An import is running for profile ${settings.profile} (pid ${lock.holder.pid} on ${lock.holder.host}); the state was not changed.`, {
+        exit: ExitCode.failure,
+        suggestions: ['Wait for it to finish, then reset.'],
+      })
+    }
+    const store = openStateStore(settings.paths.stateDir, settings.profile)
+    const state = await this.unwrap(async () => store.read())
+    const what = to === undefined ? `forget everything profile ${settings.profile} imported${state.deadLetters.length > 0 ? `, including ${state.deadLetters.length} failed record(s) awaiting retry` : ''}` : `move the watermark of profile ${settings.profile} to ${to.toISOString()}`
+    await this.confirm(what)
+    if (to === undefined) {
+      await forgetEverything(settings.paths.stateDir, settings.profile)
+    } else {
+      await this.unwrap(async () => store.write(moveWatermark(state, to)))
+      await forgetSince(settings.paths.stateDir, settings.profile, to)
+    }
+    this.logger.success(to === undefined ? `State of profile ${settings.profile} cleared.` : `Watermark of profile ${settings.profile} moved to ${to.toISOString()}.`)
+    return {profile: settings.profile, action: to === undefined ? 'cleared' : 'watermark-moved', watermark: to?.toISOString() ?? null, stateFile: store.path}
+  }
+
+  private parseInstant(text: string): Date {
+    const date = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) ? new Date(text) : new Date(Number.NaN)
+    if (Number.isNaN(date.getTime())) this.error(`--to must be an ISO 8601 date or instant such as 2026-11-20 or 2026-11-20T06:00:00Z, got '${text}'.`, {exit: ExitCode.usage})
+    if (date.getTime() > Date.now()) this.error(`--to must not be in the future, got ${date.toISOString()}.`, {exit: ExitCode.usage})
+    return date
+  }
+
+  private async confirm(what: string): Promise<void> {
+    if (this.flags.yes) return
+    if (!this.interactive) {
+      this.error(`Refusing to ${what} without confirmation.`, {exit: ExitCode.usage, suggestions: ['Pass --yes to confirm in a script.']})
+    }
+    const {confirm} = await import('@inquirer/prompts')
+    if (!(await confirm({message: `This will ${what}. Continue?`, default: false}, {output: process.stderr}))) {
+      this.error('Aborted; nothing was changed.', {exit: ExitCode.failure})
+    }
+  }
+}

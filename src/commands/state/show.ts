@@ -1,0 +1,62 @@
+import {BaseCommand} from '../../base-command.js'
+import {lockStatus, openJournal, openSpool, openStateStore, type LockStatus, type State} from '../../lib/state/index.js'
+
+export interface StateReport {
+  readonly profile: string
+  readonly stateFile: string
+  readonly exists: boolean
+  readonly state: State
+  readonly lock: LockStatus
+  /** Conversations of the checkpointed job already done. */
+  readonly checkpointDone: number
+  /** Open conversations whose items are kept for when they close. */
+  readonly spooledConversations: number
+}
+
+export default class StateShow extends BaseCommand<typeof StateShow> {
+  static override summary = 'Show what the importer remembers for a profile'
+  static override description =
+    'The watermark of the last successful import, the export jobs already processed, the checkpoint of an unfinished run, records that failed and wait for a retry (dead letters), the last run summary, and whether an import holds the lock.'
+
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json', '<%= config.bin %> <%= command.id %> --profile acme']
+
+  static override enableJsonFlag = true
+
+  public async run(): Promise<StateReport> {
+    const settings = await this.settings({secrets: false})
+    const store = openStateStore(settings.paths.stateDir, settings.profile)
+    const state = await this.unwrap(async () => store.read())
+    const {stateDir} = settings.paths
+    const report: StateReport = {
+      profile: settings.profile,
+      stateFile: store.path,
+      exists: store.exists(),
+      state,
+      lock: lockStatus(stateDir, settings.profile),
+      checkpointDone: state.checkpoint ? (await openJournal(stateDir, settings.profile)).size : 0,
+      spooledConversations: await openSpool(stateDir, settings.profile).count(),
+    }
+    this.render(report)
+    return report
+  }
+
+  private render({profile, stateFile, exists, state, lock, checkpointDone, spooledConversations}: StateReport): void {
+    const rows: [string, string][] = [
+      ['Profile', profile],
+      ['State file', exists ? stateFile : `${stateFile} (not created yet: no import has run)`],
+      ['Watermark', state.watermark ? `${state.watermark.updatedAt}${state.watermark.jobIds.length > 0 ? ` (jobs ${state.watermark.jobIds.join(', ')})` : ''}` : 'none (the next import reads every export job Gladly still keeps)'],
+      ['Processed jobs', String(state.processedJobs.length) + (state.processedJobs.length > 0 ? `, newest ${state.processedJobs.at(-1)?.id} (window ${state.processedJobs.at(-1)?.windowStart} – ${state.processedJobs.at(-1)?.windowEnd})` : '')],
+      ['Checkpoint', state.checkpoint ? `unfinished run ${state.checkpoint.runId} in job ${state.checkpoint.jobId} since ${state.checkpoint.startedAt}, ${checkpointDone} conversation(s) of it done` : 'none'],
+      ['Open conversations', `${spooledConversations} kept until they close`],
+      ['Dead letters', state.deadLetters.length === 0 ? 'none' : `${state.deadLetters.length} record(s) will be retried first by the next import`],
+      ['Lock', lock.holder ? `${lock.holder.alive ? 'held' : 'stale'}: pid ${lock.holder.pid} on ${lock.holder.host} since ${lock.holder.startedAt}` : 'free'],
+    ]
+    const width = Math.max(...rows.map(([label]) => label.length))
+    for (const [label, value] of rows) this.log(`${label.padEnd(width)}  ${value}`)
+    for (const letter of state.deadLetters) this.log(`  ${letter.recordId}  ${letter.failedAt}  ${letter.attempts} attempt(s)  ${letter.reason}`)
+    if (state.lastRun) {
+      this.log('Last run')
+      for (const [key, value] of Object.entries(state.lastRun)) this.log(`  ${key.padEnd(width)}  ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    }
+  }
+}

@@ -1,0 +1,10 @@
+// A fake Gladly REST API and its seeded, time-based dataset, for end-to-end tests, the demo and the benchmark.
+export {DEMO_CREDENTIALS, FakeClock, RequestStats, startFakeGladly, type Credentials, type FailNextFault,
+  type FakeGladly, type FakeGladlyOptions, type FaultSwitches, type RateLimitOptions} from './server.js'
+export {CUSTOMER_CONVERSATIONS_CAP, CUSTOMER_SEARCH_CAP, EVENTS_MAX_AGE_MS, EXPORT_RETENTION_MS, GladlyDataset,
+  ITEMS_CAP, type CustomerLookup, type DatasetOptions, type EdgeCaseIds, type EdgeCaseSwitches, type ItemLookup,
+  type ResolvedDatasetOptions} from './dataset.js'
+export {DAY as DAY_MS, formatInstant, HOUR as HOUR_MS, MINUTE as MINUTE_MS, parseTime, type Instant,
+  type TimeArg} from './random.js'
+export type * from './types.js'
+export {EXPORT_FILES} from './types.js'

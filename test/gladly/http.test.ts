@@ -1,0 +1,224 @@
+import {expect} from 'chai'
+import nock from 'nock'
+import {createBudget, createGladlyHttp, getOrganization, type Budget, type RequestStats} from '../../src/lib/gladly/index.js'
+import {silentLogger} from '../../src/lib/log/index.js'
+
+const ORIGIN = 'https://acme.gladly.com'
+const TOKEN = 'gladly-unit-test-token-0001'
+const ORG = {id: 'org-1', name: 'Acme', loginDomain: 'acme', timezone: 'UTC', gladlyUrl: ORIGIN}
+
+function connect(options: {budget?: Budget; maxRetries?: number; retryDelayMs?: number} = {}) {
+  const stats: RequestStats = {requests: 0, rateLimited: 0, retries: 0}
+  const http = createGladlyHttp({
+    origin: ORIGIN,
+    username: 'api@acme.com',
+    token: TOKEN,
+    userAgent: 'gladly-enterpret/test',
+    maxRetries: options.maxRetries ?? 3,
+    retryDelayMs: options.retryDelayMs ?? 5,
+    budget: options.budget ?? createBudget(1000),
+    logger: silentLogger(),
+    stats,
+  })
+  return {http, stats}
+}
+
+// nock 14 only delivers an Error instance as a request error; a plain object hangs the request.
+function networkError(code: string, message: string): Error {
+  return Object.assign(new Error(message), {code})
+}
+
+async function left<E, A>(task: () => Promise<{_tag: 'Left'; left: E} | {_tag: 'Right'; right: A}>): Promise<E> {
+  const result = await task()
+  if (result._tag === 'Right') throw new Error('expected a failure')
+  return result.left
+}
+
+describe('Gladly HTTP client', () => {
+  before(() => nock.disableNetConnect())
+  after(() => nock.enableNetConnect())
+  afterEach(() => nock.cleanAll())
+
+  it('sends Basic auth, its User-Agent and asks for JSON under /api/v1', async () => {
+    const scope = nock(ORIGIN, {
+      reqheaders: {
+        authorization: `Basic ${Buffer.from(`api@acme.com:${TOKEN}`).toString('base64')}`,
+        'user-agent': 'gladly-enterpret/test',
+        accept: 'application/json',
+      },
+    })
+      .get('/api/v1/organization')
+      .reply(200, ORG)
+    const {http, stats} = connect()
+    expect(await getOrganization(http)()).to.deep.equal({_tag: 'Right', right: ORG})
+    expect(stats.requests).to.equal(1)
+    scope.done()
+  })
+
+  it('retries 5xx and connection resets, then succeeds', async () => {
+    const scope = nock(ORIGIN)
+      .get('/api/v1/organization')
+      .reply(502)
+      .get('/api/v1/organization')
+      .replyWithError(networkError('ECONNRESET', 'socket hang up'))
+      .get('/api/v1/organization')
+      .reply(200, ORG)
+    const {http, stats} = connect()
+    expect((await getOrganization(http)())._tag).to.equal('Right')
+    expect(stats).to.include({requests: 3, retries: 2})
+    scope.done()
+  })
+
+  it('gives up after MAX_RETRIES with the status it kept getting', async () => {
+    const scope = nock(ORIGIN).get('/api/v1/organization').times(3).reply(503)
+    const {http, stats} = connect({maxRetries: 2})
+    const error = await left(getOrganization(http))
+    expect(error).to.include({_tag: 'GladlyHttpError', status: 503})
+    expect(error.message).to.equal('Gladly answered 503 to GET /organization after 3 tries.')
+    expect(stats.requests).to.equal(3)
+    scope.done()
+  })
+
+  it('pauses every caller after a 429 without Retry-After, then retries', async () => {
+    const arrivals: number[] = []
+    const scope = nock(ORIGIN)
+      .get('/api/v1/organization')
+      .reply(() => {
+        arrivals.push(Date.now())
+        return [429, '']
+      })
+      .get('/api/v1/organization')
+      .twice()
+      .reply(() => {
+        arrivals.push(Date.now())
+        return [200, ORG]
+      })
+    const budget = createBudget(1000)
+    const {http, stats} = connect({budget})
+    const first = getOrganization(http)()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const second = getOrganization(http)()
+    const results = await Promise.all([first, second])
+    expect(results.map((result) => result._tag)).to.deep.equal(['Right', 'Right'])
+    expect(stats.rateLimited).to.equal(1)
+    // No Retry-After: the pause is a backoff of at least 0.75 s, and it held the second caller too.
+    const [limited, ...later] = arrivals as [number, ...number[]]
+    for (const time of later) expect(time - limited).to.be.at.least(700)
+    scope.done()
+  })
+
+  it('honours a Retry-After header if Gladly ever sends one', async () => {
+    const arrivals: number[] = []
+    const scope = nock(ORIGIN)
+      .get('/api/v1/organization')
+      .reply(() => {
+        arrivals.push(Date.now())
+        return [429, '', {'Retry-After': '2'}]
+      })
+      .get('/api/v1/organization')
+      .reply(() => {
+        arrivals.push(Date.now())
+        return [200, ORG]
+      })
+    const {http} = connect()
+    expect((await getOrganization(http)())._tag).to.equal('Right')
+    expect((arrivals[1] as number) - (arrivals[0] as number)).to.be.at.least(1950)
+    scope.done()
+  })
+
+  it('turns 401 into a wrong-credentials message, without retrying or showing the token', async () => {
+    const scope = nock(ORIGIN).get('/api/v1/organization').reply(401)
+    const {http, stats} = connect()
+    const error = await left(getOrganization(http))
+    expect(error).to.include({_tag: 'GladlyAuthError', exit: 2})
+    expect(error.message).to.equal('Gladly at https://acme.gladly.com rejected the username or API token (401).')
+    expect(JSON.stringify(error)).not.to.include(TOKEN)
+    expect(stats.requests).to.equal(1)
+    scope.done()
+  })
+
+  it('turns 403 into a missing "API User" permission message', async () => {
+    nock(ORIGIN).get('/api/v1/organization').reply(403, {errors: [{code: 'forbidden'}]})
+    const error = await left(getOrganization(connect().http))
+    expect(error.message).to.include('refused access (403)')
+    expect(error.suggestions?.[0]).to.include('"API User" permission')
+  })
+
+  it('turns 404 on /organization into a wrong-URL message', async () => {
+    nock(ORIGIN).get('/api/v1/organization').reply(404)
+    const error = await left(getOrganization(connect().http))
+    expect(error).to.include({_tag: 'GladlyNotFound', exit: 2})
+    expect(error.suggestions?.[0]).to.include('GLADLY_API_URL')
+  })
+
+  it('does not retry a name that does not resolve', async () => {
+    nock(ORIGIN).get('/api/v1/organization').replyWithError(networkError('ENOTFOUND', 'getaddrinfo ENOTFOUND acme.gladly.com'))
+    const {http, stats} = connect()
+    const error = await left(getOrganization(http))
+    expect(error.message).to.equal('Cannot resolve acme.gladly.com (ENOTFOUND).')
+    expect(stats.requests).to.equal(1)
+  })
+
+  it('explains a TLS failure', async () => {
+    nock(ORIGIN).get('/api/v1/organization').replyWithError(networkError('CERT_HAS_EXPIRED', 'certificate has expired'))
+    const error = await left(getOrganization(connect().http))
+    expect(error.message).to.equal('The TLS connection to acme.gladly.com failed (CERT_HAS_EXPIRED: certificate has expired).')
+    expect(error.suggestions?.[0]).to.include('NODE_EXTRA_CA_CERTS')
+  })
+
+  it('reports an answer that is not what Gladly documents', async () => {
+    nock(ORIGIN).get('/api/v1/organization').reply(200, {id: 7})
+    const error = await left(getOrganization(connect().http))
+    expect(error._tag).to.equal('GladlyDecodeError')
+    expect(error.message).to.include('name must be string, got nothing')
+  })
+})
+
+describe('request budget', () => {
+  it('never starts more than its rate in any one-second window, whatever the concurrency', async () => {
+    const budget = createBudget(8)
+    const starts: number[] = []
+    const origin = Date.now()
+    await Promise.all(
+      Array.from({length: 24}, async () => {
+        await budget.acquire()
+        starts.push(Date.now() - origin)
+      }),
+    )
+    starts.sort((a, b) => a - b)
+    for (const start of starts) expect(starts.filter((other) => other >= start && other < start + 1000)).to.have.length.at.most(8)
+    expect(starts.at(-1)).to.be.within(2800, 3400)
+  })
+
+  it('is shared: two kinds of calls together stay within one rate', async () => {
+    const budget = createBudget(10)
+    const starts: number[] = []
+    const caller = async () => {
+      for (let index = 0; index < 10; index++) {
+        await budget.acquire()
+        starts.push(Date.now())
+      }
+    }
+    await Promise.all([caller(), caller()])
+    starts.sort((a, b) => a - b)
+    for (const start of starts) expect(starts.filter((other) => other >= start && other < start + 1000)).to.have.length.at.most(10)
+  })
+
+  it('holds everyone for a second when Gladly says nothing remains', async () => {
+    const budget = createBudget(100)
+    await budget.acquire()
+    budget.observe(10, 0)
+    const before = Date.now()
+    await budget.acquire()
+    expect(Date.now() - before).to.be.at.least(950)
+  })
+
+  it('slows down when the organization is near its limit', async () => {
+    const budget = createBudget(100)
+    await budget.acquire()
+    budget.observe(10, 2)
+    const before = Date.now()
+    await budget.acquire()
+    expect(Date.now() - before).to.be.at.least(90)
+  })
+})
