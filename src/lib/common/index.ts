@@ -1,0 +1,4 @@
+// Small pieces every layer of src/lib shares: exit codes, the error shape, readable io-ts decoding.
+export {ExitCode, type AppError} from './errors.js'
+export {decode, type DecodeFailure, type DecodeIssue} from './decode.js'
+export {mapOrdered} from './concurrency.js'

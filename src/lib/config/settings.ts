@@ -1,0 +1,107 @@
+import {isLeft} from 'fp-ts/lib/Either.js'
+import * as t from 'io-ts'
+import {normalizeGladlyUrl} from './gladly-url.js'
+
+/** Where a setting's value came from, in precedence order (first wins). */
+export type Source = 'flag' | 'env' | '.env' | 'profile' | 'keychain' | 'file' | 'default'
+
+/** A codec from the raw text of a setting to its typed value; its `name` completes "must be …". */
+type SettingCodec<A> = t.Type<A, string, unknown>
+
+function fromString<A>(name: string, parse: (text: string) => A | undefined, print: (value: A) => string = String): SettingCodec<A> {
+  return new t.Type<A, string, unknown>(
+    name,
+    (u): u is A => u !== undefined,
+    (u, context) => {
+      const parsed = typeof u === 'string' ? parse(u.trim()) : typeof u === 'number' ? parse(String(u)) : undefined
+      return parsed === undefined ? t.failure(u, context) : t.success(parsed)
+    },
+    print,
+  )
+}
+
+function integerWithin(name: string, min: number, max: number): SettingCodec<number> {
+  return fromString(name, (text) => {
+    if (!/^\d+$/.test(text)) return undefined
+    const value = Number(text)
+    return value >= min && value <= max ? value : undefined
+  })
+}
+
+function numberWithin(name: string, min: number, max: number): SettingCodec<number> {
+  return fromString(name, (text) => {
+    if (!/^\d+(\.\d+)?$/.test(text)) return undefined
+    const value = Number(text)
+    return value > min && value <= max ? value : undefined
+  })
+}
+
+const nonEmpty = (name: string) => fromString(name, (text) => (text === '' ? undefined : text))
+
+const httpUrl = fromString('an http(s) URL such as https://api.enterpret.com', (text) => {
+  try {
+    const url = new URL(text)
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin + url.pathname.replace(/\/+$/, '') : undefined
+  } catch {
+    return undefined
+  }
+})
+
+/** The Gladly URL codec reports the specific problem, so it carries its own message. */
+const gladlyUrl = new t.Type<string, string, unknown>(
+  'a Gladly address such as https://acme.gladly.com',
+  (u): u is string => typeof u === 'string',
+  (u, context) => {
+    if (typeof u !== 'string') return t.failure(u, context)
+    const normalized = normalizeGladlyUrl(u)
+    return isLeft(normalized) ? t.failure(u, context, normalized.left) : t.success(normalized.right)
+  },
+  String,
+)
+
+const oneOf = <V extends string>(values: readonly V[]) =>
+  fromString<V>(`one of ${values.join(', ')}`, (text) => values.find((value) => value === text.toLowerCase()))
+
+export interface SettingSpec<A> {
+  readonly codec: SettingCodec<A>
+  readonly description: string
+  readonly default?: string
+  /** Secrets are never stored in settings.json, never printed, never accepted as flag values. */
+  readonly secret?: boolean
+  /** Stored per profile by `auth login`. */
+  readonly storable?: boolean
+}
+
+/**
+ * Every setting the product documents, by the environment variable that sets it. The README's
+ * settings table is checked against this list by the tests, so the two cannot drift apart.
+ */
+export const SETTINGS = {
+  GLADLY_API_URL: {codec: gladlyUrl, description: "Your Gladly organization's address, e.g. https://acme.gladly.com (a trailing /api/v1 is fine)", storable: true},
+  GLADLY_USERNAME: {codec: nonEmpty('a non-empty email address'), description: 'Email of the Gladly user with the API User permission that owns the token', storable: true},
+  GLADLY_API_TOKEN: {codec: nonEmpty('a non-empty token'), description: 'Gladly API token (Settings › API Tokens in Gladly)', secret: true},
+  GLADLY_MAX_RPS: {codec: numberWithin('a number of requests per second above 0 and at most 10', 0, 10), description: "This tool's share of Gladly's 10 requests/s for the whole organization; the rest stays free for the org's other integrations", default: '6', storable: true},
+  ENTERPRET_API_URL: {codec: httpUrl, description: 'Enterpret API base URL', default: 'https://api.enterpret.com', storable: true},
+  ENTERPRET_API_KEY: {codec: nonEmpty('a non-empty key'), description: "API key of the Enterpret webhook integration (sent as the api-key header)", secret: true},
+  ENTERPRET_FILE_ID: {codec: nonEmpty('a non-empty identifier'), description: 'fileID sent with every Enterpret record (the stream id inside the integration)', default: 'gladly', storable: true},
+  ENTERPRET_MAX_RPM: {codec: integerWithin('a whole number of requests per minute from 1 to 10000', 1, 10_000), description: 'At most this many webhook requests per minute', default: '20', storable: true},
+  ENTERPRET_MAX_BODY_BYTES: {codec: integerWithin('a whole number of bytes from 1024 to 10000000', 1024, 10_000_000), description: 'At most this many bytes in one webhook request body', default: '1000000', storable: true},
+  ENTERPRET_METADATA_NESTING: {codec: oneOf(['nested', 'flat'] as const), description: "Metadata envelope: 'nested' sends {metadata:{metadata:{…}}}, 'flat' sends {metadata:{…}} (check yours with Enterpret's Payload Validator)", default: 'nested', storable: true},
+  BATCH_SIZE: {codec: integerWithin('a positive integer no larger than 100', 1, 100), description: 'Records per webhook request', default: '20', storable: true},
+  MAX_RETRIES: {codec: integerWithin('a whole number from 0 to 20', 0, 20), description: 'Retries of a failed request (5xx, 429, reset, timeout) before giving up on it', default: '5', storable: true},
+  RETRY_DELAY: {codec: integerWithin('a whole number of milliseconds from 1 to 600000', 1, 600_000), description: 'First retry delay in milliseconds; it doubles on each retry, with jitter', default: '1000', storable: true},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the table mixes codecs of several value types
+} as const satisfies Record<string, SettingSpec<any>>
+
+export type SettingName = keyof typeof SETTINGS
+export type SettingValue<N extends SettingName> = t.TypeOf<(typeof SETTINGS)[N]['codec']>
+export type SecretName = {[N in SettingName]: (typeof SETTINGS)[N] extends {secret: true} ? N : never}[SettingName]
+export type StorableName = {[N in SettingName]: (typeof SETTINGS)[N] extends {storable: true} ? N : never}[SettingName]
+
+export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[]
+export const SECRET_NAMES = SETTING_NAMES.filter((name) => 'secret' in SETTINGS[name]) as SecretName[]
+export const STORABLE_NAMES = SETTING_NAMES.filter((name) => 'storable' in SETTINGS[name]) as StorableName[]
+
+export function isSettingName(name: string): name is SettingName {
+  return Object.hasOwn(SETTINGS, name)
+}

@@ -1,0 +1,55 @@
+/**
+ * The run's share of Gladly's org-wide limit (10 requests/s across every integration of the org).
+ * Request *starts* are spaced evenly, so any 1-second window holds at most `ratePerSecond` of them
+ * however many requests are in flight; Gladly's own `Ratelimit-Remaining-Second` and 429s pause
+ * every caller at once, because the limit is shared.
+ */
+export interface Budget {
+  readonly ratePerSecond: number
+  /** Resolves when the caller may start one request. */
+  acquire(): Promise<void>
+  /** Feeds back what Gladly reported about the org's current second. */
+  observe(limit: number | undefined, remaining: number | undefined): void
+  /** Holds every request for `ms` (after a 429, say). */
+  pause(ms: number): void
+}
+
+export interface BudgetClock {
+  now(): number
+  sleep(ms: number): Promise<void>
+}
+
+const realClock: BudgetClock = {now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms))}
+// Below this share of the org's limit left in the current second, other integrations are busy too.
+const LOW_REMAINING_SHARE = 0.2
+
+export function createBudget(ratePerSecond: number, clock: BudgetClock = realClock): Budget {
+  // One extra millisecond keeps a window that is closed at both ends from catching rate + 1 starts.
+  const interval = 1000 / ratePerSecond + 1
+  let nextSlot = 0
+  let pausedUntil = 0
+
+  const pause = (ms: number) => {
+    pausedUntil = Math.max(pausedUntil, clock.now() + ms)
+  }
+
+  return {
+    ratePerSecond,
+    pause,
+    async acquire() {
+      for (;;) {
+        const now = clock.now()
+        const start = Math.max(now, nextSlot, pausedUntil)
+        nextSlot = start + interval
+        if (start > now) await clock.sleep(start - now)
+        // A pause that began while this caller slept applies to it too.
+        if (clock.now() >= pausedUntil) return
+      }
+    },
+    observe(limit, remaining) {
+      if (remaining === undefined || limit === undefined || limit <= 0) return
+      if (remaining <= 0) pause(1000)
+      else if (remaining <= Math.ceil(limit * LOW_REMAINING_SHARE)) pause(1000 / limit)
+    },
+  }
+}

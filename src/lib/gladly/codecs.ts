@@ -1,0 +1,606 @@
+import {isLeft} from 'fp-ts/lib/Either.js'
+import * as t from 'io-ts'
+
+import {Timestamp} from './time.js'
+
+/*
+ * io-ts codecs for the Gladly data the importer reads (REST responses and export-file lines).
+ *
+ * Tolerance policy:
+ * - Extra fields are kept, never an error: Gladly adds fields without a new API version.
+ * - Enum values are open: Gladly's versioning policy counts new enum values as compatible changes, so an enum field
+ *   accepts any string; its type lists the known values (`OpenEnum`) so code can switch on them.
+ * - Fields the spec marks required are required, except where the spec's own examples omit them.
+ * - `content.type` is dispatched by value: a known type is decoded strictly by its own codec (bad fields fail), and
+ *   only a type missing from `KNOWN_CONTENT_TYPES` becomes `UnknownContent`.
+ */
+
+// ---------------------------------------------------------------------------------------------------------------
+// Building blocks
+
+/** A known value, or any other string Gladly may add later. */
+export type OpenEnum<K extends string> = K | (string & Record<never, never>)
+
+function openEnum<const K extends string>(known: readonly K[]): t.Type<OpenEnum<K>, string, unknown> {
+  const isString = (u: unknown): u is OpenEnum<K> => typeof u === 'string'
+  return new t.Type<OpenEnum<K>, string, unknown>(
+    `string such as ${known.join(' | ')}`,
+    isString,
+    (u, c) => (isString(u) ? t.success(u) : t.failure(u, c)),
+    t.identity,
+  )
+}
+
+/** Whether an open-enum value is one of the known ones. */
+export function isKnownValue<K extends string>(known: readonly K[], value: string): value is K {
+  return (known as readonly string[]).includes(value)
+}
+
+function isRecord(u: unknown): u is Record<string, unknown> {
+  return typeof u === 'object' && u !== null && !Array.isArray(u)
+}
+
+// Delegates in the caller's own context entry: io-ts adds a numbered entry per union/intersection member, and
+// decode() hides those only under a union or intersection, so paths stay `content.from`, not `content[0].from`.
+function validateAs<A>(codec: t.Decoder<unknown, A>, u: unknown, c: t.Context): t.Validation<A> {
+  const last = c[c.length - 1]
+  return codec.validate(u, last === undefined ? c : [...c.slice(0, -1), {...last, type: codec}])
+}
+
+function struct<R extends t.Props, O extends t.Props>(name: string, required: R, optional: O) {
+  return t.intersection([t.type(required), t.partial(optional)], name)
+}
+
+// An absent array decodes to [] so callers need not tell "none" from "not sent"; a fresh array each time.
+function arrayOrEmpty<C extends t.Mixed>(item: C) {
+  const array = t.array(item)
+  return new t.Type<Array<t.TypeOf<C>>, Array<t.OutputOf<C>>, unknown>(
+    array.name,
+    array.is,
+    (u, c) => (u === undefined ? t.success([]) : array.validate(u, c)),
+    array.encode,
+  )
+}
+
+const NON_NEGATIVE_DECIMAL = /^\d+(?:\.\d+)?$/
+
+function isSeconds(u: unknown): u is number {
+  return typeof u === 'number' && Number.isFinite(u) && u >= 0
+}
+
+/** Seconds as a number; the spec's own example sends `recordingDuration: "100"`, so a numeric string is accepted. */
+export const DurationSeconds = new t.Type<number, number, unknown>(
+  'seconds as a number or numeric string',
+  isSeconds,
+  (u, c) => {
+    if (isSeconds(u)) return t.success(u)
+    return typeof u === 'string' && NON_NEGATIVE_DECIMAL.test(u) ? t.success(Number(u)) : t.failure(u, c)
+  },
+  t.identity,
+)
+
+// ---------------------------------------------------------------------------------------------------------------
+// Organization, agents, topics, inboxes
+
+export const Organization = struct(
+  'Organization',
+  {id: t.string, name: t.string},
+  {loginDomain: t.string, timezone: t.string, gladlyUrl: t.string},
+)
+export type Organization = t.TypeOf<typeof Organization>
+
+export const Agent = struct('Agent', {id: t.string}, {name: t.string, emailAddress: t.string})
+export type Agent = t.TypeOf<typeof Agent>
+export const AgentList = t.array(Agent, 'AgentList')
+export type AgentList = t.TypeOf<typeof AgentList>
+
+export const Topic = struct('Topic', {id: t.string, name: t.string}, {disabled: t.boolean, parentId: t.string})
+export type Topic = t.TypeOf<typeof Topic>
+export const TopicList = t.array(Topic, 'TopicList')
+export type TopicList = t.TypeOf<typeof TopicList>
+
+export const Inbox = struct('Inbox', {id: t.string, name: t.string}, {disabled: t.boolean})
+export type Inbox = t.TypeOf<typeof Inbox>
+export const InboxList = t.array(Inbox, 'InboxList')
+export type InboxList = t.TypeOf<typeof InboxList>
+
+// ---------------------------------------------------------------------------------------------------------------
+// Export API
+
+export const EXPORT_JOB_STATUSES = ['PENDING', 'IN_PROGRESS', 'COMPLETED', 'FAILED'] as const
+export const ExportJobStatus = openEnum(EXPORT_JOB_STATUSES)
+export type ExportJobStatus = t.TypeOf<typeof ExportJobStatus>
+
+const ExportType = openEnum(['CONVERSATIONS'])
+
+export const ExportSchedule = struct(
+  'ExportSchedule',
+  {id: t.string, frequency: openEnum(['HOURLY', 'DAILY']), nextStartAt: Timestamp},
+  {type: ExportType, updatedAt: Timestamp},
+)
+export type ExportSchedule = t.TypeOf<typeof ExportSchedule>
+export const ExportScheduleList = t.array(ExportSchedule, 'ExportScheduleList')
+export type ExportScheduleList = t.TypeOf<typeof ExportScheduleList>
+
+export const ExportJob = struct(
+  'ExportJob',
+  {
+    id: t.string,
+    status: ExportJobStatus,
+    /** When the job last changed; the jobs list filters on it. */
+    updatedAt: Timestamp,
+    /** The exported window. */
+    parameters: t.type({type: ExportType, startAt: Timestamp, endAt: Timestamp}, 'ExportJobParameters'),
+    /** File names for `GET /export/jobs/{id}/files/{name}`; the spec defaults it to [] (jobs not yet COMPLETED). */
+    files: arrayOrEmpty(t.string),
+  },
+  {scheduleId: t.string},
+)
+export type ExportJob = t.TypeOf<typeof ExportJob>
+export const ExportJobList = t.array(ExportJob, 'ExportJobList')
+export type ExportJobList = t.TypeOf<typeof ExportJobList>
+
+// ---------------------------------------------------------------------------------------------------------------
+// Conversations
+
+export const CONVERSATION_STATUSES = ['OPEN', 'WAITING', 'CLOSED'] as const
+export const ConversationStatus = openEnum(CONVERSATION_STATUSES)
+export type ConversationStatus = t.TypeOf<typeof ConversationStatus>
+
+// The spec marks neither field required; an attribute without a value is kept rather than failing its conversation.
+export const ConversationCustomAttribute = struct('ConversationCustomAttribute', {id: t.string}, {value: t.string})
+export type ConversationCustomAttribute = t.TypeOf<typeof ConversationCustomAttribute>
+
+export const Conversation = struct(
+  'Conversation',
+  {
+    id: t.string,
+    customerId: t.string,
+    createdAt: Timestamp,
+    inboxId: t.string,
+    status: ConversationStatus,
+    topicIds: arrayOrEmpty(t.string),
+    customAttributes: arrayOrEmpty(ConversationCustomAttribute),
+  },
+  {
+    /** Only present while the conversation is CLOSED. */
+    closedAt: Timestamp,
+    agentId: t.string,
+  },
+)
+export type Conversation = t.TypeOf<typeof Conversation>
+export const ConversationList = t.array(Conversation, 'ConversationList')
+export type ConversationList = t.TypeOf<typeof ConversationList>
+
+// ---------------------------------------------------------------------------------------------------------------
+// Customers
+
+export const CustomerEmail = struct('CustomerEmail', {original: t.string}, {normalized: t.string, primary: t.boolean})
+export type CustomerEmail = t.TypeOf<typeof CustomerEmail>
+
+export const CustomerPhone = struct(
+  'CustomerPhone',
+  {original: t.string},
+  {
+    /** E.164. */
+    normalized: t.string,
+    extension: t.string,
+    regionCode: t.string,
+    primary: t.boolean,
+    smsPreference: openEnum(['ON', 'OFF', 'FORBIDDEN']),
+    // Real responses carry "" as well as the documented values.
+    type: openEnum(['HOME', 'MOBILE', 'OFFICE']),
+  },
+)
+export type CustomerPhone = t.TypeOf<typeof CustomerPhone>
+
+const ExternalCustomerIds = t.record(t.string, t.string, 'ExternalCustomerIds')
+
+/** `GET /customer-profiles/{id}`: every field but `id` may be absent. */
+export const CustomerProfile = struct(
+  'CustomerProfile',
+  {id: t.string},
+  {
+    name: t.string,
+    image: t.string,
+    address: t.string,
+    emails: t.array(CustomerEmail),
+    phones: t.array(CustomerPhone),
+    /** Lookup adaptors installed before 2021-05-12. */
+    externalCustomerId: t.string,
+    /** Lookup adaptors installed after 2021-05-12. */
+    externalCustomerIds: ExternalCustomerIds,
+    /** Free-form, shaped by the organization's profile definition. */
+    customAttributes: t.UnknownRecord,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+)
+export type CustomerProfile = t.TypeOf<typeof CustomerProfile>
+export const CustomerProfileList = t.array(CustomerProfile, 'CustomerProfileList')
+export type CustomerProfileList = t.TypeOf<typeof CustomerProfileList>
+
+/** A `customers.jsonl` line: flatter than the API profile, with plain string lists and no timestamps. */
+export const ExportCustomer = struct(
+  'ExportCustomer',
+  {id: t.string},
+  {
+    name: t.string,
+    address: t.string,
+    emailAddresses: t.array(t.string),
+    /** E.164. */
+    phoneNumbers: t.array(t.string),
+    externalCustomerId: t.string,
+    externalCustomerIds: ExternalCustomerIds,
+  },
+)
+export type ExportCustomer = t.TypeOf<typeof ExportCustomer>
+
+function primaryFirst<A extends {primary?: boolean}>(entries: readonly A[]): A[] {
+  return [...entries].sort((a, b) => Number(b.primary === true) - Number(a.primary === true))
+}
+
+/** The customer's email addresses as entered (the form `customers.jsonl` uses), the primary one first. */
+export function customerEmails(customer: CustomerProfile | ExportCustomer): string[] {
+  if ('emailAddresses' in customer) return customer.emailAddresses ?? []
+  if ('emails' in customer) return primaryFirst(customer.emails ?? []).map((email) => email.original)
+  return []
+}
+
+/** The customer's phone numbers, E.164 where Gladly normalized them (as in `customers.jsonl`), primary first. */
+export function customerPhones(customer: CustomerProfile | ExportCustomer): string[] {
+  if ('phoneNumbers' in customer) return customer.phoneNumbers ?? []
+  if ('phones' in customer) {
+    return primaryFirst(customer.phones ?? []).map((phone) => phone.normalized ?? phone.original)
+  }
+  return []
+}
+
+/** The customer's name, or undefined when absent or blank. */
+export function customerName(customer: CustomerProfile | ExportCustomer): string | undefined {
+  const name = customer.name?.trim()
+  return name === undefined || name === '' ? undefined : name
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Conversation item content, one codec per `content.type`
+
+export const Attachment = t.partial(
+  {id: t.string, contentType: t.string, filename: t.string, /** bytes */ fileSize: t.number},
+  'Attachment',
+)
+export type Attachment = t.TypeOf<typeof Attachment>
+const Attachments = t.array(Attachment)
+
+export const QuickReplyOption = t.type({id: t.string, label: t.string}, 'QuickReplyOption')
+export type QuickReplyOption = t.TypeOf<typeof QuickReplyOption>
+
+export const CHAT_MESSAGE_TYPES = ['TEXT', 'QUICK_REPLY_REQUEST', 'QUICK_REPLY_RESPONSE'] as const
+
+export const ChatMessageContent = struct(
+  'ChatMessageContent',
+  {type: t.literal('CHAT_MESSAGE'), sessionId: t.string, content: t.string},
+  {
+    // Required by the spec, yet absent from its examples (and so from real data, presumably): treat absent as TEXT.
+    messageType: openEnum(CHAT_MESSAGE_TYPES),
+    messageData: t.partial(
+      {
+        /** QUICK_REPLY_REQUEST: the options offered. */
+        options: t.array(QuickReplyOption),
+        /** QUICK_REPLY_RESPONSE: the request answered, the choice, and the request's item id. */
+        quickReplyRequest: t.partial({options: t.array(QuickReplyOption)}),
+        selectedOptionId: t.string,
+        requestMessageId: t.string,
+      },
+      'ChatMessageData',
+    ),
+    attachments: Attachments,
+  },
+)
+export type ChatMessageContent = t.TypeOf<typeof ChatMessageContent>
+
+export const EmailContent = struct(
+  'EmailContent',
+  {
+    type: t.literal('EMAIL'),
+    from: t.string,
+    to: t.array(t.string),
+    subject: t.string,
+    /** Plain text; the API offers no HTML body on read. */
+    content: t.string,
+  },
+  {cc: t.array(t.string), bcc: t.array(t.string), attachments: Attachments},
+)
+export type EmailContent = t.TypeOf<typeof EmailContent>
+
+export const SmsContent = struct(
+  'SmsContent',
+  {type: t.literal('SMS'), /** E.164 */ from: t.string, /** E.164 */ to: t.string, content: t.string},
+  {attachments: Attachments},
+)
+export type SmsContent = t.TypeOf<typeof SmsContent>
+
+export const RecordingSummary = struct(
+  'RecordingSummary',
+  {status: openEnum(['FAILED', 'READY', 'PENDING', 'REDACTED'])},
+  {summary: t.string, language: t.string},
+)
+export type RecordingSummary = t.TypeOf<typeof RecordingSummary>
+
+const callDetails = {
+  answeredAt: Timestamp,
+  completedAt: Timestamp,
+  recordingStatus: openEnum(['AVAILABLE', 'DELETED', 'ERROR']),
+  /** Relative: `/api/v1/conversation-items/{id}/media/recording`, only when AVAILABLE. */
+  recordingUrl: t.string,
+  recordingDuration: DurationSeconds,
+  recordingSummary: RecordingSummary,
+}
+
+export const PhoneCallContent = struct(
+  'PhoneCallContent',
+  {type: t.literal('PHONE_CALL'), /** E.164 */ from: t.string, /** E.164 */ to: t.string, startedAt: Timestamp},
+  callDetails,
+)
+export type PhoneCallContent = t.TypeOf<typeof PhoneCallContent>
+
+export const VoicemailContent = struct(
+  'VoicemailContent',
+  {type: t.literal('VOICEMAIL')},
+  {from: t.string, to: t.string, startedAt: Timestamp, ...callDetails},
+)
+export type VoicemailContent = t.TypeOf<typeof VoicemailContent>
+
+export const FacebookMessageContent = struct(
+  'FacebookMessageContent',
+  {type: t.literal('FACEBOOK_MESSAGE'), pageId: t.string, userId: t.string, content: t.string},
+  {attachments: Attachments},
+)
+export type FacebookMessageContent = t.TypeOf<typeof FacebookMessageContent>
+
+export const InstagramDirectContent = struct(
+  'InstagramDirectContent',
+  {type: t.literal('INSTAGRAM_DIRECT'), content: t.string},
+  {attachments: Attachments},
+)
+export type InstagramDirectContent = t.TypeOf<typeof InstagramDirectContent>
+
+export const WhatsAppContent = struct(
+  'WhatsAppContent',
+  {type: t.literal('WHATSAPP'), content: t.string},
+  {attachments: Attachments},
+)
+export type WhatsAppContent = t.TypeOf<typeof WhatsAppContent>
+
+/** The channel was decommissioned on 2023-04-20; old items remain readable. */
+export const TwitterContent = t.type({type: t.literal('TWITTER'), content: t.string}, 'TwitterContent')
+export type TwitterContent = t.TypeOf<typeof TwitterContent>
+
+export const ConversationNoteContent = struct(
+  'ConversationNoteContent',
+  {type: t.literal('CONVERSATION_NOTE')},
+  {/** Plain text or rich-content HTML. */ body: t.string, attachments: Attachments},
+)
+export type ConversationNoteContent = t.TypeOf<typeof ConversationNoteContent>
+
+export const CustomerActivityContent = struct(
+  'CustomerActivityContent',
+  {type: t.literal('CUSTOMER_ACTIVITY'), activityType: openEnum(['EMAIL', 'ISSUE', 'SMS', 'SURVEY'])},
+  {
+    title: t.string,
+    /** Plain text or rich-content HTML. */
+    body: t.string,
+    sourceName: t.string,
+    link: t.partial({url: t.string, text: t.string}, 'ActivityLink'),
+    expandByDefault: t.boolean,
+    /** Omitted when the creator did not set it; the timeline then uses receivedAt. */
+    occurredAt: Timestamp,
+    receivedAt: Timestamp,
+  },
+)
+export type CustomerActivityContent = t.TypeOf<typeof CustomerActivityContent>
+
+export const TopicChangeContent = struct(
+  'TopicChangeContent',
+  {type: t.literal('TOPIC_CHANGE')},
+  {addedTopicIds: t.array(t.string), removedTopicIds: t.array(t.string)},
+)
+export type TopicChangeContent = t.TypeOf<typeof TopicChangeContent>
+
+// The spec requires only `type` here; the status is kept optional rather than failing the item.
+export const ConversationStatusChangeContent = struct(
+  'ConversationStatusChangeContent',
+  {type: t.literal('CONVERSATION_STATUS_CHANGE')},
+  {status: ConversationStatus},
+)
+export type ConversationStatusChangeContent = t.TypeOf<typeof ConversationStatusChangeContent>
+
+/** A spoken message in a voice-AI session; the item's `sessionId` names the session. */
+export const VoiceAiMessageContent = struct(
+  'VoiceAiMessageContent',
+  {type: t.literal('VOICE_AI_MESSAGE'), /** E.164 */ companyNumber: t.string, body: t.string},
+  {/** E.164 */ customerNumber: t.string, status: openEnum(['PLAYED', 'INTERRUPTED'])},
+)
+export type VoiceAiMessageContent = t.TypeOf<typeof VoiceAiMessageContent>
+
+/** Deprecated by Gladly (tasks have their own API now); old timeline items may still carry it. */
+export const TaskContent = struct(
+  'TaskContent',
+  {type: t.literal('TASK')},
+  {
+    body: t.string,
+    dueAt: Timestamp,
+    assignee: t.partial({inboxId: t.string, agentId: t.string}, 'TaskAssignee'),
+    attachments: Attachments,
+  },
+)
+export type TaskContent = t.TypeOf<typeof TaskContent>
+
+// Types each codec against its key, so a key and the literal `type` its codec decodes cannot drift apart.
+function byContentType<M extends {[K in keyof M]: t.Decoder<unknown, {type: K}>}>(codecs: M): M {
+  return codecs
+}
+
+const CONTENT_CODECS = byContentType({
+  CHAT_MESSAGE: ChatMessageContent,
+  EMAIL: EmailContent,
+  SMS: SmsContent,
+  PHONE_CALL: PhoneCallContent,
+  VOICEMAIL: VoicemailContent,
+  FACEBOOK_MESSAGE: FacebookMessageContent,
+  INSTAGRAM_DIRECT: InstagramDirectContent,
+  WHATSAPP: WhatsAppContent,
+  TWITTER: TwitterContent,
+  CONVERSATION_NOTE: ConversationNoteContent,
+  CUSTOMER_ACTIVITY: CustomerActivityContent,
+  TOPIC_CHANGE: TopicChangeContent,
+  CONVERSATION_STATUS_CHANGE: ConversationStatusChangeContent,
+  VOICE_AI_MESSAGE: VoiceAiMessageContent,
+  TASK: TaskContent,
+})
+
+export type KnownContentType = keyof typeof CONTENT_CODECS
+export type KnownContent = t.TypeOf<(typeof CONTENT_CODECS)[KnownContentType]>
+
+export const KNOWN_CONTENT_TYPES = Object.keys(CONTENT_CODECS) as readonly KnownContentType[]
+
+interface UnknownContentTypeBrand {
+  readonly UnknownContentType: unique symbol
+}
+/**
+ * A `content.type` this importer does not model. Branded so that after `isUnknownContent(c)` is ruled out,
+ * `c.type` is a discriminant over the known variants (a plain `string` would swallow every literal).
+ */
+export type UnknownContentType = t.Branded<string, UnknownContentTypeBrand>
+
+/** Content of a type Gladly added after this importer was written: everything it sent, unchecked. */
+export interface UnknownContent {
+  type: UnknownContentType
+  [key: string]: unknown
+}
+
+export type ConversationItemContent = KnownContent | UnknownContent
+
+type ContentDecoder = t.Decoder<unknown, KnownContent> & {is: t.Is<KnownContent>}
+const CODEC_BY_TYPE: ReadonlyMap<string, ContentDecoder> = new Map(Object.entries(CONTENT_CODECS))
+
+export function isUnknownContent(content: ConversationItemContent): content is UnknownContent {
+  return !CODEC_BY_TYPE.has(content.type)
+}
+
+/**
+ * Picks the codec by `content.type` with one map lookup (an io-ts union would try up to 15 codecs per item, and
+ * report all their errors).
+ */
+export const ConversationItemContent = new t.Type<ConversationItemContent, ConversationItemContent, unknown>(
+  'ConversationItemContent',
+  (u): u is ConversationItemContent =>
+    isRecord(u) && typeof u['type'] === 'string' && (CODEC_BY_TYPE.get(u['type'])?.is(u) ?? true),
+  (u, c) => {
+    if (!isRecord(u)) return t.failure(u, c)
+    const type = u['type']
+    if (typeof type !== 'string') return t.failure(type, t.appendContext(c, 'type', t.string, type))
+    const codec = CODEC_BY_TYPE.get(type)
+    return codec === undefined ? t.success(u as UnknownContent) : validateAs(codec, u, c)
+  },
+  t.identity,
+)
+
+// ---------------------------------------------------------------------------------------------------------------
+// Conversation items
+
+export const COMMUNICATOR_TYPES = ['AGENT', 'API', 'AUTOMATION', 'CUSTOMER', 'INTERNAL', 'EXTERNAL', 'SYSTEM'] as const
+export const CommunicatorType = openEnum(COMMUNICATOR_TYPES)
+export type CommunicatorType = t.TypeOf<typeof CommunicatorType>
+
+/**
+ * Who initiated or answered an item. `id` is an agent id for AGENT, a customer id for CUSTOMER, `SIDEKICK_V2` for
+ * Gladly AI (type SYSTEM); the spec does not promise an id for every type.
+ */
+export const Communicator = struct('Communicator', {type: CommunicatorType}, {id: t.string})
+export type Communicator = t.TypeOf<typeof Communicator>
+
+/** An item of `GET /conversation-items/{id}`, `GET /conversations/{id}/items` and `conversation_items.jsonl`. */
+export const ConversationItem = struct(
+  'ConversationItem',
+  {
+    id: t.string,
+    customerId: t.string,
+    timestamp: Timestamp,
+    initiator: Communicator,
+    content: ConversationItemContent,
+  },
+  {
+    /** Absent for timeline items created through the API outside any conversation. */
+    conversationId: t.string,
+    /** Chat or voice-AI session. */
+    sessionId: t.string,
+    responder: Communicator,
+  },
+)
+export type ConversationItem = t.TypeOf<typeof ConversationItem>
+export const ConversationItemList = t.array(ConversationItem, 'ConversationItemList')
+export type ConversationItemList = t.TypeOf<typeof ConversationItemList>
+
+// ---------------------------------------------------------------------------------------------------------------
+// Error bodies
+
+export const GladlyApiError = t.partial(
+  {attr: t.string, code: t.string, detail: t.string, meta: t.UnknownRecord},
+  'GladlyApiError',
+)
+export type GladlyApiError = t.TypeOf<typeof GladlyApiError>
+
+export interface GladlyErrorBody {
+  errors: GladlyApiError[]
+}
+
+const GladlyApiErrorList = t.array(GladlyApiError)
+
+/**
+ * An error response body, normalised to `{errors: [...]}`. `errors` is documented as an array, but the spec's
+ * examples also show one object (404s) and a bare array without `errors` (deleteJob): all three are accepted.
+ */
+export const GladlyErrorBody = new t.Type<GladlyErrorBody, GladlyErrorBody, unknown>(
+  'Gladly error body',
+  (u): u is GladlyErrorBody => isRecord(u) && GladlyApiErrorList.is(u['errors']),
+  (u, c) => {
+    if (Array.isArray(u)) {
+      const errors = validateAs(GladlyApiErrorList, u, c)
+      return isLeft(errors) ? errors : t.success({errors: errors.right})
+    }
+    if (!isRecord(u)) return t.failure(u, c)
+    const raw = u['errors']
+    if (Array.isArray(raw)) {
+      const errors = GladlyApiErrorList.validate(raw, t.appendContext(c, 'errors', GladlyApiErrorList, raw))
+      return isLeft(errors) ? errors : t.success({...u, errors: errors.right})
+    }
+    const error = GladlyApiError.validate(raw, t.appendContext(c, 'errors', GladlyApiError, raw))
+    return isLeft(error) ? error : t.success({...u, errors: [error.right]})
+  },
+  t.identity,
+)
+
+export const MovedCustomer = struct('MovedCustomer', {newCustomerId: t.string}, {oldCustomerId: t.string})
+export type MovedCustomer = t.TypeOf<typeof MovedCustomer>
+
+/**
+ * The 301 body of a merged customer, e.g. `{"errors":[{"code":"moved","meta":{"old":"…","new":"…"}}]}`, reduced to
+ * the ids. Fails unless some error carries `meta.new`.
+ */
+export const MovedCustomerBody = new t.Type<MovedCustomer, MovedCustomer, unknown>(
+  'moved-customer error body (errors[].meta.new)',
+  MovedCustomer.is,
+  (u, c) => {
+    const body = GladlyErrorBody.validate(u, c)
+    if (isLeft(body)) return body
+    for (const error of body.right.errors) {
+      const newId = error.meta?.['new']
+      const oldId = error.meta?.['old']
+      if (typeof newId !== 'string') continue
+      return t.success(typeof oldId === 'string' ? {newCustomerId: newId, oldCustomerId: oldId} : {newCustomerId: newId})
+    }
+    return t.failure(u, c)
+  },
+  t.identity,
+)

@@ -1,0 +1,39 @@
+import {join} from 'node:path'
+import {appendLines, readJsonLines, removeFile} from './files.js'
+import {profileStateDir} from './store.js'
+
+/**
+ * What of the checkpointed job is done, appended after every delivered batch: a killed run resumes
+ * the job and skips these conversations, so at most the batch in flight is sent again.
+ */
+export interface Journal {
+  has(conversationId: string): boolean
+  markDone(conversationIds: readonly string[]): Promise<void>
+  clear(): Promise<void>
+  readonly size: number
+}
+
+export function journalPath(stateDir: string, profile: string): string {
+  return join(profileStateDir(stateDir, profile), 'checkpoint.jsonl')
+}
+
+export async function openJournal(stateDir: string, profile: string): Promise<Journal> {
+  const path = journalPath(stateDir, profile)
+  const done = new Set<string>()
+  for (const line of await readJsonLines(path)) for (const id of (line as {done?: unknown}).done as string[] ?? []) done.add(id)
+  return {
+    has: (conversationId) => done.has(conversationId),
+    async markDone(conversationIds) {
+      if (conversationIds.length === 0) return
+      await appendLines(path, [JSON.stringify({done: conversationIds})])
+      for (const id of conversationIds) done.add(id)
+    },
+    async clear() {
+      await removeFile(path)
+      done.clear()
+    },
+    get size() {
+      return done.size
+    },
+  }
+}

@@ -1,0 +1,43 @@
+import {readdir, rm} from 'node:fs/promises'
+import {join} from 'node:path'
+import {readJsonLines, writeAtomically} from './files.js'
+import {journalPath} from './journal.js'
+import type {State} from './schema.js'
+import {profileStateDir} from './store.js'
+
+/**
+ * Moves the watermark to `to`: jobs updated at or after it will be imported again, jobs before it are
+ * skipped. Dead letters stay: they are still owed.
+ */
+export function moveWatermark(state: State, to: Date): State {
+  const instant = to.toISOString()
+  return {
+    ...state,
+    watermark: {updatedAt: instant, jobIds: []},
+    processedJobs: state.processedJobs.filter((job) => Date.parse(job.updatedAt) < to.getTime()),
+    checkpoint: null,
+  }
+}
+
+/**
+ * The files that go with a moved watermark: the unfinished job's journal, and the ledger entries of
+ * conversations closed from `to` on, so that they are sent again rather than skipped as sent.
+ */
+export async function forgetSince(stateDir: string, profile: string, to: Date): Promise<void> {
+  await rm(journalPath(stateDir, profile), {force: true})
+  const ledger = join(profileStateDir(stateDir, profile), 'sent.jsonl')
+  const kept = (await readJsonLines(ledger)).filter((entry) => Date.parse((entry as {closedAt?: string}).closedAt ?? '') < to.getTime())
+  await writeAtomically(ledger, kept.map((entry) => `${JSON.stringify(entry)}\n`).join(''))
+}
+
+/** Everything the profile remembers, except a lock someone may hold. */
+export async function forgetEverything(stateDir: string, profile: string): Promise<void> {
+  const dir = profileStateDir(stateDir, profile)
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch {
+    return
+  }
+  for (const name of names) if (name !== 'import.lock') await rm(join(dir, name), {recursive: true, force: true})
+}

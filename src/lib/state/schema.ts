@@ -1,0 +1,53 @@
+import * as t from 'io-ts'
+
+export const STATE_SCHEMA_VERSION = 1
+
+const Timestamp = t.string
+
+/** The newest export job fully handled, and every job at that same instant, so none is skipped or redone. */
+export const Watermark = t.type({updatedAt: Timestamp, jobIds: t.array(t.string)})
+
+export const ProcessedJob = t.type({
+  id: t.string,
+  updatedAt: Timestamp,
+  windowStart: Timestamp,
+  windowEnd: Timestamp,
+  processedAt: Timestamp,
+})
+
+/** The job an interrupted run was in; what of it is done is journaled next to the state (journal.ts). */
+export const Checkpoint = t.type({
+  runId: t.string,
+  startedAt: Timestamp,
+  jobId: t.string,
+})
+
+/** A record Enterpret did not take; its payload waits in dead-letters/<recordId>.json for the next run. */
+export const DeadLetter = t.intersection([
+  t.type({recordId: t.string, conversationId: t.string, reason: t.string, failedAt: Timestamp, attempts: t.number}),
+  t.partial({code: t.string, closedAt: Timestamp}),
+])
+
+export const StateV1 = t.type({
+  schemaVersion: t.literal(STATE_SCHEMA_VERSION),
+  watermark: t.union([t.null, Watermark]),
+  processedJobs: t.array(ProcessedJob),
+  checkpoint: t.union([t.null, Checkpoint]),
+  deadLetters: t.array(DeadLetter),
+  lastRun: t.union([t.null, t.UnknownRecord]),
+})
+
+export type State = t.TypeOf<typeof StateV1>
+export type Watermark = t.TypeOf<typeof Watermark>
+export type ProcessedJob = t.TypeOf<typeof ProcessedJob>
+export type Checkpoint = t.TypeOf<typeof Checkpoint>
+export type DeadLetter = t.TypeOf<typeof DeadLetter>
+
+export const EMPTY_STATE: State = Object.freeze({
+  schemaVersion: STATE_SCHEMA_VERSION,
+  watermark: null,
+  processedJobs: [],
+  checkpoint: null,
+  deadLetters: [],
+  lastRun: null,
+})

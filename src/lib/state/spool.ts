@@ -1,0 +1,75 @@
+import {readdir, stat} from 'node:fs/promises'
+import {join} from 'node:path'
+import {appendLines, readJsonLines, removeFile} from './files.js'
+import {profileStateDir} from './store.js'
+
+/**
+ * Items of conversations that are not closed yet, one append-only file per conversation, so that
+ * when a later export job closes a conversation its whole transcript is already here. The first
+ * line records since when the spool has the conversation's items.
+ */
+export interface SpooledConversation {
+  /** The export window start from which every item of the conversation is here. */
+  readonly since: string
+  /** Items as they were stored (JSON values), in the order they were appended; may repeat an item. */
+  readonly items: readonly unknown[]
+}
+
+export interface Spool {
+  read(conversationId: string): Promise<SpooledConversation | undefined>
+  /** Appends items; the first call for a conversation records `since`. */
+  keep(conversationId: string, since: string, items: readonly unknown[]): Promise<void>
+  drop(conversationId: string): Promise<void>
+  /** Removes conversations with no activity for `days`: they are fetched whole if they ever close. */
+  expire(days: number, now: Date): Promise<number>
+  count(): Promise<number>
+}
+
+interface Header {
+  readonly since: string
+}
+
+const isHeader = (value: unknown): value is Header => typeof value === 'object' && value !== null && typeof (value as {since?: unknown}).since === 'string' && !('id' in value)
+
+export function spoolDir(stateDir: string, profile: string): string {
+  return join(profileStateDir(stateDir, profile), 'spool')
+}
+
+export function openSpool(stateDir: string, profile: string): Spool {
+  const dir = spoolDir(stateDir, profile)
+  const file = (conversationId: string) => join(dir, `${encodeURIComponent(conversationId)}.jsonl`)
+  const names = async () => {
+    try {
+      return (await readdir(dir)).filter((name) => name.endsWith('.jsonl'))
+    } catch {
+      return []
+    }
+  }
+
+  return {
+    async read(conversationId) {
+      const [header, ...items] = await readJsonLines(file(conversationId))
+      if (header === undefined) return undefined
+      return isHeader(header) ? {since: header.since, items} : undefined
+    },
+    async keep(conversationId, since, items) {
+      const path = file(conversationId)
+      const fresh = (await readJsonLines(path)).length === 0
+      await appendLines(path, [...(fresh ? [JSON.stringify({since})] : []), ...items.map((item) => JSON.stringify(item))])
+    },
+    drop: (conversationId) => removeFile(file(conversationId)),
+    async expire(days, now) {
+      const cutoff = now.getTime() - days * 24 * 60 * 60 * 1000
+      let removed = 0
+      for (const name of await names()) {
+        const path = join(dir, name)
+        if ((await stat(path)).mtimeMs < cutoff) {
+          await removeFile(path)
+          removed++
+        }
+      }
+      return removed
+    },
+    count: async () => (await names()).length,
+  }
+}
