@@ -2,3 +2,4 @@
 export {ExitCode, type AppError} from './errors.js'
 export {decode, type DecodeFailure, type DecodeIssue} from './decode.js'
 export {mapOrdered} from './concurrency.js'
+export {appendLines, readJsonLines, removeFile, writeAtomically} from './files.js'

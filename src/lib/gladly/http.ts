@@ -37,6 +37,11 @@ export interface GladlyResponse {
 
 export interface GladlyHttp {
   readonly origin: string
+  /**
+   * Gladly's own time, from the Date header of its latest answer: "at most 14 days ago" is judged by
+   * Gladly's clock, and a machine whose clock is off must not ask for jobs Gladly refuses to list.
+   */
+  now(): Date
   /** GET a path under /api/v1. 401/403, 429, 5xx and network failures are handled here; any other status is the caller's. */
   get(path: string, searchParams?: Record<string, string>): TE.TaskEither<GladlyError, GladlyResponse>
   /** Streams a response body to a file; a body cut short is retried like a reset. */
@@ -133,13 +138,18 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
     }
   }
 
-  const observe = (response: Response | {headers: IncomingHttpHeaders}) =>
+  let skewMs = 0
+  const observe = (response: Response | {headers: IncomingHttpHeaders}) => {
     budget.observe(numberHeader(response.headers, 'ratelimit-limit-second'), numberHeader(response.headers, 'ratelimit-remaining-second'))
+    const serverTime = Date.parse(response.headers.date ?? '')
+    if (!Number.isNaN(serverTime)) skewMs = serverTime - Date.now()
+  }
 
   const isHandledHere = (status: number) => status === 401 || status === 403 || status === 429 || status >= 500
 
   return {
     origin: connection.origin,
+    now: () => new Date(Date.now() + skewMs),
     get: (path, searchParams) =>
       withRetries<GladlyResponse>(`GET ${path}`, async () => {
         try {

@@ -1,5 +1,9 @@
-// Everything that reads from Gladly: the budgeted HTTP client, the codecs, the calls.
+// Everything that reads from Gladly: the budgeted HTTP client, the API calls, the codecs, and the
+// incremental export feed that turns export jobs into touched conversations.
 export {createBudget, type Budget} from './budget.js'
 export {createGladlyHttp, type GladlyConnection, type GladlyHttp, type RequestStats} from './http.js'
-export {getOrganization} from './client.js'
+export {getAgents, getConversation, getConversationItems, getCustomerProfile, getInboxes, getOrganization, getTopics, listCompletedJobs, sortJobs} from './client.js'
 export type {GladlyError} from './errors.js'
+export * from './feed/index.js'
+export {compareTimestamps, toEpochSeconds} from './time.js'
+export type {Agent, Conversation, ConversationItem, ExportJob, Inbox, Organization, Topic} from './codecs.js'

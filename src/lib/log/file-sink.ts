@@ -3,7 +3,7 @@ import {appendFileSync, mkdirSync, readdirSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {format} from 'node:util'
 
-const FILE_NAME = /^gladly-enterpret-(\d{4}-\d{2}-\d{2})(\.error)?\.log$/
+const FILE_NAME = /^gladly-enterpret-(\d{4}-\d{2}-\d{2})(\.error|\.malformed)?\.log$/
 const DAY_MS = 24 * 60 * 60 * 1000
 export const LOG_RETENTION_DAYS = 14
 

@@ -1,6 +1,6 @@
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {removeFile, writeAtomically} from './files.js'
+import {removeFile, writeAtomically} from '../common/index.js'
 import {profileStateDir} from './store.js'
 
 /** Payloads of records Enterpret did not take, one file per record id, next to the state index. */

@@ -1,5 +1,5 @@
 import {join} from 'node:path'
-import {appendLines, readJsonLines, removeFile} from './files.js'
+import {appendLines, readJsonLines, removeFile} from '../common/index.js'
 import {profileStateDir} from './store.js'
 
 /**

@@ -1,5 +1,5 @@
 import {join} from 'node:path'
-import {appendLines, readJsonLines, writeAtomically} from './files.js'
+import {appendLines, readJsonLines, writeAtomically} from '../common/index.js'
 import {profileStateDir} from './store.js'
 
 /**

@@ -1,6 +1,6 @@
 import {readdir, rm} from 'node:fs/promises'
 import {join} from 'node:path'
-import {readJsonLines, writeAtomically} from './files.js'
+import {readJsonLines, writeAtomically} from '../common/index.js'
 import {journalPath} from './journal.js'
 import type {State} from './schema.js'
 import {profileStateDir} from './store.js'

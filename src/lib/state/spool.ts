@@ -1,6 +1,6 @@
 import {readdir, stat} from 'node:fs/promises'
 import {join} from 'node:path'
-import {appendLines, readJsonLines, removeFile} from './files.js'
+import {appendLines, readJsonLines, removeFile} from '../common/index.js'
 import {profileStateDir} from './store.js'
 
 /**

@@ -297,7 +297,8 @@ class FakeGladlyServer {
     res.on('finish', () => this.stats.status(res.statusCode))
 
     const limit = this.switches.rateLimit
-    const headers: Record<string, string> = {}
+    // A real server's Date is its own clock: clients that measure their skew from it see the fake's time.
+    const headers: Record<string, string> = {Date: new Date(this.clock.now()).toUTCString()}
     const setRateHeaders = (): void => {
       if (!limit) return
       headers['Ratelimit-Limit-Second'] = String(limit.perSecond)

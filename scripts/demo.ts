@@ -1,0 +1,51 @@
+// `npm run demo`: the whole product on this machine. Starts the fake Gladly (a sample organization)
+// and the fake Enterpret webhook on loopback, runs a real `import` through the built CLI against them,
+// then shows what Enterpret received and where the state and logs are.
+import {spawn} from 'node:child_process'
+import {rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+import {startFakeEnterpret} from '../test/fakes/enterpret/index.js'
+import {DEMO_CREDENTIALS, startFakeGladly} from '../test/fakes/gladly/index.js'
+
+const root = resolve(import.meta.dirname, '..')
+const home = join(tmpdir(), 'gladly-enterpret-demo')
+const apiKey = 'demo-enterpret-key'
+
+const gladly = await startFakeGladly({dataset: {seed: 7, conversations: 60, days: 6}})
+const enterpret = await startFakeEnterpret({apiKeys: [apiKey]})
+rmSync(home, {recursive: true, force: true})
+
+const env = {
+  ...process.env,
+  GLADLY_ENTERPRET_HOME: home,
+  GLADLY_API_URL: gladly.url,
+  GLADLY_USERNAME: DEMO_CREDENTIALS.username,
+  GLADLY_API_TOKEN: DEMO_CREDENTIALS.token,
+  ENTERPRET_API_URL: enterpret.url,
+  ENTERPRET_API_KEY: apiKey,
+  // The fakes are local: use the whole (fake) org budget and a generous webhook limit.
+  GLADLY_MAX_RPS: '10',
+  ENTERPRET_MAX_RPM: '600',
+}
+
+function cli(args: string[]): Promise<number> {
+  console.log(`\n$ gladly-enterpret ${args.join(' ')}`)
+  return new Promise((done) => spawn(process.execPath, [join(root, 'bin', 'run.js'), ...args], {env, stdio: 'inherit'}).on('close', (code) => done(code ?? 1)))
+}
+
+let exitCode = await cli(['import'])
+if (exitCode === 0) exitCode = await cli(['import'])
+
+const records = [...enterpret.records.values()].map((stored) => stored.record as {id: string; conversation: {msgs: Array<{actor: string; text: string}>}})
+console.log(`\nEnterpret received ${records.length} conversation records (${records.reduce((sum, record) => sum + record.conversation.msgs.length, 0)} messages) in ${enterpret.requests.length} requests.`)
+for (const record of records.slice(0, 3)) {
+  console.log(`\n${record.id}`)
+  for (const message of record.conversation.msgs.slice(0, 6)) console.log(`  ${message.actor.padEnd(5)} ${message.text.replace(/\s+/g, ' ').slice(0, 100)}`)
+  if (record.conversation.msgs.length > 6) console.log(`  … ${record.conversation.msgs.length - 6} more`)
+}
+console.log(`\nState and logs are in ${home} (state/default/state.json, logs/). Try:`)
+console.log(`  GLADLY_ENTERPRET_HOME=${home} ./bin/run.js state show`)
+
+await Promise.all([gladly.close(), enterpret.close()])
+process.exitCode = exitCode

@@ -1,0 +1,310 @@
+import * as E from 'fp-ts/lib/Either.js'
+import * as RA from 'fp-ts/lib/ReadonlyArray.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import {pipe} from 'fp-ts/lib/function.js'
+import got, {type Headers} from 'got'
+import type {IncomingHttpHeaders} from 'node:http'
+import {redactText, registerSecret, type Logger} from '../log/index.js'
+import {requestBody} from './batcher.js'
+import {enterpretAuthError, enterpretUnavailable, type EnterpretFatal} from './errors.js'
+import {createPacer} from './pacer.js'
+import {WEBHOOK_PATH} from './probe.js'
+import type {ConversationRecord} from './schema.js'
+
+export interface SinkOptions {
+  /** ENTERPRET_API_URL, e.g. https://api.enterpret.com */
+  readonly baseUrl: string
+  readonly apiKey: string
+  readonly userAgent: string
+  /** BATCH_SIZE */
+  readonly maxRecordsPerRequest: number
+  /** ENTERPRET_MAX_BODY_BYTES */
+  readonly maxBodyBytes: number
+  /** ENTERPRET_MAX_RPM */
+  readonly maxRequestsPerMinute: number
+  /** MAX_RETRIES, for 5xx, network failures and timeouts. */
+  readonly maxRetries: number
+  /** RETRY_DELAY: the first retry delay, doubled per retry, with jitter. */
+  readonly retryDelayMs: number
+  readonly logger: Logger
+}
+
+export interface SinkStats {
+  requests: number
+  rateLimited: number
+  retries: number
+  delivered: number
+  failed: number
+}
+
+export interface FailedRecord {
+  readonly record: ConversationRecord
+  readonly reason: string
+  readonly code?: string
+  readonly status?: number
+  /** How many requests carried this record. */
+  readonly attempts: number
+}
+
+export interface BatchOutcome {
+  /** Record ids Enterpret answered 2xx for. */
+  readonly delivered: readonly string[]
+  readonly failed: readonly FailedRecord[]
+}
+
+export interface Sink {
+  readonly stats: SinkStats
+  /**
+   * Sends one batch (form batches with createBatcher). Splits on 413, bisects on 400 so the good
+   * records are delivered and the bad ones isolated, retries 429/5xx/network failures with backoff
+   * and jitter (honouring Retry-After), and paces request starts to maxRequestsPerMinute. Rejected
+   * records, and records still failing after the retries, come back in `failed`. A rejected key is
+   * Left(EnterpretAuthError); UNAVAILABLE_AFTER_BATCHES batches in a row without any usable answer
+   * are Left(EnterpretUnavailable), and the last of them is then neither delivered nor failed.
+   */
+  send(batch: readonly ConversationRecord[]): TE.TaskEither<EnterpretFatal, BatchOutcome>
+}
+
+/** Batches in a row that get no usable answer (only 5xx, network failures, 429s, …) before the run stops. */
+export const UNAVAILABLE_AFTER_BATCHES = 3
+
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE'])
+// 429s are flow control, not failures: they get at least this many retries whatever MAX_RETRIES says.
+const MIN_RATE_LIMIT_RETRIES = 8
+const MIN_RATE_LIMIT_DELAY_MS = 1000
+const MAX_BACKOFF_MS = 30_000
+// Retry-After is undocumented; a huge value would stall the run for longer than a retry is worth.
+const MAX_RETRY_AFTER_MS = 300_000
+const TIMEOUTS = {lookup: 10_000, connect: 10_000, secureConnect: 10_000, send: 60_000, response: 60_000}
+
+/** One HTTP exchange: a response of any status, or (no status) the error that prevented one. */
+interface Reply {
+  readonly status?: number
+  readonly headers: IncomingHttpHeaders
+  readonly body: string
+  readonly error?: unknown
+}
+
+type ReplyKind = 'accepted' | 'auth' | 'rejected' | 'tooLarge' | 'rateLimited' | 'transient' | 'unexpected'
+
+/** Why a request did not deliver its records, in words and as Enterpret's status and code. */
+interface Failure {
+  readonly detail: string
+  readonly status?: number
+  readonly code?: string
+}
+
+/** What one request settled to after its retries; `attempts` counts them all. */
+type Verdict = {readonly kind: 'accepted'; readonly attempts: number} | {readonly kind: 'rejected' | 'tooLarge' | 'gaveUp'; readonly attempts: number; readonly failure: Failure}
+
+/** A batch's result so far; `answered` says whether Enterpret said anything about its records (2xx, 400 or 413). */
+interface Delivery {
+  readonly delivered: readonly string[]
+  readonly failed: readonly FailedRecord[]
+  readonly answered: boolean
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+function backoff(baseMs: number, retry: number): number {
+  const ceiling = Math.min(MAX_BACKOFF_MS, baseMs * 2 ** retry)
+  return Math.round(ceiling * (0.75 + Math.random() * 0.5))
+}
+
+function retryAfterMs(headers: IncomingHttpHeaders): number | undefined {
+  const value = headers['retry-after']
+  if (value === undefined) return undefined
+  const seconds = Number(value)
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now()
+  return Number.isNaN(ms) ? undefined : Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms))
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as {code?: unknown}).code
+  return typeof code === 'string' ? code : 'ERROR'
+}
+
+function classify(reply: Reply): ReplyKind {
+  const {status} = reply
+  if (status === undefined) return RETRYABLE_CODES.has(errorCode(reply.error)) ? 'transient' : 'unexpected'
+  if (status >= 200 && status < 300) return 'accepted'
+  if (status === 401 || status === 403) return 'auth'
+  if (status === 400) return 'rejected'
+  if (status === 413) return 'tooLarge'
+  if (status === 429) return 'rateLimited'
+  return status === 408 || status >= 500 ? 'transient' : 'unexpected'
+}
+
+/** Enterpret's `{msg, code, referenceID}`, read tolerantly: the body may be empty, HTML or partial. */
+function errorBody(body: string): {msg?: string; code?: string; referenceID?: string} {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body)
+  } catch {
+    const text = body.trim().slice(0, 200)
+    return text === '' ? {} : {msg: text}
+  }
+  const field = (name: string) => {
+    const value = (parsed as Record<string, unknown> | null)?.[name]
+    return typeof value === 'string' && value !== '' ? value : undefined
+  }
+  return {msg: field('msg'), code: field('code'), referenceID: field('referenceID')}
+}
+
+function describe(reply: Reply): Failure {
+  if (reply.status === undefined) {
+    const code = errorCode(reply.error)
+    // Library messages can quote the request, headers included.
+    const message = String((reply.error as Error | undefined)?.message ?? '').split('\n')[0]
+    return {detail: redactText(`${code}: ${message}`), code}
+  }
+  const {msg, code, referenceID} = errorBody(reply.body)
+  const head = code === undefined ? `HTTP ${reply.status}` : `HTTP ${reply.status} ${code}`
+  const withMsg = msg === undefined ? head : `${head}: ${msg}`
+  const detail = redactText(referenceID === undefined ? withMsg : `${withMsg} (referenceID ${referenceID})`)
+  return code === undefined ? {detail, status: reply.status} : {detail, status: reply.status, code}
+}
+
+function halves<A>(items: readonly A[]): readonly (readonly A[])[] {
+  const middle = Math.ceil(items.length / 2)
+  return [items.slice(0, middle), items.slice(middle)]
+}
+
+const merge = (parts: readonly Delivery[]): Delivery => ({
+  delivered: parts.flatMap((part) => part.delivered),
+  failed: parts.flatMap((part) => part.failed),
+  answered: parts.some((part) => part.answered),
+})
+
+const failAll = (records: readonly ConversationRecord[], reason: string, failure: Failure, attempts: number): FailedRecord[] =>
+  records.map((record) => ({record, reason, attempts, ...(failure.status === undefined ? {} : {status: failure.status}), ...(failure.code === undefined ? {} : {code: failure.code})}))
+
+export function createSink(options: SinkOptions): Sink {
+  registerSecret(options.apiKey)
+  const {logger} = options
+  const host = new URL(options.baseUrl).host
+  const url = `${options.baseUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}`
+  const client = got.extend({
+    headers: {'api-key': options.apiKey, 'content-type': 'application/json', 'user-agent': options.userAgent} as Headers,
+    timeout: TIMEOUTS,
+    retry: {limit: 0},
+    followRedirect: false,
+    throwHttpErrors: false,
+  })
+  const pacer = createPacer(options.maxRequestsPerMinute)
+  const rateLimitRetries = Math.max(options.maxRetries, MIN_RATE_LIMIT_RETRIES)
+  const stats: SinkStats = {requests: 0, rateLimited: 0, retries: 0, delivered: 0, failed: 0}
+  let unavailableStreak = 0
+
+  async function postOnce(body: string): Promise<Reply> {
+    try {
+      const response = await client.post(url, {body})
+      return {status: response.statusCode, headers: response.headers, body: response.body}
+    } catch (error) {
+      return {headers: {}, body: '', error}
+    }
+  }
+
+  /**
+   * One request and its retries. Each try waits for a pacing slot; a 429 pauses every caller (Retry-After
+   * or backoff); 5xx, 408 and connection failures back off up to maxRetries. Re-sending after a timeout is
+   * safe: Enterpret skips ids it already has.
+   */
+  const post =
+    (body: string, label: string): TE.TaskEither<EnterpretFatal, Verdict> =>
+    async () => {
+      let attempts = 0
+      let rateLimits = 0
+      let failures = 0
+      for (;;) {
+        await pacer.acquire()
+        stats.requests++
+        attempts++
+        const reply = await postOnce(body)
+        const kind = classify(reply)
+        switch (kind) {
+          case 'accepted':
+            return E.right({kind, attempts})
+          case 'auth':
+            return E.left(enterpretAuthError(reply.status as 401 | 403, host, errorBody(reply.body).code))
+          case 'rejected':
+          case 'tooLarge':
+            return E.right({kind, attempts, failure: describe(reply)})
+          case 'rateLimited': {
+            stats.rateLimited++
+            if (rateLimits >= rateLimitRetries) break
+            const wait = retryAfterMs(reply.headers) ?? backoff(Math.max(options.retryDelayMs, MIN_RATE_LIMIT_DELAY_MS), rateLimits)
+            rateLimits++
+            logger.debug(`Enterpret rate limit on ${label}; pausing all requests for ${wait} ms`)
+            pacer.pause(wait)
+            continue
+          }
+          case 'transient': {
+            if (failures >= options.maxRetries) break
+            const wait = backoff(options.retryDelayMs, failures)
+            failures++
+            stats.retries++
+            logger.debug(`${label} failed (${describe(reply).detail}); retry ${failures}/${options.maxRetries} in ${wait} ms`)
+            await sleep(wait)
+            continue
+          }
+        }
+        const failure = describe(reply)
+        return E.right({kind: 'gaveUp', attempts, failure: {...failure, detail: `${failure.detail} after ${attempts} ${attempts === 1 ? 'try' : 'tries'}`}})
+      }
+    }
+
+  /** Sends records; a rejection of several is narrowed down by sending each half on its own. */
+  function deliver(records: readonly ConversationRecord[], carried: number): TE.TaskEither<EnterpretFatal, Delivery> {
+    const body = requestBody(records)
+    const bytes = Buffer.byteLength(body)
+    // A batch the caller formed without the batcher is cut to size instead of earning a certain 400/413.
+    if (records.length > 1 && (records.length > options.maxRecordsPerRequest || bytes > options.maxBodyBytes)) return split(records, carried)
+    return pipe(
+      post(body, `batch of ${records.length} (${bytes} bytes)`),
+      TE.chain((verdict) => settle(records, carried + verdict.attempts, verdict)),
+    )
+  }
+
+  function split(records: readonly ConversationRecord[], carried: number): TE.TaskEither<EnterpretFatal, Delivery> {
+    return pipe(
+      halves(records),
+      RA.map((half) => deliver(half, carried)),
+      TE.sequenceArray,
+      TE.map(merge),
+    )
+  }
+
+  function settle(records: readonly ConversationRecord[], attempts: number, verdict: Verdict): TE.TaskEither<EnterpretFatal, Delivery> {
+    if (verdict.kind === 'accepted') return TE.right({delivered: records.map((record) => record.id), failed: [], answered: true})
+    const {failure} = verdict
+    if (verdict.kind === 'gaveUp') return TE.right({delivered: [], failed: failAll(records, `Not delivered: ${failure.detail}`, failure, attempts), answered: false})
+    if (records.length > 1) {
+      logger.debug(`Enterpret answered ${failure.detail} to ${records.length} records; sending each half on its own`)
+      return split(records, attempts)
+    }
+    const reason = verdict.kind === 'tooLarge' ? `Too large for Enterpret even alone: ${failure.detail}` : `Rejected by Enterpret: ${failure.detail}`
+    return TE.right({delivered: [], failed: failAll(records, reason, failure, attempts), answered: true})
+  }
+
+  /** Counts the batch towards the unavailable streak; only a batch with no usable answer at all extends it. */
+  function checkAvailability(delivery: Delivery): E.Either<EnterpretFatal, Delivery> {
+    unavailableStreak = delivery.answered ? 0 : unavailableStreak + 1
+    if (unavailableStreak < UNAVAILABLE_AFTER_BATCHES) return E.right(delivery)
+    return E.left(enterpretUnavailable(host, unavailableStreak, delivery.failed[0]?.reason ?? 'no answer'))
+  }
+
+  function tally(delivery: Delivery): BatchOutcome {
+    stats.delivered += delivery.delivered.length
+    stats.failed += delivery.failed.length
+    return {delivered: delivery.delivered, failed: delivery.failed}
+  }
+
+  return {
+    stats,
+    send: (batch) =>
+      batch.length === 0
+        ? TE.right({delivered: [], failed: []})
+        : pipe(deliver(batch, 0), TE.chainEitherK(checkAvailability), TE.map(tally)),
+  }
+}

@@ -1,0 +1,156 @@
+import {decode, mapOrdered} from '../../common/index.js'
+import type {Logger} from '../../log/index.js'
+import {getConversation, getConversationItems, getCustomerProfile} from '../client.js'
+import {ConversationItem, customerEmails, customerName, type Conversation, type ExportJob} from '../codecs.js'
+import type {GladlyError} from '../errors.js'
+import type {GladlyHttp} from '../http.js'
+import {compareTimestamps} from '../time.js'
+import {itemBuckets, ITEMS_FILE, type CustomerSummary, type MalformedLine} from './job-files.js'
+
+/** What a job says about one conversation it touched, in the order the feed works through them. */
+export type FeedEvent =
+  | {
+      readonly _tag: 'Closed'
+      readonly conversation: Conversation
+      /** Every item of the conversation, oldest first, without repeats. */
+      readonly items: readonly ConversationItem[]
+      readonly customer?: CustomerSummary
+      /** Gladly cut the item list at its cap (Gladly-Limited-Data). */
+      readonly itemsTruncated: boolean
+      /** The local items did not cover the conversation's life, so GET /items was needed. */
+      readonly fetchedItems: boolean
+    }
+  | {readonly _tag: 'Open'; readonly conversationId: string; readonly status: string; readonly items: readonly ConversationItem[]}
+  | {readonly _tag: 'Vanished'; readonly conversationId: string}
+  | {readonly _tag: 'Skipped'; readonly conversationId: string; readonly reason: 'already sent' | 'unchanged since sent' | 'done before an interruption'}
+  | {readonly _tag: 'Malformed'; readonly line: MalformedLine}
+  | {readonly _tag: 'TimelineOnly'; readonly count: number}
+  | {readonly _tag: 'Failed'; readonly conversationId: string; readonly error: GladlyError}
+
+/** Items stored by earlier runs for conversations that were still open (the state's spool). */
+export interface SpoolReader {
+  read(conversationId: string): Promise<{readonly since: string; readonly items: readonly unknown[]} | undefined>
+}
+
+/** Customers of the job's file first, then the API (following a merge), each looked up once per run. */
+export interface CustomerDirectory {
+  find(customerId: string, fromJob: ReadonlyMap<string, CustomerSummary>): Promise<CustomerSummary | undefined>
+}
+
+export function customerDirectory(http: GladlyHttp, logger: Logger): CustomerDirectory {
+  const fetched = new Map<string, Promise<CustomerSummary | undefined>>()
+  const fetch = async (customerId: string): Promise<CustomerSummary | undefined> => {
+    const result = await getCustomerProfile(http, customerId)()
+    if (result._tag === 'Left') {
+      logger.warn(`Customer ${customerId} could not be read (${result.left.message}); its conversation is sent without customer details.`)
+      return undefined
+    }
+    if (result.right._tag === 'Missing') return undefined
+    const {customer} = result.right
+    return {id: customer.id, name: customerName(customer), emails: customerEmails(customer)}
+  }
+  return {
+    async find(customerId, fromJob) {
+      const local = fromJob.get(customerId)
+      if (local !== undefined) return local
+      let pending = fetched.get(customerId)
+      if (pending === undefined) fetched.set(customerId, (pending = fetch(customerId)))
+      return pending
+    },
+  }
+}
+
+export interface FeedOptions {
+  readonly http: GladlyHttp
+  readonly job: ExportJob
+  /** The job's downloaded files (see downloadJob). */
+  readonly files: ReadonlyMap<string, string>
+  readonly customers: ReadonlyMap<string, CustomerSummary>
+  readonly directory: CustomerDirectory
+  readonly workDir: string
+  readonly spool: SpoolReader
+  /** Conversations of this job already handled by an interrupted run. */
+  readonly isDone: (conversationId: string) => boolean
+  /** The closedAt a conversation was sent with, if it was. */
+  readonly sentClosedAt: (conversationId: string) => string | undefined
+  readonly resendUpdated: boolean
+  /** Conversation lookups in flight at once; the request budget paces them. */
+  readonly concurrency: number
+  readonly bucketBytes?: number
+}
+
+function mergeItems(...lists: ReadonlyArray<readonly ConversationItem[]>): ConversationItem[] {
+  const seen = new Set<string>()
+  const merged: ConversationItem[] = []
+  for (const list of lists) {
+    for (const item of list) {
+      if (seen.has(item.id)) continue
+      seen.add(item.id)
+      merged.push(item)
+    }
+  }
+  // Array.prototype.sort is stable: items at the same instant keep the order Gladly gave them.
+  return merged.sort((a, b) => compareTimestamps(a.timestamp, b.timestamp))
+}
+
+function decodeSpooled(items: readonly unknown[]): ConversationItem[] {
+  const decoded: ConversationItem[] = []
+  for (const item of items) {
+    const result = decode(ConversationItem, item, 'spooled item')
+    if (result._tag === 'Right') decoded.push(result.right)
+  }
+  return decoded
+}
+
+/**
+ * A conversation's transcript is complete locally when every item since it began is here: it began
+ * inside the window the spool (or this job) covers, and nothing happened after this job's window.
+ * Otherwise GET /conversations/{id}/items fills the gap (at most 1,000 items).
+ */
+async function closedEvent(options: FeedOptions, conversation: Conversation, jobItems: readonly ConversationItem[]): Promise<FeedEvent> {
+  const {http, job} = options
+  const spooled = await options.spool.read(conversation.id)
+  const since = spooled?.since ?? job.parameters.startAt
+  const local = mergeItems(spooled ? decodeSpooled(spooled.items) : [], jobItems)
+  const closedLater = conversation.closedAt !== undefined && compareTimestamps(conversation.closedAt, job.parameters.endAt) >= 0
+  const complete = compareTimestamps(conversation.createdAt, since) >= 0 && !closedLater
+  let items = local
+  let itemsTruncated = false
+  if (!complete) {
+    const page = await getConversationItems(http, conversation.id)()
+    if (page._tag === 'Left') return {_tag: 'Failed', conversationId: conversation.id, error: page.left}
+    if (page.right === undefined) return {_tag: 'Vanished', conversationId: conversation.id}
+    items = mergeItems(page.right.items, local)
+    itemsTruncated = page.right.limited
+  }
+  const customer = await options.directory.find(conversation.customerId, options.customers)
+  return {_tag: 'Closed', conversation, items, customer, itemsTruncated, fetchedItems: !complete}
+}
+
+async function resolve(options: FeedOptions, conversationId: string, jobItems: readonly ConversationItem[]): Promise<FeedEvent> {
+  if (options.isDone(conversationId)) return {_tag: 'Skipped', conversationId, reason: 'done before an interruption'}
+  const sentClosedAt = options.sentClosedAt(conversationId)
+  if (sentClosedAt !== undefined && !options.resendUpdated) return {_tag: 'Skipped', conversationId, reason: 'already sent'}
+  const lookup = await getConversation(options.http, conversationId)()
+  if (lookup._tag === 'Left') return {_tag: 'Failed', conversationId, error: lookup.left}
+  if (lookup.right._tag === 'Vanished') return {_tag: 'Vanished', conversationId}
+  const {conversation} = lookup.right
+  if (conversation.status !== 'CLOSED') return {_tag: 'Open', conversationId, status: conversation.status, items: jobItems}
+  if (sentClosedAt !== undefined && sentClosedAt === conversation.closedAt) return {_tag: 'Skipped', conversationId, reason: 'unchanged since sent'}
+  return closedEvent(options, conversation, jobItems)
+}
+
+/**
+ * The conversations one export job touched, each resolved with GET /conversations/{id} (several in
+ * flight, paced by the shared budget): closed ones with their complete transcript, open ones with
+ * this job's items to keep, vanished ones, and every line that could not be used.
+ */
+export async function* jobFeed(options: FeedOptions): AsyncGenerator<FeedEvent> {
+  const itemsPath = options.files.get(ITEMS_FILE)
+  if (itemsPath === undefined) return
+  for await (const bucket of itemBuckets(itemsPath, options.job.id, options.workDir, options.bucketBytes)) {
+    for (const line of bucket.malformed) yield {_tag: 'Malformed', line}
+    if (bucket.timelineOnly > 0) yield {_tag: 'TimelineOnly', count: bucket.timelineOnly}
+    yield* mapOrdered(bucket.conversations, options.concurrency, ([conversationId, items]) => resolve(options, conversationId, items))
+  }
+}

@@ -1,0 +1,73 @@
+/** What a run did, for the log, stderr, `--json` and `state show`. */
+export interface RunSummary {
+  mode: 'import' | 'dry-run'
+  profile: string
+  startedAt: string
+  finishedAt: string
+  durationMs: number
+  /** Why the run ended before the work was done, if it did. */
+  stopped?: string
+  jobs: {planned: number; processed: number; lost: number}
+  conversations: {
+    seen: number
+    sent: number
+    keptOpen: number
+    failed: number
+    vanished: number
+    alreadySent: number
+    noMessages: number
+    /** Closed conversations whose transcript needed GET /items (it began before the local history). */
+    fetchedWhole: number
+  }
+  messages: number
+  channels: Record<string, number>
+  malformedLines: number
+  timelineOnlyItems: number
+  deadLetters: {retried: number; delivered: number; remaining: number}
+  gladly: {requests: number; rateLimited: number; retries: number}
+  enterpret: {requests: number; rateLimited: number; retries: number}
+  conversationsPerSecond: number
+  watermark: string | null
+  warnings: string[]
+  /** Where the lines that could not be read were written, when there were any. */
+  malformedReport?: string
+  /** Dry run: the start of one transcript, to see what Enterpret would get. */
+  sample?: {conversationId: string; messages: ReadonlyArray<{actor: string; text: string}>}
+}
+
+export function emptySummary(mode: RunSummary['mode'], profile: string, startedAt: Date): RunSummary {
+  return {
+    mode,
+    profile,
+    startedAt: startedAt.toISOString(),
+    finishedAt: startedAt.toISOString(),
+    durationMs: 0,
+    jobs: {planned: 0, processed: 0, lost: 0},
+    conversations: {seen: 0, sent: 0, keptOpen: 0, failed: 0, vanished: 0, alreadySent: 0, noMessages: 0, fetchedWhole: 0},
+    messages: 0,
+    channels: {},
+    malformedLines: 0,
+    timelineOnlyItems: 0,
+    deadLetters: {retried: 0, delivered: 0, remaining: 0},
+    gladly: {requests: 0, rateLimited: 0, retries: 0},
+    enterpret: {requests: 0, rateLimited: 0, retries: 0},
+    conversationsPerSecond: 0,
+    watermark: null,
+    warnings: [],
+  }
+}
+
+/** A few lines for people: what happened, and what is owed. */
+export function describeSummary(summary: RunSummary): string[] {
+  const c = summary.conversations
+  const seconds = (summary.durationMs / 1000).toFixed(1)
+  const verb = summary.mode === 'dry-run' ? 'would send' : 'sent'
+  const lines = [
+    `${summary.mode === 'dry-run' ? 'Dry run' : 'Import'} of profile ${summary.profile} ${summary.stopped ? `stopped (${summary.stopped})` : 'finished'} in ${seconds} s: ${summary.jobs.processed} of ${summary.jobs.planned} export job(s).`,
+    `Conversations: ${c.seen} seen, ${c.sent} ${verb}, ${c.keptOpen} kept open, ${c.failed} failed, ${c.vanished} vanished, ${c.alreadySent} already sent, ${c.noMessages} without messages; ${summary.messages} messages.`,
+    `Requests: Gladly ${summary.gladly.requests} (${summary.gladly.rateLimited} × 429), Enterpret ${summary.enterpret.requests} (${summary.enterpret.rateLimited} × 429); ${summary.conversationsPerSecond.toFixed(1)} conversations/s.`,
+  ]
+  if (summary.malformedLines > 0) lines.push(`${summary.malformedLines} export line(s) could not be read${summary.malformedReport ? `: see ${summary.malformedReport}` : ''}.`)
+  if (summary.deadLetters.remaining > 0) lines.push(`${summary.deadLetters.remaining} record(s) failed and wait in the dead-letter store; the next import retries them first (state show lists them).`)
+  return lines
+}

@@ -1,0 +1,97 @@
+import {decode} from '../common/decode.js'
+import {ConversationRecord, MIN_CREATED_AT, wrapMetadata, type Message} from '../enterpret/schema.js'
+import {parseTimestamp} from '../gladly/time.js'
+import {buildTranscript, type Transcript} from './messages.js'
+import {buildMetadata} from './metadata.js'
+import {fitMessages, jsonBytes} from './truncate.js'
+import type {TransformInput, TransformOptions, TransformResult} from './types.js'
+
+/** The Enterpret record id of a Gladly conversation: stable, namespaced, 29 characters for Gladly's ids. */
+export function recordId(conversationId: string): string {
+  return `gladly_${conversationId}`
+}
+
+type CreatedAt = {readonly _tag: 'Ok'; readonly seconds: number} | {readonly _tag: 'Invalid'; readonly reason: string}
+
+/** Whole epoch seconds (rounded down), within what Enterpret accepts: from 2000-01-01 to now. */
+function createdAtSeconds(createdAt: string, now: Date): CreatedAt {
+  const parsed = parseTimestamp(createdAt)
+  if (parsed === undefined) return {_tag: 'Invalid', reason: `createdAt ${JSON.stringify(createdAt)} is not an RFC 3339 timestamp`}
+  const seconds = Math.floor(parsed.epochMillis / 1000)
+  if (seconds < MIN_CREATED_AT) return {_tag: 'Invalid', reason: `createdAt ${createdAt} is before 2000-01-01, which Enterpret rejects`}
+  if (seconds > Math.floor(now.getTime() / 1000)) {
+    return {_tag: 'Invalid', reason: `createdAt ${createdAt} is in the future (now is ${now.toISOString()}), which Enterpret rejects`}
+  }
+  return {_tag: 'Ok', seconds}
+}
+
+function noMessagesReason(itemCount: number, transcript: Transcript): string {
+  if (itemCount === 0) return 'the conversation has no items'
+  const items = itemCount === 1 ? '1 item' : `${itemCount} items`
+  return `no customer-visible message among its ${items} (${transcript.contentTypes.join(', ')})`
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
+}
+
+/**
+ * One Gladly conversation → one Enterpret CONVERSATION record: its customer-visible messages in time order,
+ * its context as typed metadata, cut down to `maxRecordBytes` if need be, and checked against the codec.
+ */
+export function toEnterpretRecord(input: TransformInput, options: TransformOptions): TransformResult {
+  const {conversation} = input
+  const transcript = buildTranscript(input.items, options.includeNotes)
+  if (transcript._tag === 'BadTimestamp') {
+    return {_tag: 'Invalid', reason: `item ${transcript.itemId} has timestamp ${JSON.stringify(transcript.timestamp)}, which is not RFC 3339`}
+  }
+  if (transcript.messages.length === 0) return {_tag: 'NoMessages', reason: noMessagesReason(input.items.length, transcript)}
+  const createdAt = createdAtSeconds(conversation.createdAt, options.now)
+  if (createdAt._tag === 'Invalid') return createdAt
+
+  const id = recordId(conversation.id)
+  const {customer, lookups, gladlyAppUrl} = input
+  const metadata = (messageCount: number, truncated: boolean) =>
+    buildMetadata({conversation, customer, lookups, gladlyAppUrl, channels: transcript.channels, messageCount, truncated})
+  const assemble = (msgs: readonly Message[], messageCount: number, truncated: boolean): ConversationRecord => ({
+    id,
+    fileID: options.fileId,
+    type: 'CONVERSATION',
+    createdAt: createdAt.seconds,
+    conversation: {msgs: [...msgs]},
+    metadata: wrapMetadata(metadata(messageCount, truncated), options.metadataNesting),
+  })
+
+  const warnings: string[] = []
+  if (transcript.duplicates > 0) warnings.push(`${plural(transcript.duplicates, 'item')} repeated with the same id ignored`)
+  if (input.itemsTruncated === true) warnings.push('Gladly returned only part of the items (Gladly-Limited-Data): the record is marked truncated')
+
+  const messages = transcript.messages
+  let record = assemble(messages, messages.length, input.itemsTruncated === true)
+  const fullBytes = jsonBytes(record)
+  if (fullBytes > options.maxRecordBytes) {
+    // Sized with the largest count and the flag set, so the final record can only be smaller.
+    const budget = options.maxRecordBytes - jsonBytes(assemble([], messages.length, true))
+    const fitted = fitMessages(messages, budget)
+    if (fitted === undefined) {
+      return {_tag: 'Invalid', reason: `the record is ${fullBytes} bytes and cannot be cut to ${options.maxRecordBytes}: its metadata alone leaves too little room for messages`}
+    }
+    record = assemble(fitted.msgs, fitted.msgs.length, true)
+    const bytes = jsonBytes(record)
+    if (bytes > options.maxRecordBytes) return {_tag: 'Invalid', reason: `the record is still ${bytes} bytes after truncation, over ${options.maxRecordBytes}`}
+    warnings.push(
+      `the record was ${fullBytes} bytes, over ${options.maxRecordBytes}: ${plural(fitted.omitted, 'message')} of ${messages.length} omitted and ${plural(fitted.cut, 'text')} cut`,
+    )
+  }
+
+  const checked = decode(ConversationRecord, record, `record ${id}`)
+  if (checked._tag === 'Left') return {_tag: 'Invalid', reason: checked.left.message}
+  return {
+    _tag: 'Record',
+    record: checked.right,
+    messageCount: checked.right.conversation.msgs.length,
+    channels: transcript.channels,
+    warnings,
+    unknownContentTypes: transcript.unknownContentTypes,
+  }
+}

@@ -1,0 +1,55 @@
+import type {ConversationRecord, MetadataNesting} from '../enterpret/schema.js'
+import type {Agent, Conversation, ConversationItem, Inbox, Topic} from '../gladly/codecs.js'
+
+/** What the importer knows of the conversation's customer (from `customers.jsonl` or the profile API). */
+export interface CustomerSummary {
+  readonly id: string
+  readonly name?: string
+  readonly emails: readonly string[]
+}
+
+/** The reference lists ids are resolved against. */
+export interface Lookups {
+  readonly agents: ReadonlyMap<string, Agent>
+  readonly topics: ReadonlyMap<string, Topic>
+  readonly inboxes: ReadonlyMap<string, Inbox>
+  /** custom attribute id → its key/label, when known */
+  readonly customAttributes: ReadonlyMap<string, {readonly key?: string; readonly label?: string}>
+}
+
+export interface TransformInput {
+  readonly conversation: Conversation
+  /** Any order; may hold the same item twice (the first one wins). */
+  readonly items: readonly ConversationItem[]
+  readonly customer?: CustomerSummary
+  readonly lookups: Lookups
+  /** Base of the Gladly web app, e.g. https://acme.gladly.com (for the link back) */
+  readonly gladlyAppUrl: string
+  /** true when Gladly cut the item list (Gladly-Limited-Data) */
+  readonly itemsTruncated?: boolean
+}
+
+export interface TransformOptions {
+  readonly fileId: string
+  readonly includeNotes: boolean
+  readonly metadataNesting: MetadataNesting
+  /** Longest JSON size in bytes one record may have (the webhook body limit minus the envelope) */
+  readonly maxRecordBytes: number
+  /** For the createdAt-not-in-the-future check */
+  readonly now: Date
+}
+
+export type TransformResult =
+  | {
+      readonly _tag: 'Record'
+      readonly record: ConversationRecord
+      /** Messages in the record, the omission marker of a truncated record included. */
+      readonly messageCount: number
+      readonly channels: readonly string[]
+      readonly warnings: readonly string[]
+      readonly unknownContentTypes: readonly string[]
+    }
+  /** Nothing customer-visible to send: not an error, counted and skipped. */
+  | {readonly _tag: 'NoMessages'; readonly reason: string}
+  /** The record cannot be built or fails the ConversationRecord codec: the caller dead-letters it. */
+  | {readonly _tag: 'Invalid'; readonly reason: string}

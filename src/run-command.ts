@@ -1,0 +1,65 @@
+import type {Command} from '@oclif/core'
+import {randomBytes} from 'node:crypto'
+import {createWriteStream} from 'node:fs'
+import {finished} from 'node:stream/promises'
+import {BaseCommand} from './base-command.js'
+import {ExitCode} from './lib/common/index.js'
+import {describeSummary, runImport, type RunSummary} from './lib/pipeline/index.js'
+import {progressReporter} from './progress.js'
+import {selectionOf, type SelectionFlagValues} from './selection-flags.js'
+
+/** import and dry-run: the same selection, the same core; they differ only in where records go. */
+export abstract class RunCommand<T extends typeof Command> extends BaseCommand<T> {
+  static override enableJsonFlag = true
+  static override settingFlags = {'batch-size': 'BATCH_SIZE'} as const
+
+  protected async execute(options: {readonly resendUpdated: boolean; readonly output?: string}): Promise<RunSummary> {
+    const flags = this.flags as unknown as SelectionFlagValues
+    const selection = selectionOf(flags)
+    if (typeof selection === 'string') this.error(selection, {exit: ExitCode.usage})
+    const dryRun = this.id === 'dry-run'
+    if (dryRun && this.jsonEnabled() && options.output === undefined) {
+      this.error('With --json, stdout carries the summary: give the payloads a file with --output.', {exit: ExitCode.usage})
+    }
+    const settings = await this.settings({secrets: true})
+    const output = dryRun ? (options.output === undefined ? process.stdout : createWriteStream(options.output, {mode: 0o600})) : undefined
+    const progress = await progressReporter(this.logger, Boolean(process.stderr.isTTY) && !this.flags.verbose)
+    const result = await this.unwrap(
+      runImport({
+        settings,
+        logger: this.logger,
+        userAgent: this.userAgent,
+        runId: randomBytes(4).toString('hex'),
+        selection,
+        limit: flags.limit,
+        includeNotes: flags['include-notes'],
+        resendUpdated: options.resendUpdated,
+        dryRun: output ? {output} : undefined,
+        onProgress: (update) => progress.update(update),
+      }),
+    ).finally(() => progress.stop())
+    if (output !== undefined && output !== process.stdout) {
+      output.end()
+      await finished(output)
+    }
+    const {summary, error} = result
+    this.record.info('run summary', summary)
+    for (const line of describeSummary(summary)) this.logger.info(line)
+    if (dryRun) this.describeDryRun(summary)
+    if (error !== undefined) this.fail(error)
+    if (summary.deadLetters.remaining > 0 || (dryRun && summary.conversations.failed > 0)) process.exitCode = ExitCode.partial
+    return summary
+  }
+
+  private describeDryRun(summary: RunSummary): void {
+    const channels = Object.entries(summary.channels)
+      .sort(([, a], [, b]) => b - a)
+      .map(([channel, count]) => `${channel} ${count}`)
+      .join(', ')
+    if (channels) this.logger.info(`Records per channel: ${channels}.`)
+    if (summary.sample) {
+      this.logger.info(`Sample transcript (conversation ${summary.sample.conversationId}):`)
+      for (const message of summary.sample.messages) this.logger.log(`  ${message.actor.padEnd(5)} ${message.text.replace(/\s+/g, ' ').slice(0, 160)}`)
+    }
+  }
+}

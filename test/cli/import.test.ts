@@ -1,0 +1,54 @@
+import {expect} from 'chai'
+import {createSandbox, parseJson, type Sandbox} from '../helpers/cli.js'
+import {DAY_MS, deliveredMessages, expectedConversationIds, expectedMessages, startFakes, type Fakes} from '../helpers/e2e.js'
+import type {RunSummary} from '../../src/lib/pipeline/index.js'
+
+describe('import, end to end through the built CLI', function () {
+  this.timeout(120_000)
+  let fakes: Fakes
+  let sandbox: Sandbox
+
+  beforeEach(async () => {
+    sandbox = createSandbox()
+    // The fake's clock runs behind the CLI's, so that it can be moved forward between runs.
+    fakes = await startFakes({now: new Date(Date.now() - 3 * DAY_MS), dataset: {seed: 11, conversations: 40, days: 6}})
+  })
+  afterEach(async () => {
+    await fakes.close()
+    sandbox.cleanup()
+  })
+
+  const runImport = async (args: string[] = []) => {
+    const result = await sandbox.run(['import', '--json', ...args], {env: fakes.env()})
+    return {result, summary: parseJson<RunSummary>(result)}
+  }
+
+  it('sends every closed conversation once, with its whole transcript, then only what closed since', async () => {
+    const first = await runImport()
+    expect(first.result.code, first.result.stderr).to.equal(0)
+    const {gladly, enterpret} = fakes
+    const expectedFirst = expectedConversationIds(gladly)
+    expect(expectedFirst.length).to.be.greaterThan(20)
+    expect([...enterpret.records.keys()].sort()).to.deep.equal(expectedFirst.map((id) => `gladly_${id}`).sort())
+    const big = gladly.dataset.edgeCases.bigConversationId
+    for (const id of expectedFirst.filter((id) => id !== big)) expect(deliveredMessages(enterpret, id), `transcript of ${id}`).to.deep.equal(expectedMessages(gladly, id))
+    expect(first.summary.conversations.sent).to.equal(expectedFirst.length)
+    expect(first.summary.conversations.keptOpen).to.be.greaterThan(0)
+
+    const again = await runImport()
+    expect(again.summary.conversations.sent, 'nothing new, nothing sent').to.equal(0)
+
+    gladly.clock.set(new Date(Date.now() - DAY_MS))
+    const second = await runImport()
+    expect(second.result.code, second.result.stderr).to.equal(0)
+    const expectedSecond = expectedConversationIds(gladly)
+    const newlyClosed = expectedSecond.filter((id) => !expectedFirst.includes(id))
+    expect(newlyClosed.length).to.be.greaterThan(0)
+    expect(second.summary.conversations.sent).to.equal(newlyClosed.length)
+    // Jobs expire as the clock moves: what the first run delivered no longer shows in the listing.
+    const everything = new Set([...expectedFirst, ...expectedSecond])
+    expect([...enterpret.records.keys()].sort()).to.deep.equal([...everything].map((id) => `gladly_${id}`).sort())
+    for (const id of newlyClosed.filter((id) => id !== big)) expect(deliveredMessages(enterpret, id), `transcript of ${id}`).to.deep.equal(expectedMessages(gladly, id))
+    for (const stored of enterpret.records.values()) expect(stored.duplicates).to.equal(0)
+  })
+})
