@@ -1,4 +1,4 @@
-import {spawn} from 'node:child_process'
+import {spawn, type ChildProcess} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
@@ -27,6 +27,8 @@ export interface Sandbox {
   readonly home: string
   readonly env: Record<string, string | undefined>
   run(args: string[], options?: CliOptions): Promise<CliResult>
+  /** Starts the CLI and returns at once, for tests that kill it. */
+  start(args: string[], options?: CliOptions): ChildProcess
   cleanup(): void
 }
 
@@ -67,6 +69,8 @@ export function createSandbox(): Sandbox {
     home,
     env,
     run: (args, options = {}) => runCli(args, env, {cwd: dir, ...options}),
+    start: (args, options = {}) =>
+      spawn(process.execPath, [CLI, ...args], {cwd: dir, env: Object.fromEntries(Object.entries({...env, ...options.env}).filter(([, value]) => value !== undefined)) as NodeJS.ProcessEnv, stdio: 'ignore'}),
     cleanup: () => rmSync(dir, {recursive: true, force: true}),
   }
 }

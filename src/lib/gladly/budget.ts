@@ -22,10 +22,12 @@ export interface BudgetClock {
 const realClock: BudgetClock = {now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms))}
 // Below this share of the org's limit left in the current second, other integrations are busy too.
 const LOW_REMAINING_SHARE = 0.2
+const ARRIVAL_SLACK = 1.03
 
 export function createBudget(ratePerSecond: number, clock: BudgetClock = realClock): Budget {
-  // One extra millisecond keeps a window that is closed at both ends from catching rate + 1 starts.
-  const interval = 1000 / ratePerSecond + 1
+  // 3% of slack: requests reach Gladly with a few ms of jitter (a new connection, a busy loop), and
+  // rate + 1 starts must never fall into one second on its side.
+  const interval = (1000 / ratePerSecond) * ARRIVAL_SLACK
   let nextSlot = 0
   let pausedUntil = 0
 

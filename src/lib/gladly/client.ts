@@ -7,6 +7,7 @@ import {
   AgentList,
   Conversation,
   ConversationItemList,
+  ConversationList,
   CustomerProfile,
   ExportJobList,
   GladlyErrorBody,
@@ -128,6 +129,15 @@ export function getConversationItems(http: GladlyHttp, id: string): TE.TaskEithe
         E.map((items) => ({items, limited: isLimited(response.headers['gladly-limited-data'])})),
       )
     }),
+  )
+}
+
+/** `GET /customers/{id}/conversations`: at most 100, oldest first; undefined when the customer is gone. */
+export function getCustomerConversations(http: GladlyHttp, customerId: string): TE.TaskEither<GladlyError, readonly Conversation[] | undefined> {
+  const path = `/customers/${encodeURIComponent(customerId)}/conversations`
+  return pipe(
+    http.get(path),
+    TE.chainEitherK((response) => (response.status === 404 || response.status === 301 ? E.right(undefined) : response.status === 200 ? parseBody(ConversationList, response, path) : E.left(unexpected(response, path)))),
   )
 }
 

@@ -3,6 +3,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js'
 import {pipe} from 'fp-ts/lib/function.js'
 import got, {type Got, type Headers, type Response} from 'got'
 import {createWriteStream} from 'node:fs'
+import {rename, rm} from 'node:fs/promises'
 import type {IncomingHttpHeaders} from 'node:http'
 import {pipeline} from 'node:stream/promises'
 import {ExitCode} from '../common/index.js'
@@ -161,9 +162,13 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
           return {done: false, error}
         }
       }),
-    download: (path, destination) =>
-      pipe(
+    download: (path, destination) => {
+      let attempt = 0
+      return pipe(
         withRetries<{status: number; bytes: number}>(`GET ${path}`, async () => {
+          // Each attempt writes its own file: a failed attempt's last writes may still land on disk
+          // after the next one began. Only a complete body is renamed into place.
+          const partial = `${destination}.${attempt++}.part`
           const stream = client.stream(path.replace(/^\//, ''), {headers: {accept: 'application/x-ndjson'}})
           let response: Response | undefined
           stream.once('response', (res: Response) => {
@@ -171,11 +176,14 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
             observe(res)
           })
           try {
-            await pipeline(stream, createWriteStream(destination))
+            await pipeline(stream, createWriteStream(partial, {mode: 0o600}))
           } catch (error) {
+            await rm(partial, {force: true})
             return {done: false, error}
           }
           const status = response?.statusCode ?? 0
+          if (status === 200) await rename(partial, destination)
+          else await rm(partial, {force: true})
           if (isHandledHere(status)) return {done: false, status, headers: response?.headers}
           return {done: true, value: {status, bytes: stream.downloadProgress.transferred}}
         }),
@@ -184,6 +192,7 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
           if (status === 404) return TE.left<GladlyError>({_tag: 'GladlyNotFound', path, exit: ExitCode.failure, message: `Gladly has no ${path} (404).`})
           return TE.left<GladlyError>({_tag: 'GladlyHttpError', status, path, exit: ExitCode.failure, message: `Gladly answered ${status} to GET ${path}.`})
         }),
-      ),
+      )
+    },
   }
 }

@@ -2,7 +2,7 @@
 // incremental export feed that turns export jobs into touched conversations.
 export {createBudget, type Budget} from './budget.js'
 export {createGladlyHttp, type GladlyConnection, type GladlyHttp, type RequestStats} from './http.js'
-export {getAgents, getConversation, getConversationItems, getCustomerProfile, getInboxes, getOrganization, getTopics, listCompletedJobs, sortJobs} from './client.js'
+export {getAgents, getConversation, getConversationItems, getCustomerConversations, getCustomerProfile, getInboxes, getOrganization, getTopics, listCompletedJobs, sortJobs} from './client.js'
 export type {GladlyError} from './errors.js'
 export * from './feed/index.js'
 export {compareTimestamps, toEpochSeconds} from './time.js'

@@ -10,13 +10,16 @@ import {
   createBudget,
   createGladlyHttp,
   customerDirectory,
-  downloadJob,
+  getCustomerConversations,
+  getCustomerProfile,
   getOrganization,
   jobFeed,
   listCompletedJobs,
   lostPeriodWarning,
   planJobs,
   readLookups,
+  compareTimestamps,
+  type Conversation,
   type CustomerDirectory,
   type ExportJob,
   type FeedEvent,
@@ -26,9 +29,10 @@ import {
   type Selection,
 } from '../gladly/index.js'
 import type {Logger} from '../log/index.js'
-import {acquireLock, openJournal, openLedger, openSpool, openStateStore, profileStateDir, readOnlyLedger, type Journal, type Ledger, type Lock, type Spool, type State, type StateStore} from '../state/index.js'
+import {acquireLock, openJournal, openLedger, openSpool, openStateStore, overlaySpool, profileStateDir, readOnlyLedger, type Journal, type Ledger, type Lock, type Spool, type State, type StateStore} from '../state/index.js'
 import {toEnterpretRecord} from '../transform/index.js'
 import {createDelivery, type Delivery} from './delivery.js'
+import {jobWindow, type JobWindow} from './job-window.js'
 import {completeJob, lastWindowEnd} from './jobs.js'
 import {addFromJob, fetchLookups, type RunLookups} from './lookups.js'
 import {malformedReport} from './malformed.js'
@@ -78,6 +82,10 @@ interface Run {
   readonly journal: Journal
   readonly delivery: Delivery
   readonly customers: CustomerDirectory
+  /** Customers whose merge was already followed in this run. */
+  readonly mergesFollowed: Set<string>
+  /** Downloads and scratch files; a dry run keeps them out of the state folder. */
+  readonly workDir: string
   readonly summary: RunSummary
   state: State
   conversationsKnown: number
@@ -126,14 +134,22 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
     TE.bindW('organization', ({http}) => getOrganization(http)),
     TE.bindW('lookups', ({http}) => fetchLookups(http)),
     TE.bindW('stores', () =>
-      guard(async () => ({
-        ledger: options.dryRun ? await readOnlyLedger(stateDir, settings.profile) : await openLedger(stateDir, settings.profile),
-        journal: await openJournal(stateDir, settings.profile),
-      })),
+      guard(async () => {
+        // A dry run must leave the state folder byte for byte as it was: its scratch goes elsewhere.
+        const workDir = options.dryRun ? await mkdtemp(join(tmpdir(), 'gladly-enterpret-dry-run-')) : join(profileStateDir(stateDir, settings.profile), 'work')
+        // Downloads of a run that was killed are of no use: the jobs are read again.
+        if (!options.dryRun) await rm(workDir, {recursive: true, force: true})
+        return {
+          workDir,
+          ledger: options.dryRun ? await readOnlyLedger(stateDir, settings.profile) : await openLedger(stateDir, settings.profile),
+          journal: await openJournal(stateDir, settings.profile),
+        }
+      }),
     ),
     TE.map(({state, http, organization, lookups, stores}) => {
       const summary = emptySummary(options.dryRun ? 'dry-run' : 'import', settings.profile, now())
-      const spool = openSpool(stateDir, settings.profile)
+      const realSpool = openSpool(stateDir, settings.profile)
+      const spool = options.dryRun ? overlaySpool(realSpool, join(stores.workDir, 'spool')) : realSpool
       const store = openStateStore(stateDir, settings.profile)
       const run: Run = {
         options,
@@ -153,6 +169,8 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
         conversationsDone: 0,
         records: 0,
         customers: customerDirectory(http, logger),
+        mergesFollowed: new Set(),
+        workDir: stores.workDir,
         delivery: undefined as unknown as Delivery,
       }
       return Object.assign(run, {delivery: createDelivery(run)})
@@ -199,6 +217,29 @@ function housekeeping(run: Run, jobPlan: JobPlan, jobs: readonly ExportJob[]): T
   })
 }
 
+/**
+ * A conversation that vanished was most likely merged: Gladly moves its items, under new ids, into
+ * the customer's open conversation (the customer itself may have been merged too, a 301). The spool
+ * never saw those items, so that conversation is fetched whole when it closes.
+ */
+async function followMerge(run: Run, customerId: string, lastActivity: string | undefined): Promise<void> {
+  if (run.mergesFollowed.has(customerId)) return
+  run.mergesFollowed.add(customerId)
+  const profile = await getCustomerProfile(run.http, customerId)()
+  const survivor = profile._tag === 'Right' && profile.right._tag === 'Found' ? profile.right.customer.id : customerId
+  const conversations = await getCustomerConversations(run.http, survivor)()
+  if (conversations._tag === 'Left') {
+    run.options.logger.warn(`Could not list the conversations of customer ${survivor} after a merge (${conversations.left.message}); a merged transcript may miss items.`)
+    return
+  }
+  // The one that took the items was open when the merge happened, after the vanished one's last activity.
+  const couldHaveTaken = (conversation: Conversation) =>
+    conversation.closedAt === undefined || lastActivity === undefined || compareTimestamps(conversation.closedAt, lastActivity) >= 0
+  for (const conversation of conversations.right ?? []) {
+    if (couldHaveTaken(conversation) && run.ledger.closedAtOf(conversation.id) === undefined) await run.spool.markIncomplete(conversation.id)
+  }
+}
+
 /** One feed event: transform a closed conversation and hand it to delivery; the rest is bookkeeping. */
 async function handle(run: Run, job: ExportJob, event: FeedEvent): Promise<AppError | undefined> {
   const {summary, options} = run
@@ -222,12 +263,17 @@ async function handle(run: Run, job: ExportJob, event: FeedEvent): Promise<AppEr
     case 'Vanished':
       c.vanished++
       options.logger.info(`Conversation ${event.conversationId} no longer exists in Gladly (merged or deleted); skipped.`)
-      if (!options.dryRun) await run.spool.drop(event.conversationId)
+      await run.spool.drop(event.conversationId)
+      if (event.customerId !== undefined) await followMerge(run, event.customerId, event.lastActivity)
       run.delivery.markDone(event.conversationId)
       break
+    case 'Deferred':
+      await run.spool.keep(event.conversationId, job.parameters.startAt, event.items)
+      run.delivery.markDone(event.conversationId)
+      return undefined
     case 'Open':
       c.keptOpen++
-      if (!options.dryRun) await run.spool.keep(event.conversationId, job.parameters.startAt, event.items)
+      await run.spool.keep(event.conversationId, job.parameters.startAt, event.items)
       run.delivery.markDone(event.conversationId)
       break
     case 'Closed': {
@@ -273,7 +319,7 @@ function noteExpired(run: Run, job: ExportJob): void {
 }
 
 /** Reads the job's files and works through its conversations; a fatal error stops after what is in flight is delivered. */
-async function readJob(run: Run, job: ExportJob, files: ReadonlyMap<string, string>, dir: string): Promise<E.Either<AppError, JobOutcome>> {
+async function readJob(run: Run, job: ExportJob, files: ReadonlyMap<string, string>, dir: string, continuesLater: (conversationId: string) => boolean): Promise<E.Either<AppError, JobOutcome>> {
   const {options} = run
   const jobLookups = await readLookups(job, files)
   addFromJob(run.lookups, jobLookups)
@@ -288,6 +334,7 @@ async function readJob(run: Run, job: ExportJob, files: ReadonlyMap<string, stri
     spool: run.spool,
     isDone: (id) => run.journal.has(id),
     sentClosedAt: (id) => run.ledger.closedAtOf(id),
+    continuesLater,
     resendUpdated: options.resendUpdated,
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     bucketBytes: options.bucketBytes,
@@ -310,48 +357,44 @@ async function readJob(run: Run, job: ExportJob, files: ReadonlyMap<string, stri
 }
 
 /** fetch → transform → persist for one export job; the watermark passes it only when all of it is done. */
-async function processJob(run: Run, job: ExportJob, listed: readonly ExportJob[]): Promise<E.Either<AppError, JobOutcome>> {
-  const {options} = run
+async function processJob(run: Run, jobs: readonly ExportJob[], index: number, window: JobWindow, listed: readonly ExportJob[]): Promise<E.Either<AppError, JobOutcome>> {
+  const job = jobs[index] as ExportJob
   await startCheckpoint(run, job)
-  // A dry run must leave the state folder byte for byte as it was: its downloads go elsewhere.
-  const dir = options.dryRun
-    ? await mkdtemp(join(tmpdir(), 'gladly-enterpret-dry-run-'))
-    : join(profileStateDir(options.settings.paths.stateDir, options.settings.profile), 'work', encodeURIComponent(job.id))
-  try {
-    const files = await downloadJob(run.http, job, dir)()
-    if (files._tag === 'Left') return files
-    let outcome: E.Either<AppError, JobOutcome>
-    if (files.right === undefined) {
-      noteExpired(run, job)
-      outcome = E.right('done')
-    } else {
-      outcome = await readJob(run, job, files.right, dir)
-    }
-    if (outcome._tag === 'Left' || outcome.right === 'stopped') return outcome
-    run.summary.jobs.processed++
-    progress(run)
-    if (options.dryRun) return outcome
-    run.state = completeJob(run.state, job, listed, run.now())
-    const written = run.saveState()
-    if (written._tag === 'Left') return written
-    await run.journal.clear()
-    return outcome
-  } finally {
-    await rm(dir, {recursive: true, force: true})
-  }
+  const downloaded = await window.open(index)
+  if (downloaded._tag === 'Left') return downloaded
+  const {files, dir} = downloaded.right
+  let outcome: E.Either<AppError, JobOutcome> = E.right('done')
+  if (files === undefined) noteExpired(run, job)
+  else outcome = await readJob(run, job, files, dir, (id) => window.continuesLater(index, id))
+  await window.release(index)
+  if (outcome._tag === 'Left' || outcome.right === 'stopped') return outcome
+  run.summary.jobs.processed++
+  progress(run)
+  if (run.options.dryRun) return outcome
+  run.state = completeJob(run.state, job, listed, run.now())
+  const written = run.saveState()
+  if (written._tag === 'Left') return written
+  await run.journal.clear()
+  return outcome
 }
 
 /** Works through the jobs in order; an error stops the run but what was done stays done. */
 async function processJobs(run: Run, jobs: readonly ExportJob[], listed: readonly ExportJob[]): Promise<AppError | undefined> {
   run.summary.jobs.planned = jobs.length
   progress(run)
-  for (const job of jobs) {
-    run.options.logger.debug(`Export job ${job.id}: window ${job.parameters.startAt} – ${job.parameters.endAt}, updated ${job.updatedAt}`)
-    const result = E.flatten(await guard(() => processJob(run, job, listed))())
-    if (result._tag === 'Left') return result.left
-    if (result.right === 'stopped') return undefined
+  const window = jobWindow(run.http, jobs, run.workDir)
+  try {
+    for (let index = 0; index < jobs.length; index++) {
+      const job = jobs[index] as ExportJob
+      run.options.logger.debug(`Export job ${job.id}: window ${job.parameters.startAt} – ${job.parameters.endAt}, updated ${job.updatedAt}`)
+      const result = E.flatten(await guard(() => processJob(run, jobs, index, window, listed))())
+      if (result._tag === 'Left') return result.left
+      if (result.right === 'stopped') return undefined
+    }
+    return undefined
+  } finally {
+    await window.releaseAll()
   }
-  return undefined
 }
 
 function finish(run: Run, startedAt: Date): RunSummary {
@@ -403,6 +446,7 @@ export function runImport(options: ImportOptions): TE.TaskEither<AppError, RunRe
       TE.bind('selected', ({run}) => plan(run)),
       TE.chainFirst(({run, selected}) => housekeeping(run, selected.plan, selected.jobs)),
       TE.bind('error', ({run, selected}) => TE.fromTask(() => processJobs(run, selected.jobs, selected.listed))),
+      TE.chainFirst(({run}) => (options.dryRun ? guard(() => rm(run.workDir, {recursive: true, force: true})) : TE.right(undefined))),
       TE.map(({run, error}) => {
         if (error !== undefined) run.summary.stopped = error.message
         const summary = finish(run, startedAt)

@@ -1,6 +1,6 @@
 import {readdir, stat} from 'node:fs/promises'
 import {join} from 'node:path'
-import {appendLines, readJsonLines, removeFile} from '../common/index.js'
+import {appendLines, readJsonLines, removeFile, writeAtomically} from '../common/index.js'
 import {profileStateDir} from './store.js'
 
 /**
@@ -20,10 +20,18 @@ export interface Spool {
   /** Appends items; the first call for a conversation records `since`. */
   keep(conversationId: string, since: string, items: readonly unknown[]): Promise<void>
   drop(conversationId: string): Promise<void>
+  /**
+   * Records that items of the conversation exist that the spool never saw (a merge moved them in):
+   * when it closes, it is fetched whole.
+   */
+  markIncomplete(conversationId: string): Promise<void>
   /** Removes conversations with no activity for `days`: they are fetched whole if they ever close. */
   expire(days: number, now: Date): Promise<number>
   count(): Promise<number>
 }
+
+/** A `since` later than any conversation's start: the transcript is never complete locally. */
+export const INCOMPLETE = '9999-12-31T23:59:59Z'
 
 interface Header {
   readonly since: string
@@ -36,7 +44,10 @@ export function spoolDir(stateDir: string, profile: string): string {
 }
 
 export function openSpool(stateDir: string, profile: string): Spool {
-  const dir = spoolDir(stateDir, profile)
+  return openSpoolAt(spoolDir(stateDir, profile))
+}
+
+function openSpoolAt(dir: string): Spool {
   const file = (conversationId: string) => join(dir, `${encodeURIComponent(conversationId)}.jsonl`)
   const names = async () => {
     try {
@@ -58,6 +69,10 @@ export function openSpool(stateDir: string, profile: string): Spool {
       await appendLines(path, [...(fresh ? [JSON.stringify({since})] : []), ...items.map((item) => JSON.stringify(item))])
     },
     drop: (conversationId) => removeFile(file(conversationId)),
+    async markIncomplete(conversationId) {
+      const [, ...items] = await readJsonLines(file(conversationId))
+      await writeAtomically(file(conversationId), [JSON.stringify({since: INCOMPLETE}), ...items.map((item) => JSON.stringify(item))].map((line) => `${line}\n`).join(''))
+    },
     async expire(days, now) {
       const cutoff = now.getTime() - days * 24 * 60 * 60 * 1000
       let removed = 0
@@ -71,5 +86,26 @@ export function openSpool(stateDir: string, profile: string): Spool {
       return removed
     },
     count: async () => (await names()).length,
+  }
+}
+
+/**
+ * A dry run's spool: reads see the real spool plus what this run kept, writes go to a scratch folder,
+ * so a multi-job dry run assembles transcripts like an import while the real spool stays untouched.
+ */
+export function overlaySpool(real: Spool, scratchDir: string): Spool {
+  const scratch = openSpoolAt(scratchDir)
+  return {
+    async read(conversationId) {
+      const [base, added] = await Promise.all([real.read(conversationId), scratch.read(conversationId)])
+      if (base === undefined) return added
+      if (added === undefined) return base
+      return {since: added.since === INCOMPLETE ? INCOMPLETE : base.since, items: [...base.items, ...added.items]}
+    },
+    keep: (conversationId, since, items) => scratch.keep(conversationId, since, items),
+    markIncomplete: (conversationId) => scratch.markIncomplete(conversationId),
+    drop: (conversationId) => scratch.drop(conversationId),
+    expire: async () => 0,
+    count: () => real.count(),
   }
 }

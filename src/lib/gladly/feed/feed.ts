@@ -21,7 +21,10 @@ export type FeedEvent =
       readonly fetchedItems: boolean
     }
   | {readonly _tag: 'Open'; readonly conversationId: string; readonly status: string; readonly items: readonly ConversationItem[]}
-  | {readonly _tag: 'Vanished'; readonly conversationId: string}
+  /** Touched again by a later job of this run: kept without asking Gladly, it is resolved there. */
+  | {readonly _tag: 'Deferred'; readonly conversationId: string; readonly items: readonly ConversationItem[]}
+  /** 404: merged into another conversation or deleted. Its items name the customer, and when it was last active. */
+  | {readonly _tag: 'Vanished'; readonly conversationId: string; readonly customerId?: string; readonly lastActivity?: string}
   | {readonly _tag: 'Skipped'; readonly conversationId: string; readonly reason: 'already sent' | 'unchanged since sent' | 'done before an interruption'}
   | {readonly _tag: 'Malformed'; readonly line: MalformedLine}
   | {readonly _tag: 'TimelineOnly'; readonly count: number}
@@ -73,6 +76,8 @@ export interface FeedOptions {
   readonly isDone: (conversationId: string) => boolean
   /** The closedAt a conversation was sent with, if it was. */
   readonly sentClosedAt: (conversationId: string) => string | undefined
+  /** Whether a later job of this run touches the conversation too. */
+  readonly continuesLater: (conversationId: string) => boolean
   readonly resendUpdated: boolean
   /** Conversation lookups in flight at once; the request budget paces them. */
   readonly concurrency: number
@@ -131,9 +136,11 @@ async function resolve(options: FeedOptions, conversationId: string, jobItems: r
   if (options.isDone(conversationId)) return {_tag: 'Skipped', conversationId, reason: 'done before an interruption'}
   const sentClosedAt = options.sentClosedAt(conversationId)
   if (sentClosedAt !== undefined && !options.resendUpdated) return {_tag: 'Skipped', conversationId, reason: 'already sent'}
+  // One lookup per conversation rather than one per job it spans: its last job of the run decides.
+  if (options.continuesLater(conversationId)) return {_tag: 'Deferred', conversationId, items: jobItems}
   const lookup = await getConversation(options.http, conversationId)()
   if (lookup._tag === 'Left') return {_tag: 'Failed', conversationId, error: lookup.left}
-  if (lookup.right._tag === 'Vanished') return {_tag: 'Vanished', conversationId}
+  if (lookup.right._tag === 'Vanished') return {_tag: 'Vanished', conversationId, customerId: jobItems[0]?.customerId, lastActivity: jobItems.at(-1)?.timestamp}
   const {conversation} = lookup.right
   if (conversation.status !== 'CLOSED') return {_tag: 'Open', conversationId, status: conversation.status, items: jobItems}
   if (sentClosedAt !== undefined && sentClosedAt === conversation.closedAt) return {_tag: 'Skipped', conversationId, reason: 'unchanged since sent'}

@@ -114,6 +114,16 @@ function bucketOf(conversationId: string, buckets: number): number {
   return (hash >>> 0) % buckets
 }
 
+/** The conversations a job's items file touches, read without parsing the lines. */
+export async function scanConversationIds(path: string): Promise<Set<string>> {
+  const ids = new Set<string>()
+  for await (const {text} of readLines(path)) {
+    const id = CONVERSATION_ID.exec(text)?.[1]
+    if (id !== undefined) ids.add(id)
+  }
+  return ids
+}
+
 async function write(stream: WriteStream, text: string): Promise<void> {
   if (!stream.write(text)) await once(stream, 'drain')
 }
@@ -175,6 +185,3 @@ export async function* itemBuckets(path: string, jobId: string, workDir: string,
     await rm(bucketPath, {force: true})
   }
 }
-
-/** Removes a job's downloads once it is done with. */
-export const cleanJobDir = (dir: string) => rm(dir, {recursive: true, force: true})

@@ -1,0 +1,85 @@
+import {expect} from 'chai'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {
+  createBudget,
+  createGladlyHttp,
+  downloadJob,
+  getConversation,
+  getConversationItems,
+  getCustomerProfile,
+  listCompletedJobs,
+  type GladlyHttp,
+  type RequestStats,
+} from '../../src/lib/gladly/index.js'
+import {silentLogger} from '../../src/lib/log/index.js'
+import {DEMO_CREDENTIALS, startFakeGladly, type FakeGladly} from '../fakes/gladly/index.js'
+
+describe('Gladly client against the fake Gladly', function () {
+  this.timeout(30_000)
+  let fake: FakeGladly
+  let http: GladlyHttp
+  let stats: RequestStats
+  let dir: string
+
+  before(async () => {
+    fake = await startFakeGladly({dataset: {seed: 3, conversations: 20, days: 4}, rateLimit: false})
+  })
+  after(() => fake.close())
+  beforeEach(() => {
+    stats = {requests: 0, rateLimited: 0, retries: 0}
+    http = createGladlyHttp({origin: fake.url, username: DEMO_CREDENTIALS.username, token: DEMO_CREDENTIALS.token, userAgent: 'test', maxRetries: 3, retryDelayMs: 5, budget: createBudget(1000), logger: silentLogger(), stats})
+    dir = mkdtempSync(join(tmpdir(), 'ge-client-'))
+  })
+  afterEach(() => rmSync(dir, {recursive: true, force: true}))
+
+  const right = async <A>(task: () => Promise<{_tag: 'Left'; left: {message: string}} | {_tag: 'Right'; right: A}>): Promise<A> => {
+    const result = await task()
+    if (result._tag === 'Left') throw new Error(result.left.message)
+    return result.right
+  }
+
+  it('lists only completed jobs, oldest first by updatedAt', async () => {
+    const jobs = await right(listCompletedJobs(http, {startAt: new Date(Date.now() - 13 * 24 * 3600 * 1000)}))
+    expect(jobs.length).to.be.greaterThan(3)
+    expect(jobs.every((job) => job.status === 'COMPLETED')).to.equal(true)
+    const updated = jobs.map((job) => Date.parse(job.updatedAt))
+    expect(updated).to.deep.equal([...updated].sort((a, b) => a - b))
+  })
+
+  it('follows a merged customer to the surviving profile (301 with meta.new)', async () => {
+    const {oldCustomerId, newCustomerId} = fake.dataset.edgeCases.merge!
+    const found = await right(getCustomerProfile(http, oldCustomerId))
+    expect(found).to.deep.include({_tag: 'Found', mergedFrom: oldCustomerId})
+    expect(found._tag === 'Found' && found.customer.id).to.equal(newCustomerId)
+  })
+
+  it('reports a conversation merged away as vanished (404)', async () => {
+    const {vanishedConversationId} = fake.dataset.edgeCases.merge!
+    expect(await right(getConversation(http, vanishedConversationId))).to.deep.equal({_tag: 'Vanished'})
+  })
+
+  it('reads the 1,000-item cap from Gladly-Limited-Data', async () => {
+    const page = await right(getConversationItems(http, fake.dataset.edgeCases.bigConversationId!))
+    expect(page?.items.length).to.equal(1000)
+    expect(page?.limited).to.equal(true)
+    const small = await right(getConversationItems(http, fake.dataset.edgeCases.showcaseConversationId!))
+    expect(small?.limited).to.equal(false)
+  })
+
+  it('downloads a file again when Gladly cuts it mid-stream', async () => {
+    const job = (await right(listCompletedJobs(http, {startAt: new Date(Date.now() - 13 * 24 * 3600 * 1000)}))).at(-1)
+    fake.configure({cutFiles: ['conversation_items.jsonl']})
+    try {
+      const files = await right(downloadJob(http, job!, dir))
+      const lines = readFileSync(files!.get('conversation_items.jsonl')!, 'utf8').trim().split('\n')
+      expect(lines.length).to.be.greaterThan(10)
+      for (const line of lines) expect(() => JSON.parse(line), line.slice(0, 200)).not.to.throw()
+      expect(fake.stats.cuts).to.be.greaterThan(0)
+      expect(stats.retries).to.be.greaterThan(0)
+    } finally {
+      fake.configure({cutFiles: []})
+    }
+  })
+})
