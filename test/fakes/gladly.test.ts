@@ -1,8 +1,8 @@
 import {expect} from 'chai'
 import {spawn} from 'node:child_process'
 import {once} from 'node:events'
-import {type ConversationItem, DEMO_CREDENTIALS, type ExportJob, type FakeGladly, GladlyDataset, HOUR_MS,
-  startFakeGladly} from './gladly/index.js'
+import {type Conversation, type ConversationItem, DEMO_CREDENTIALS, type EdgeCaseIds, type ExportJob, type FakeGladly,
+  GladlyDataset, HOUR_MS, REPORT_COLUMNS, reportWindow, startFakeGladly} from './gladly/index.js'
 
 // 20 minutes after a daily window closed: the newest job is still PENDING or IN_PROGRESS.
 const END = '2025-03-10T00:20:00Z'
@@ -22,6 +22,52 @@ async function jsonLines(response: Response): Promise<unknown[]> {
   const text = await response.text()
   expect(text === '' || text.endsWith('\n')).to.equal(true)
   return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown)
+}
+
+/** A strict RFC 4180 reader: CRLF between records, quotes only around whole fields, every record terminated. */
+function parseCsv(text: string): string[][] {
+  const records: string[][] = []
+  let record: string[] = []
+  let field = ''
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i] as string
+    if (quoted) {
+      if (char !== '"') field += char
+      else if (text[i + 1] === '"') field += text[++i]
+      else quoted = false
+    } else if (char === '"' && field === '') {
+      quoted = true
+    } else if (char === ',') {
+      record.push(field)
+      field = ''
+    } else if (char === '\r' && text[i + 1] === '\n') {
+      record.push(field)
+      records.push(record)
+      record = []
+      field = ''
+      i++
+    } else if (char === '"' || char === '\r' || char === '\n') {
+      throw new Error(`stray ${JSON.stringify(char)} at ${i}`)
+    } else {
+      field += char
+    }
+  }
+
+  if (quoted || field !== '' || record.length > 0) throw new Error('unterminated last record')
+  return records
+}
+
+/** A CSV response's records as objects keyed by its header. */
+async function csvRecords(response: Response): Promise<Array<Record<string, string>>> {
+  const [header = [], ...records] = parseCsv(await response.text())
+  return records.map((record) => Object.fromEntries(header.map((name, n) => [name, record[n] ?? ''])))
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    setTimeout(resolve, ms)
+  })
 }
 
 describe('fake Gladly', () => {
@@ -531,6 +577,240 @@ describe('fake Gladly', () => {
       expect(fake.stats.cuts).to.equal(1)
       const second = await jsonLines(await get(path))
       expect(second.length).to.be.greaterThan(2)
+    })
+  })
+
+  describe('reports', () => {
+    const post = (body: unknown, target: FakeGladly = fake): Promise<Response> => client(target)('/api/v1/reports',
+      {method: 'POST', headers: {'Content-Type': 'application/json'},
+        body: typeof body === 'string' ? body : JSON.stringify(body)})
+    const conversationReport = (startAt: string, endAt: string, extra: Record<string, unknown> = {}) =>
+      ({metricSet: 'ConversationExportReport', startAt, endAt, timezone: 'UTC', ...extra})
+    const truth = (startAt: string, endAt: string, timezone = 'UTC', target: FakeGladly = fake): string[] => {
+      const {startMs, endMs} = reportWindow(startAt, endAt, timezone)
+      return target.dataset.conversationsCreatedBetween(startMs, endMs, target.clock.now())
+    }
+
+    const idsOf = async (response: Response): Promise<string[]> => {
+      expect(response.status).to.equal(200)
+      return (await csvRecords(response)).map((row) => row['Conversation ID'] as string)
+    }
+
+    beforeEach(() => {
+      fake.configure({reportLatencyMs: 0})
+    })
+
+    it('answers CSV with a BOM, CRLF records, RFC 4180 quoting and one row per conversation', async () => {
+      const response = await post(conversationReport('2025-02-20', '2025-03-10'))
+      expect(response.status).to.equal(200)
+      expect(response.headers.get('content-type')).to.equal('text/csv')
+      expect(response.headers.get('content-disposition'))
+        .to.equal('attachment; filename=ConversationExportReport-20250220-20250310.csv')
+      const raw = Buffer.from(await response.arrayBuffer())
+      expect([...raw.subarray(0, 3)]).to.deep.equal([0xef, 0xbb, 0xbf])
+      const text = raw.subarray(3).toString('utf8')
+      expect(text.startsWith(`${REPORT_COLUMNS.join(',')}\r\n`)).to.equal(true)
+      expect(text.endsWith('\r\n')).to.equal(true)
+      const [header, ...records] = parseCsv(text)
+      expect(header).to.deep.equal([...REPORT_COLUMNS])
+      expect(records.map((record) => record[1])).to.deep.equal(truth('2025-02-20', '2025-03-10'))
+      expect(records.length).to.be.greaterThan(30)
+      for (const record of records) {
+        expect(record).to.have.length(REPORT_COLUMNS.length)
+        const [createdAt, id, customerId, link, status, agentId, inboxId, inboxName, closedAt, topics] = record
+        const conversation = fake.dataset.conversation(id as string, END) as Conversation
+        expect({createdAt, customerId, status, agentId, inboxId, closedAt}).to.deep.equal({
+          createdAt: conversation.createdAt, customerId: conversation.customerId, status: conversation.status,
+          agentId: conversation.agentId ?? '', inboxId: conversation.inboxId, closedAt: conversation.closedAt ?? ''})
+        expect(link).to.equal(`https://example-outfitters.us-1.gladly.com/agent/customer/${customerId}/conversation/${id}`)
+        expect(inboxName).to.equal(fake.dataset.inbox(inboxId as string)?.name)
+        expect(topics).to.equal(conversation.topicIds.map((topicId) => fake.dataset.topic(topicId)?.name).join(', '))
+      }
+
+      expect(records.some((record) => record[9]?.includes(', '))).to.equal(true)
+      const showcase = records.find((record) => record[1] === fake.dataset.edgeCases.showcaseConversationId)
+      const message = showcase?.[10] as string
+      expect(message).to.include('\n').and.include(',').and.include('"Label created"')
+      expect(text).to.include('""Label created""')
+      // fetch's text() decodes as WHATWG UTF-8 does, dropping the BOM.
+      expect((await post(conversationReport('2025-03-07', '2025-03-07')).then((r) => r.text())).startsWith('Conv'))
+        .to.equal(true)
+    })
+
+    it('lists conversations created on the given days in the timezone, endAt inclusive', async () => {
+      const day = await idsOf(await post(conversationReport('2025-03-07', '2025-03-07')))
+      expect(day.length).to.be.greaterThan(0)
+      for (const id of day) expect(fake.dataset.conversation(id, END)?.createdAt.startsWith('2025-03-07')).to.equal(true)
+      const next = await idsOf(await post(conversationReport('2025-03-08', '2025-03-08')))
+      expect(await idsOf(await post(conversationReport('2025-03-07', '2025-03-08')))).to.deep.equal([...day, ...next])
+
+      // Without a timezone the organization's applies: Los Angeles days start at 08:00Z in March (before DST).
+      const local = await idsOf(await post({metricSet: 'ConversationExportReport', startAt: '2025-03-07',
+        endAt: '2025-03-07'}))
+      expect(reportWindow('2025-03-07', '2025-03-07', 'America/Los_Angeles').startMs)
+        .to.equal(Date.parse('2025-03-07T08:00:00Z'))
+      expect(local).to.deep.equal(truth('2025-03-07', '2025-03-07', 'America/Los_Angeles'))
+      expect(local).to.not.deep.equal(day)
+      const tokyo = await idsOf(await post(conversationReport('2025-03-07', '2025-03-07', {timezone: 'Asia/Tokyo'})))
+      expect(tokyo).to.deep.equal(truth('2025-03-07', '2025-03-07', 'Asia/Tokyo'))
+
+      // Days after now are empty: a report is as of the clock, header only when nothing matches.
+      const future = await post(conversationReport('2025-03-11', '2025-03-12'))
+      expect(future.status).to.equal(200)
+      expect(await future.text()).to.equal(`${REPORT_COLUMNS.join(',')}\r\n`)
+    })
+
+    it('leaves out conversations deleted by a merge', async () => {
+      const {vanishedConversationId, mergeAt} = fake.dataset.edgeCases.merge as NonNullable<EdgeCaseIds['merge']>
+      const day = fake.dataset.conversation(vanishedConversationId, Date.parse(mergeAt) - 1)?.createdAt.slice(0, 10)
+        ?? ''
+      expect(await idsOf(await post(conversationReport(day, day)))).to.not.include(vanishedConversationId)
+      fake.clock.set(Date.parse(mergeAt) - 1)
+      expect(await idsOf(await post(conversationReport(day, day)))).to.include(vanishedConversationId)
+    })
+
+    it('filters on current inboxes and refuses unknown ones', async () => {
+      const all = await csvRecords(await post(conversationReport('2025-02-28', '2025-03-09')))
+      const inboxId = all[0]?.['Inbox ID'] as string
+      const filtered = await csvRecords(await post(conversationReport('2025-02-28', '2025-03-09',
+        {filters: {inboxes: [inboxId]}})))
+      expect(filtered.length).to.be.greaterThan(0).and.lessThan(all.length)
+      expect(filtered).to.deep.equal(all.filter((row) => row['Inbox ID'] === inboxId))
+
+      const unknown = await post(conversationReport('2025-02-28', '2025-03-09',
+        {filters: {inboxes: [inboxId, 'c23d738960f946988e943f400313133a']}}))
+      expect(unknown.status).to.equal(400)
+      expect(await unknown.json()).to.deep.equal({errors: [{attr: 'filters.inboxes', code: 'present',
+        detail: 'the requested inbox does not exist'}]})
+    })
+
+    it('answers 400 in Gladly\'s error shape for missing or invalid parameters', async () => {
+      fake.configure({reportRateLimit: false})
+      const missing = await post({startAt: '2025-03-07', endAt: '2025-03-07'})
+      expect(missing.status).to.equal(400)
+      expect(missing.headers.get('content-type')).to.equal('application/json')
+      expect(await missing.json()).to.deep.equal({errors: [{attr: 'metricSet', code: 'blank',
+        detail: 'metricSet must be specified'}]})
+      const cases: Array<[unknown, string, string]> = [
+        [{metricSet: 'ConversationExportReport', endAt: '2025-03-07'}, 'startAt', 'blank'],
+        [{metricSet: 'ConversationExportReport', startAt: '2025-03-07'}, 'endAt', 'blank'],
+        [conversationReport('2025-3-7', '2025-03-08'), 'startAt', 'invalid'],
+        [conversationReport('2025-03-07', '2025-02-30'), 'endAt', 'invalid'],
+        [conversationReport('2025-03-07T00:00:00Z', '2025-03-08'), 'startAt', 'invalid'],
+        [conversationReport('2025-03-08', '2025-03-07'), 'endAt', 'invalid'],
+        [conversationReport('2025-03-07', '2025-03-07', {metricSet: 'ContactSummaryReport'}), 'metricSet', 'invalid'],
+        [conversationReport('2025-03-07', '2025-03-07', {timezone: 'Mars/Olympus_Mons'}), 'timezone', 'invalid'],
+        [conversationReport('2025-03-07', '2025-03-07', {aggregationLevel: 'hourly'}), 'aggregationLevel', 'invalid'],
+        [conversationReport('2025-03-07', '2025-03-07', {filters: {phoneNumber: '+15555555555'}}),
+          'filters.phoneNumber', 'invalid'],
+      ]
+      for (const [body, attr, code] of cases) {
+        const response = await post(body)
+        expect(response.status, JSON.stringify(body)).to.equal(400)
+        const {errors} = await response.json() as {errors: Array<{attr: string; code: string; detail: string}>}
+        expect(errors, JSON.stringify(body)).to.have.length(1)
+        expect(errors[0]).to.include({attr, code}).and.to.have.property('detail').that.is.a('string')
+      }
+
+      const several = await (await post({startAt: 'soon'})).json() as {errors: Array<{attr: string}>}
+      expect(several.errors.map((error) => error.attr)).to.deep.equal(['metricSet', 'startAt', 'endAt'])
+      const notJson = await post('{"metricSet":')
+      expect(notJson.status).to.equal(400)
+      expect(await notJson.json()).to.have.nested.property('errors[0].code', 'invalid')
+      expect((await get('/api/v1/reports')).status).to.equal(404)
+    })
+
+    it('cuts a report silently at the row cap, in creation order', async () => {
+      fake.configure({reportRowCap: 5})
+      fake.stats.reset()
+      const expected = truth('2025-03-01', '2025-03-09')
+      expect(expected.length).to.be.greaterThan(5)
+      expect(await idsOf(await post(conversationReport('2025-03-01', '2025-03-09')))).to.deep.equal(expected.slice(0, 5))
+      expect(await idsOf(await post(conversationReport('2025-03-09', '2025-03-09'))))
+        .to.deep.equal(truth('2025-03-09', '2025-03-09').slice(0, 5))
+      expect(fake.stats.reportRows[0]).to.equal(5)
+      expect(fake.stats.byRoute['POST /api/v1/reports']).to.equal(2)
+    })
+
+    it('answers 429 past 10 report requests a minute, counted apart from the per-second limit', async () => {
+      fake.stats.reset()
+      for (let n = 0; n < 10; n++) expect((await post(conversationReport('2025-03-07', '2025-03-07'))).status).to.equal(200)
+      const limited = await post(conversationReport('2025-03-07', '2025-03-07'))
+      expect(limited.status).to.equal(429)
+      expect(limited.headers.has('retry-after')).to.equal(false)
+      expect(await limited.json()).to.have.nested.property('errors[0].code', 'rate_limited')
+      expect((await get('/api/v1/organization')).status).to.equal(200)
+      expect(fake.stats.reportsRateLimited).to.equal(1)
+
+      // A lower limit and a shorter window let the window roll by; Retry-After only when the switch asks for it.
+      fake.configure({reportRateLimit: {perMinute: 3, concurrent: 2, windowMs: 300},
+        rateLimit: {perSecond: 100, retryAfterSeconds: 7}})
+      await sleep(310)
+      for (let n = 0; n < 3; n++) expect((await post(conversationReport('2025-03-07', '2025-03-07'))).status).to.equal(200)
+      const fourth = await post(conversationReport('2025-03-07', '2025-03-07'))
+      expect(fourth.status).to.equal(429)
+      expect(fourth.headers.get('retry-after')).to.equal('7')
+      await sleep(310)
+      expect((await post(conversationReport('2025-03-07', '2025-03-07'))).status).to.equal(200)
+      fake.configure({reportRateLimit: false})
+      const lifted = await Promise.all(Array.from({length: 12}, () => post(conversationReport('2025-03-07', '2025-03-07'))))
+      expect(lifted.map((response) => response.status)).to.deep.equal(Array.from({length: 12}, () => 200))
+    })
+
+    it('answers 429 to a third concurrent report while two are generating', async () => {
+      fake.configure({reportLatencyMs: 300})
+      fake.stats.reset()
+      const started = Date.now()
+      const responses = await Promise.all([0, 1, 2].map(async (n) => {
+        await sleep(n * 20)
+        const response = await post(conversationReport('2025-03-07', '2025-03-07'))
+        return {status: response.status, elapsed: Date.now() - started, body: await response.text()}
+      }))
+      expect(responses.map((response) => response.status)).to.deep.equal([200, 200, 429])
+      expect(responses[2]?.elapsed).to.be.lessThan(250)
+      expect(responses[0]?.elapsed).to.be.at.least(290)
+      expect(JSON.parse(responses[2]?.body as string)).to.have.nested.property('errors[0].code', 'rate_limited')
+      expect((await post(conversationReport('2025-03-07', '2025-03-07'))).status).to.equal(200)
+      expect(fake.stats.reportsRateLimited).to.equal(1)
+    })
+
+    it('answers HTML instead of CSV when asked, and fails on demand', async () => {
+      fake.configure({reportGarbage: 1})
+      const garbage = await post(conversationReport('2025-03-07', '2025-03-07'))
+      expect(garbage.status).to.equal(200)
+      expect(garbage.headers.get('content-type')).to.equal('text/html')
+      expect(await garbage.text()).to.match(/^<html>/)
+      const csv = await post(conversationReport('2025-03-07', '2025-03-07'))
+      expect(csv.headers.get('content-type')).to.equal('text/csv')
+      fake.failNext('POST /api/v1/reports', {status: 503})
+      expect((await post(conversationReport('2025-03-07', '2025-03-07'))).status).to.equal(503)
+      expect((await post(conversationReport('2025-03-07', '2025-03-07'))).status).to.equal(200)
+    })
+
+    it('sees 90 days of conversations while export jobs only reach back 14 days', async () => {
+      const long = await startFakeGladly({now: END, dataset: {seed: 5, conversations: 300, days: 90},
+        reportLatencyMs: 0})
+      try {
+        const report = await post(conversationReport('2024-12-15', '2024-12-21'), long)
+        expect(report.headers.get('ratelimit-limit-second')).to.equal('10')
+        const old = await idsOf(report)
+        expect(old.length).to.be.greaterThan(10)
+        expect(old).to.deep.equal(truth('2024-12-15', '2024-12-21', 'UTC', long))
+        expect((await client(long)(`/api/v1/conversations/${old[0]}`)).status).to.equal(200)
+        const all = await idsOf(await post(conversationReport('2024-12-01', '2025-03-10'), long))
+        expect(all.length).to.be.greaterThan(300)
+        expect(all).to.include.members(old)
+
+        const jobs = await (await client(long)('/api/v1/export/jobs')).json() as ExportJob[]
+        expect(jobs.length).to.be.within(14, 15)
+        const oldest = Math.min(...jobs.map((job) => Date.parse(job.parameters.startAt)))
+        expect(oldest).to.be.at.least(Date.parse(END) - 16 * 24 * HOUR_MS)
+        expect((await client(long)('/api/v1/export/jobs?startAt=2024-12-15T00:00:00Z')).status).to.equal(400)
+        const exported = new Set(long.dataset.exportedConversationIds(END))
+        expect(old.some((id) => exported.has(id))).to.equal(false)
+      } finally {
+        await long.close()
+      }
     })
   })
 })

@@ -46,6 +46,7 @@ export default class StateShow extends BaseCommand<typeof StateShow> {
       ['State file', exists ? stateFile : `${stateFile} (not created yet: no import has run)`],
       ['Watermark', state.watermark ? `${state.watermark.updatedAt}${state.watermark.jobIds.length > 0 ? ` (jobs ${state.watermark.jobIds.join(', ')})` : ''}` : 'none (the next import reads every export job Gladly still keeps)'],
       ['Processed jobs', String(state.processedJobs.length) + (state.processedJobs.length > 0 ? `, newest ${state.processedJobs.at(-1)?.id} (window ${state.processedJobs.at(-1)?.windowStart} – ${state.processedJobs.at(-1)?.windowEnd})` : '')],
+      ['Backfill', state.backfill ? `history ${state.backfill.from} – ${state.backfill.to} from the Reports API: ${state.backfill.next === null ? 'done' : `next window starts ${state.backfill.next}`}` : 'none'],
       ['Checkpoint', state.checkpoint ? `unfinished run ${state.checkpoint.runId} in job ${state.checkpoint.jobId} since ${state.checkpoint.startedAt}, ${checkpointDone} conversation(s) of it done` : 'none'],
       ['Open conversations', `${spooledConversations} kept until they close`],
       ['Dead letters', state.deadLetters.length === 0 ? 'none' : `${state.deadLetters.length} record(s) will be retried first by the next import`],

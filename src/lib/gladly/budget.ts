@@ -28,8 +28,27 @@ export function createBudget(ratePerSecond: number, clock: BudgetClock = realClo
   // 3% of slack: requests reach Gladly with a few ms of jitter (a new connection, a busy loop), and
   // rate + 1 starts must never fall into one second on its side.
   const interval = (1000 / ratePerSecond) * ARRIVAL_SLACK
-  let nextSlot = 0
+  const waiting: Array<() => void> = []
+  let lastStart = Number.NEGATIVE_INFINITY
   let pausedUntil = 0
+  let scheduled = false
+
+  // One caller at a time, spaced from the previous *actual* start: when the event loop was busy,
+  // late callers are not released together, as slots booked in advance would be.
+  const release = () => {
+    scheduled = false
+    while (waiting.length > 0) {
+      const now = clock.now()
+      const ready = Math.max(lastStart + interval, pausedUntil)
+      if (now < ready) {
+        scheduled = true
+        void clock.sleep(ready - now).then(release)
+        return
+      }
+      lastStart = now
+      ;(waiting.shift() as () => void)()
+    }
+  }
 
   const pause = (ms: number) => {
     pausedUntil = Math.max(pausedUntil, clock.now() + ms)
@@ -38,16 +57,11 @@ export function createBudget(ratePerSecond: number, clock: BudgetClock = realClo
   return {
     ratePerSecond,
     pause,
-    async acquire() {
-      for (;;) {
-        const now = clock.now()
-        const start = Math.max(now, nextSlot, pausedUntil)
-        nextSlot = start + interval
-        if (start > now) await clock.sleep(start - now)
-        // A pause that began while this caller slept applies to it too.
-        if (clock.now() >= pausedUntil) return
-      }
-    },
+    acquire: () =>
+      new Promise<void>((resolve) => {
+        waiting.push(resolve)
+        if (!scheduled) release()
+      }),
     observe(limit, remaining) {
       if (remaining === undefined || limit === undefined || limit <= 0) return
       if (remaining <= 0) pause(1000)

@@ -45,6 +45,8 @@ export interface GladlyHttp {
   now(): Date
   /** GET a path under /api/v1. 401/403, 429, 5xx and network failures are handled here; any other status is the caller's. */
   get(path: string, searchParams?: Record<string, string>): TE.TaskEither<GladlyError, GladlyResponse>
+  /** POST a JSON body under /api/v1, with the same handling as `get`; `ownLimit` paces an endpoint with a limit of its own. */
+  post(path: string, body: unknown, ownLimit?: Budget): TE.TaskEither<GladlyError, GladlyResponse>
   /** Streams a response body to a file; a body cut short is retried like a reset. */
   download(path: string, destination: string): TE.TaskEither<GladlyError, {readonly bytes: number}>
 }
@@ -102,11 +104,13 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
    * The one retry loop: every attempt first waits for the shared budget, 429s pause everyone,
    * 5xx and connection failures back off exponentially up to MAX_RETRIES.
    */
-  function withRetries<A>(label: string, attempt: () => Promise<Attempt<A>>): TE.TaskEither<GladlyError, A> {
+  function withRetries<A>(label: string, attempt: () => Promise<Attempt<A>>, ownLimit?: Budget): TE.TaskEither<GladlyError, A> {
     return async () => {
       let failures = 0
       let rateLimits = 0
       for (;;) {
+        // An endpoint with a limit of its own (reports) waits for both; its 429s pause only it.
+        await ownLimit?.acquire()
         await budget.acquire()
         stats.requests++
         const outcome = await attempt()
@@ -120,7 +124,7 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
             return E.left({_tag: 'GladlyHttpError', status, path: label, exit: ExitCode.failure, message: `Gladly kept answering 429 (rate limit) for ${label} after ${rateLimits} tries.`, suggestions: ["Lower GLADLY_MAX_RPS: other integrations are using the organization's 10 requests/s."]})
           }
           logger.debug(`Gladly rate limit on ${label}; pausing all requests for ${wait} ms`)
-          budget.pause(wait)
+          ;(ownLimit ?? budget).pause(wait)
           continue
         }
         const code = error === undefined ? `HTTP ${status}` : errorCode(error)
@@ -148,20 +152,28 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
 
   const isHandledHere = (status: number) => status === 401 || status === 403 || status === 429 || status >= 500
 
-  return {
-    origin: connection.origin,
-    now: () => new Date(Date.now() + skewMs),
-    get: (path, searchParams) =>
-      withRetries<GladlyResponse>(`GET ${path}`, async () => {
+  /** One JSON-sized exchange; the retry loop decides what to do with 401/403/429/5xx and failures. */
+  const request = (method: 'GET' | 'POST', path: string, options: {searchParams?: Record<string, string>; json?: unknown; headers?: Headers}, ownLimit?: Budget) =>
+    withRetries<GladlyResponse>(
+      `${method} ${path}`,
+      async () => {
         try {
-          const response = await client.get(path.replace(/^\//, ''), {searchParams})
+          const response = await client(path.replace(/^\//, ''), {method, ...options})
           observe(response)
           if (isHandledHere(response.statusCode)) return {done: false, status: response.statusCode, headers: response.headers}
           return {done: true, value: {status: response.statusCode, headers: response.headers, body: response.body}}
         } catch (error) {
           return {done: false, error}
         }
-      }),
+      },
+      ownLimit,
+    )
+
+  return {
+    origin: connection.origin,
+    now: () => new Date(Date.now() + skewMs),
+    get: (path, searchParams) => request('GET', path, {searchParams}),
+    post: (path, body, ownLimit) => request('POST', path, {json: body, headers: {accept: 'text/csv, application/json'}}, ownLimit),
     download: (path, destination) => {
       let attempt = 0
       return pipe(

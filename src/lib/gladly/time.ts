@@ -12,8 +12,6 @@ export interface ParsedTimestamp {
   readonly subMilliNanos: number
 }
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/
-
 const MS_PER_MINUTE = 60_000
 const MS_PER_DAY = 86_400_000
 
@@ -38,36 +36,51 @@ function daysFromCivil(year: number, month: number, day: number): number {
 
 /** Parses an RFC 3339 timestamp (`Z` or `±hh:mm`, 0-9 fractional digits); `undefined` if it is not one. */
 export function parseTimestamp(value: string): ParsedTimestamp | undefined {
-  const match = RFC3339.exec(value)
-  if (match === null) return undefined
-  const [, y, mo, d, h, mi, s, fraction = '', sign, offsetHours, offsetMinutes] = match
-  const year = Number(y)
-  const month = Number(mo)
-  const day = Number(d)
-  const hour = Number(h)
-  const minute = Number(mi)
-  const second = Number(s)
-  // Leap seconds (:60) are rejected: Gladly does not write them and epoch time cannot represent them.
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined
-  if (hour > 23 || minute > 59 || second > 59) return undefined
+  // Read digit by digit once the shape is known: this runs for every item an import touches.
+  if (!isTimestamp(value)) return undefined
+  const year = Number(value.slice(0, 4))
+  const month = twoDigits(value, 5)
+  const day = twoDigits(value, 8)
+  const hour = twoDigits(value, 11)
+  const minute = twoDigits(value, 14)
+  const second = twoDigits(value, 17)
+  let end = value.length
   let offset = 0
-  if (sign !== undefined) {
-    const oh = Number(offsetHours)
-    const om = Number(offsetMinutes)
-    if (oh > 23 || om > 59) return undefined
-    offset = (sign === '-' ? -1 : 1) * (oh * 60 + om) * MS_PER_MINUTE
+  const last = value.charCodeAt(end - 1)
+  if (last === 90 || last === 122) {
+    end -= 1
+  } else {
+    const sign = value.charCodeAt(end - 6) === 45 ? -1 : 1
+    offset = sign * (twoDigits(value, end - 5) * 60 + twoDigits(value, end - 2)) * MS_PER_MINUTE
+    end -= 6
   }
-  const nanos = fraction.padEnd(9, '0')
-  const epochMillis =
-    daysFromCivil(year, month, day) * MS_PER_DAY +
-    ((hour * 60 + minute) * 60 + second) * 1000 +
-    Number(nanos.slice(0, 3)) -
-    offset
-  return {epochMillis, subMilliNanos: Number(nanos.slice(3))}
+  let nanos = 0
+  if (value.charCodeAt(19) === 46) {
+    // Fraction digits 20..end, padded on the right to nine.
+    for (let index = 20; index < 29; index++) nanos = nanos * 10 + (index < end ? value.charCodeAt(index) - 48 : 0)
+  }
+  const millis = Math.floor(nanos / 1_000_000)
+  const epochMillis = daysFromCivil(year, month, day) * MS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + millis - offset
+  return {epochMillis, subMilliNanos: nanos - millis * 1_000_000}
 }
 
+const SHAPE = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/
+const twoDigits = (value: string, at: number) => (value.charCodeAt(at) - 48) * 10 + value.charCodeAt(at + 1) - 48
+
+/**
+ * The same rules as parseTimestamp without building its result: every item carries timestamps, and
+ * validating them is on the hot path of an import.
+ */
 export function isTimestamp(value: unknown): value is string {
-  return typeof value === 'string' && parseTimestamp(value) !== undefined
+  if (typeof value !== 'string' || !SHAPE.test(value)) return false
+  const year = Number(value.slice(0, 4))
+  const month = twoDigits(value, 5)
+  const day = twoDigits(value, 8)
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return false
+  if (twoDigits(value, 11) > 23 || twoDigits(value, 14) > 59 || twoDigits(value, 17) > 59) return false
+  const last = value.charCodeAt(value.length - 1)
+  if (last === 90 || last === 122) return true
+  return twoDigits(value, value.length - 5) <= 23 && twoDigits(value, value.length - 2) <= 59
 }
 
 /** An RFC 3339 timestamp, kept as the exact string Gladly sent. */

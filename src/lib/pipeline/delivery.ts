@@ -5,7 +5,7 @@ import {createBatcher, createSink, requestBody, type Batch, type BatchOutcome, t
 import type {Conversation} from '../gladly/index.js'
 import {openDeadLetters, type DeadLetter, type Journal, type Ledger, type Spool, type State} from '../state/index.js'
 import {recordId, type TransformOptions, type TransformResult} from '../transform/index.js'
-import type {ImportOptions} from './run.js'
+import type {ImportOptions} from './context.js'
 import type {RunSummary} from './summary.js'
 
 /** What delivery needs of the run: its stores, its summary, and the state it keeps current. */
@@ -132,9 +132,10 @@ export function createDelivery(run: DeliveryRun): Delivery {
   async function book(batch: Batch, outcome: BatchOutcome): Promise<void> {
     const delivered = new Set(outcome.delivered)
     countSent(batch.records.filter((record) => delivered.has(record.id)))
-    if (dryRun) return
     const metas = outcome.delivered.flatMap((id) => pending.get(id) ?? [])
+    // A dry run's ledger only remembers in memory, so a conversation the run would send twice counts once.
     await run.ledger.record(metas.map(({conversationId, closedAt}) => ({conversationId, closedAt})))
+    if (dryRun) return
     for (const failed of outcome.failed) await failedLetter(failed, pending.get(failed.record.id))
     if (outcome.failed.length > 0) save()
     const finished = [...batch.records.map((record) => pending.get(record.id)?.conversationId ?? record.id), ...doneWithoutRecord]

@@ -14,10 +14,6 @@ export interface DownloadedJob {
   readonly dir: string
 }
 
-interface Entry extends DownloadedJob {
-  readonly conversationIds: ReadonlySet<string>
-}
-
 /**
  * The export jobs of a run, downloaded a little ahead of the one being processed (bounded by time,
  * so the disk holds a few days of files, not the whole backlog).
@@ -32,9 +28,11 @@ export interface JobWindow {
 }
 
 export function jobWindow(http: GladlyHttp, jobs: readonly ExportJob[], root: string): JobWindow {
-  const entries = new Map<number, Entry>()
+  const entries = new Map<number, DownloadedJob>()
+  // Kept only for jobs still ahead: the current job's own list is no longer needed.
+  const idsAhead = new Map<number, ReadonlySet<string>>()
 
-  const fetch = async (index: number): Promise<E.Either<AppError, Entry>> => {
+  const fetch = async (index: number): Promise<E.Either<AppError, DownloadedJob>> => {
     const known = entries.get(index)
     if (known !== undefined) return E.right(known)
     const job = jobs[index] as ExportJob
@@ -42,7 +40,8 @@ export function jobWindow(http: GladlyHttp, jobs: readonly ExportJob[], root: st
     const files = await downloadJob(http, job, dir)()
     if (files._tag === 'Left') return files
     const itemsPath = files.right?.get(ITEMS_FILE)
-    const entry = {files: files.right, dir, conversationIds: itemsPath === undefined ? new Set<string>() : await scanConversationIds(itemsPath)}
+    idsAhead.set(index, itemsPath === undefined ? new Set<string>() : await scanConversationIds(itemsPath))
+    const entry = {files: files.right, dir}
     entries.set(index, entry)
     return E.right(entry)
   }
@@ -51,6 +50,7 @@ export function jobWindow(http: GladlyHttp, jobs: readonly ExportJob[], root: st
     async open(index) {
       const current = await fetch(index)
       if (current._tag === 'Left') return current
+      idsAhead.delete(index)
       const horizon = Date.parse((jobs[index] as ExportJob).parameters.endAt) + LOOKAHEAD_MS
       for (let next = index + 1; next < jobs.length && Date.parse((jobs[next] as ExportJob).parameters.startAt) < horizon; next++) {
         const ahead = await fetch(next)
@@ -59,7 +59,7 @@ export function jobWindow(http: GladlyHttp, jobs: readonly ExportJob[], root: st
       return current
     },
     continuesLater(index, conversationId) {
-      for (const [position, entry] of entries) if (position > index && entry.conversationIds.has(conversationId)) return true
+      for (const [position, ids] of idsAhead) if (position > index && ids.has(conversationId)) return true
       return false
     },
     async release(index) {
@@ -69,6 +69,7 @@ export function jobWindow(http: GladlyHttp, jobs: readonly ExportJob[], root: st
     },
     async releaseAll() {
       entries.clear()
+      idsAhead.clear()
       await rm(root, {recursive: true, force: true})
     },
   }

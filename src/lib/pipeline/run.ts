@@ -4,101 +4,30 @@ import {pipe} from 'fp-ts/lib/function.js'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {ExitCode, type AppError} from '../common/index.js'
-import {requireSettings, type Settings} from '../config/index.js'
+import type {AppError} from '../common/index.js'
+import {requireSettings} from '../config/index.js'
 import {
   createBudget,
   createGladlyHttp,
   customerDirectory,
-  getCustomerConversations,
-  getCustomerProfile,
   getOrganization,
-  jobFeed,
   listCompletedJobs,
   lostPeriodWarning,
   planJobs,
-  readLookups,
-  compareTimestamps,
-  type Conversation,
-  type CustomerDirectory,
   type ExportJob,
-  type FeedEvent,
-  type GladlyHttp,
   type JobPlan,
   type RequestStats,
-  type Selection,
 } from '../gladly/index.js'
-import type {Logger} from '../log/index.js'
-import {acquireLock, openJournal, openLedger, openSpool, openStateStore, overlaySpool, profileStateDir, readOnlyLedger, type Journal, type Ledger, type Lock, type Spool, type State, type StateStore} from '../state/index.js'
-import {toEnterpretRecord} from '../transform/index.js'
+import {acquireLock, openJournal, openLedger, openSpool, openStateStore, overlaySpool, profileStateDir, readOnlyLedger, type Backfill, type Lock} from '../state/index.js'
+import {GLADLY_DOCUMENTED_RPS, guard, SPOOL_TTL_DAYS, type ImportOptions, type Run} from './context.js'
 import {createDelivery, type Delivery} from './delivery.js'
-import {jobWindow, type JobWindow} from './job-window.js'
-import {completeJob, lastWindowEnd} from './jobs.js'
-import {addFromJob, fetchLookups, type RunLookups} from './lookups.js'
-import {malformedReport} from './malformed.js'
+import {backfillWindows, planBackfill, processBackfill} from './backfill-phase.js'
+import {processJobs} from './export-phase.js'
+import {lastWindowEnd} from './jobs.js'
+import {fetchLookups} from './lookups.js'
 import {emptySummary, type RunSummary} from './summary.js'
 
-export interface Progress {
-  readonly jobsDone: number
-  readonly jobsPlanned: number
-  readonly conversationsDone: number
-  readonly conversationsKnown: number
-}
-
-export interface ImportOptions {
-  readonly settings: Settings
-  readonly logger: Logger
-  readonly userAgent: string
-  readonly runId: string
-  readonly selection: Selection
-  /** Stop after this many conversations turned into records. */
-  readonly limit?: number
-  readonly includeNotes: boolean
-  readonly resendUpdated: boolean
-  /** Fetch and transform only: the payloads go to `output`; no state, spool or dead letter changes. */
-  readonly dryRun?: {readonly output: NodeJS.WritableStream}
-  readonly onProgress?: (progress: Progress) => void
-  readonly now?: () => Date
-  /** Conversations looked up at once; the request budget paces them. */
-  readonly concurrency?: number
-  readonly bucketBytes?: number
-}
-
-// Open conversations untouched this long leave the spool; if one closes later it is fetched whole.
-const SPOOL_TTL_DAYS = 30
-const DEFAULT_CONCURRENCY = 16
-
-interface Run {
-  readonly options: ImportOptions
-  saveState(): E.Either<AppError, void>
-  readonly now: () => Date
-  readonly http: GladlyHttp
-  readonly gladlyStats: RequestStats
-  readonly gladlyAppUrl: string
-  readonly lookups: RunLookups
-  readonly store: StateStore
-  readonly spool: Spool
-  readonly ledger: Ledger
-  readonly journal: Journal
-  readonly delivery: Delivery
-  readonly customers: CustomerDirectory
-  /** Customers whose merge was already followed in this run. */
-  readonly mergesFollowed: Set<string>
-  /** Downloads and scratch files; a dry run keeps them out of the state folder. */
-  readonly workDir: string
-  readonly summary: RunSummary
-  state: State
-  conversationsKnown: number
-  conversationsDone: number
-  records: number
-}
-
-function failure(message: string, exit: ExitCode = ExitCode.failure): AppError {
-  return {_tag: 'RunError', exit, message}
-}
-
-/** Anything thrown below (a full disk, say) ends the run with its message instead of a stack trace. */
-const guard = <A>(work: () => Promise<A>): TE.TaskEither<AppError, A> => TE.tryCatch(work, (error) => failure(`The run stopped: ${(error as Error).message}`))
+export type {ImportOptions, Progress} from './context.js'
 
 // A dry run never talks to Enterpret, so it does not need its key.
 function requiredCredentials(options: ImportOptions) {
@@ -111,6 +40,9 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
   const {stateDir} = settings.paths
   const now = options.now ?? (() => new Date())
   const gladlyStats: RequestStats = {requests: 0, rateLimited: 0, retries: 0}
+  if (settings.values.GLADLY_MAX_RPS > GLADLY_DOCUMENTED_RPS) {
+    logger.warn(`GLADLY_MAX_RPS is ${settings.values.GLADLY_MAX_RPS}, above the ${GLADLY_DOCUMENTED_RPS} requests/s Gladly documents for a whole organization: expect 429s unless Gladly raised your limit.`)
+  }
   return pipe(
     requiredCredentials(options),
     TE.bindTo('credentials'),
@@ -178,17 +110,24 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
   )
 }
 
-function progress(run: Run): void {
-  run.options.onProgress?.({jobsDone: run.summary.jobs.processed, jobsPlanned: run.summary.jobs.planned, conversationsDone: run.conversationsDone, conversationsKnown: run.conversationsKnown})
-}
-
-function plan(run: Run): TE.TaskEither<AppError, {plan: JobPlan; listed: ExportJob[]; jobs: ExportJob[]}> {
+function plan(run: Run): TE.TaskEither<AppError, {plan: JobPlan; listed: ExportJob[]; jobs: ExportJob[]; backfill: Backfill | undefined}> {
   const {state, options} = run
   return pipe(
-    TE.fromEither<AppError, JobPlan>(planJobs(options.selection, {watermark: state.watermark, processedJobIds: new Set(state.processedJobs.map((job) => job.id)), lastWindowEnd: lastWindowEnd(state)}, run.http.now())),
+    TE.fromEither<AppError, JobPlan>(
+      planJobs(
+        options.selection,
+        {watermark: state.watermark, processedJobIds: new Set(state.processedJobs.map((job) => job.id)), lastWindowEnd: lastWindowEnd(state), historyDays: options.settings.values.IMPORT_HISTORY_DAYS},
+        run.http.now(),
+      ),
+    ),
     TE.bindTo('plan'),
     TE.bindW('listed', ({plan: jobPlan}) => listCompletedJobs(run.http, {startAt: jobPlan.listFrom})),
-    TE.map(({plan: jobPlan, listed}) => ({plan: jobPlan, listed, jobs: listed.filter(jobPlan.wants)})),
+    TE.map(({plan: jobPlan, listed}) => ({
+      plan: jobPlan,
+      listed,
+      jobs: listed.filter(jobPlan.wants),
+      backfill: planBackfill(state.backfill, jobPlan, listed, options.selection.mode === 'range', run.http.now()),
+    })),
   )
 }
 
@@ -209,192 +148,13 @@ function housekeeping(run: Run, jobPlan: JobPlan, jobs: readonly ExportJob[]): T
     }
     if (!run.options.dryRun) await run.spool.expire(SPOOL_TTL_DAYS, run.now())
     const checkpoint = run.state.checkpoint
-    if (checkpoint !== null && !jobs.some((job) => job.id === checkpoint.jobId)) {
+    // A backfill window's checkpoint (report:<day>) is resumed by the backfill itself.
+    if (checkpoint !== null && !checkpoint.jobId.startsWith('report:') && !jobs.some((job) => job.id === checkpoint.jobId)) {
       logger.warn(`The interrupted run's job ${checkpoint.jobId} is no longer listed by Gladly; its checkpoint is dropped.`)
       if (!run.options.dryRun) await run.journal.clear()
       run.state = {...run.state, checkpoint: null}
     }
   })
-}
-
-/**
- * A conversation that vanished was most likely merged: Gladly moves its items, under new ids, into
- * the customer's open conversation (the customer itself may have been merged too, a 301). The spool
- * never saw those items, so that conversation is fetched whole when it closes.
- */
-async function followMerge(run: Run, customerId: string, lastActivity: string | undefined): Promise<void> {
-  if (run.mergesFollowed.has(customerId)) return
-  run.mergesFollowed.add(customerId)
-  const profile = await getCustomerProfile(run.http, customerId)()
-  const survivor = profile._tag === 'Right' && profile.right._tag === 'Found' ? profile.right.customer.id : customerId
-  const conversations = await getCustomerConversations(run.http, survivor)()
-  if (conversations._tag === 'Left') {
-    run.options.logger.warn(`Could not list the conversations of customer ${survivor} after a merge (${conversations.left.message}); a merged transcript may miss items.`)
-    return
-  }
-  // The one that took the items was open when the merge happened, after the vanished one's last activity.
-  const couldHaveTaken = (conversation: Conversation) =>
-    conversation.closedAt === undefined || lastActivity === undefined || compareTimestamps(conversation.closedAt, lastActivity) >= 0
-  for (const conversation of conversations.right ?? []) {
-    if (couldHaveTaken(conversation) && run.ledger.closedAtOf(conversation.id) === undefined) await run.spool.markIncomplete(conversation.id)
-  }
-}
-
-/** One feed event: transform a closed conversation and hand it to delivery; the rest is bookkeeping. */
-async function handle(run: Run, job: ExportJob, event: FeedEvent): Promise<AppError | undefined> {
-  const {summary, options} = run
-  const c = summary.conversations
-  switch (event._tag) {
-    case 'Malformed':
-      summary.malformedLines++
-      options.logger.warn(`Job ${event.line.jobId}, ${event.line.file} line ${event.line.line}: ${event.line.reason}`)
-      await malformedReport(run.options.settings.paths.logDir, options.runId, run.now()).add(event.line)
-      summary.malformedReport = malformedReport(run.options.settings.paths.logDir, options.runId, run.now()).path
-      return undefined
-    case 'TimelineOnly':
-      summary.timelineOnlyItems += event.count
-      return undefined
-    case 'Failed':
-      return event.error
-    case 'Skipped':
-      if (event.reason !== 'done before an interruption') c.alreadySent++
-      run.delivery.markDone(event.conversationId)
-      break
-    case 'Vanished':
-      c.vanished++
-      options.logger.info(`Conversation ${event.conversationId} no longer exists in Gladly (merged or deleted); skipped.`)
-      await run.spool.drop(event.conversationId)
-      if (event.customerId !== undefined) await followMerge(run, event.customerId, event.lastActivity)
-      run.delivery.markDone(event.conversationId)
-      break
-    case 'Deferred':
-      await run.spool.keep(event.conversationId, job.parameters.startAt, event.items)
-      run.delivery.markDone(event.conversationId)
-      return undefined
-    case 'Open':
-      c.keptOpen++
-      await run.spool.keep(event.conversationId, job.parameters.startAt, event.items)
-      run.delivery.markDone(event.conversationId)
-      break
-    case 'Closed': {
-      if (event.fetchedItems) c.fetchedWhole++
-      if (event.itemsTruncated) options.logger.warn(`Conversation ${event.conversation.id} has more items than Gladly returns (1,000): its record is marked truncated.`)
-      const result = toEnterpretRecord(
-        {conversation: event.conversation, items: event.items, customer: event.customer, lookups: run.lookups, gladlyAppUrl: run.gladlyAppUrl, itemsTruncated: event.itemsTruncated},
-        run.delivery.transformOptions(run.now()),
-      )
-      run.records++
-      if (result._tag === 'NoMessages') {
-        c.noMessages++
-        options.logger.info(`Conversation ${event.conversation.id} has no customer-visible message (${result.reason}); nothing to send.`)
-        run.delivery.markDone(event.conversation.id)
-        break
-      }
-      for (const type of result._tag === 'Record' ? result.unknownContentTypes : []) run.delivery.noteUnknownType(type)
-      await run.delivery.add(event.conversation, result)
-      break
-    }
-  }
-  c.seen++
-  run.conversationsDone++
-  progress(run)
-  return run.delivery.fatal
-}
-
-async function startCheckpoint(run: Run, job: ExportJob): Promise<void> {
-  if (run.options.dryRun || run.state.checkpoint?.jobId === job.id) return
-  await run.journal.clear()
-  run.state = {...run.state, checkpoint: {runId: run.options.runId, startedAt: run.now().toISOString(), jobId: job.id}}
-  const written = run.saveState()
-  if (written._tag === 'Left') throw new Error(written.left.message)
-}
-
-type JobOutcome = 'done' | 'stopped'
-
-function noteExpired(run: Run, job: ExportJob): void {
-  const warning = `Export job ${job.id} (window ${job.parameters.startAt} – ${job.parameters.endAt}) expired before it could be read: conversations active only in that window were not imported.`
-  run.options.logger.warn(warning)
-  run.summary.warnings.push(warning)
-  run.summary.jobs.lost++
-}
-
-/** Reads the job's files and works through its conversations; a fatal error stops after what is in flight is delivered. */
-async function readJob(run: Run, job: ExportJob, files: ReadonlyMap<string, string>, dir: string, continuesLater: (conversationId: string) => boolean): Promise<E.Either<AppError, JobOutcome>> {
-  const {options} = run
-  const jobLookups = await readLookups(job, files)
-  addFromJob(run.lookups, jobLookups)
-  for (const line of jobLookups.malformed) await handle(run, job, {_tag: 'Malformed', line})
-  const feed = jobFeed({
-    http: run.http,
-    job,
-    files,
-    customers: jobLookups.customers,
-    directory: run.customers,
-    workDir: dir,
-    spool: run.spool,
-    isDone: (id) => run.journal.has(id),
-    sentClosedAt: (id) => run.ledger.closedAtOf(id),
-    continuesLater,
-    resendUpdated: options.resendUpdated,
-    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-    bucketBytes: options.bucketBytes,
-  })
-  for await (const event of feed) {
-    if (event._tag === 'Open' || event._tag === 'Closed' || event._tag === 'Vanished' || event._tag === 'Skipped') run.conversationsKnown++
-    const fatal = await handle(run, job, event)
-    if (fatal !== undefined) {
-      await run.delivery.drain()
-      return E.left(fatal)
-    }
-    if (options.limit !== undefined && run.records >= options.limit) {
-      await run.delivery.drain()
-      run.summary.stopped = `--limit ${options.limit} reached`
-      return E.right('stopped')
-    }
-  }
-  await run.delivery.drain()
-  return run.delivery.fatal === undefined ? E.right('done') : E.left(run.delivery.fatal)
-}
-
-/** fetch → transform → persist for one export job; the watermark passes it only when all of it is done. */
-async function processJob(run: Run, jobs: readonly ExportJob[], index: number, window: JobWindow, listed: readonly ExportJob[]): Promise<E.Either<AppError, JobOutcome>> {
-  const job = jobs[index] as ExportJob
-  await startCheckpoint(run, job)
-  const downloaded = await window.open(index)
-  if (downloaded._tag === 'Left') return downloaded
-  const {files, dir} = downloaded.right
-  let outcome: E.Either<AppError, JobOutcome> = E.right('done')
-  if (files === undefined) noteExpired(run, job)
-  else outcome = await readJob(run, job, files, dir, (id) => window.continuesLater(index, id))
-  await window.release(index)
-  if (outcome._tag === 'Left' || outcome.right === 'stopped') return outcome
-  run.summary.jobs.processed++
-  progress(run)
-  if (run.options.dryRun) return outcome
-  run.state = completeJob(run.state, job, listed, run.now())
-  const written = run.saveState()
-  if (written._tag === 'Left') return written
-  await run.journal.clear()
-  return outcome
-}
-
-/** Works through the jobs in order; an error stops the run but what was done stays done. */
-async function processJobs(run: Run, jobs: readonly ExportJob[], listed: readonly ExportJob[]): Promise<AppError | undefined> {
-  run.summary.jobs.planned = jobs.length
-  progress(run)
-  const window = jobWindow(run.http, jobs, run.workDir)
-  try {
-    for (let index = 0; index < jobs.length; index++) {
-      const job = jobs[index] as ExportJob
-      run.options.logger.debug(`Export job ${job.id}: window ${job.parameters.startAt} – ${job.parameters.endAt}, updated ${job.updatedAt}`)
-      const result = E.flatten(await guard(() => processJob(run, jobs, index, window, listed))())
-      if (result._tag === 'Left') return result.left
-      if (result.right === 'stopped') return undefined
-    }
-    return undefined
-  } finally {
-    await window.releaseAll()
-  }
 }
 
 function finish(run: Run, startedAt: Date): RunSummary {
@@ -445,7 +205,20 @@ export function runImport(options: ImportOptions): TE.TaskEither<AppError, RunRe
       TE.bindTo('run'),
       TE.bind('selected', ({run}) => plan(run)),
       TE.chainFirst(({run, selected}) => housekeeping(run, selected.plan, selected.jobs)),
-      TE.bind('error', ({run, selected}) => TE.fromTask(() => processJobs(run, selected.jobs, selected.listed))),
+      TE.bind('error', ({run, selected}) =>
+        TE.fromTask(async () => {
+          const {backfill, jobs, listed} = selected
+          run.summary.jobs.planned = jobs.length + (backfill ? backfillWindows(backfill) : 0)
+          if (backfill) {
+            run.summary.backfill = {from: backfill.from, to: backfill.to, windows: 0, done: false}
+            // History first, oldest first: the export jobs then continue from where it ends.
+            const stopped = await processBackfill(run, backfill)
+            run.summary.backfill.done = run.state.backfill?.next === null
+            if (stopped !== undefined || run.summary.stopped !== undefined) return stopped
+          }
+          return processJobs(run, jobs, listed)
+        }),
+      ),
       TE.chainFirst(({run}) => (options.dryRun ? guard(() => rm(run.workDir, {recursive: true, force: true})) : TE.right(undefined))),
       TE.map(({run, error}) => {
         if (error !== undefined) run.summary.stopped = error.message

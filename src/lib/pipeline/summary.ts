@@ -7,7 +7,10 @@ export interface RunSummary {
   durationMs: number
   /** Why the run ended before the work was done, if it did. */
   stopped?: string
+  /** Export jobs and backfill windows (each a unit of work the progress counts). */
   jobs: {planned: number; processed: number; lost: number}
+  /** History read from the Reports API: the days covered, and the windows read this run. */
+  backfill: {from: string | null; to: string | null; windows: number; done: boolean}
   conversations: {
     seen: number
     sent: number
@@ -43,6 +46,7 @@ export function emptySummary(mode: RunSummary['mode'], profile: string, startedA
     finishedAt: startedAt.toISOString(),
     durationMs: 0,
     jobs: {planned: 0, processed: 0, lost: 0},
+    backfill: {from: null, to: null, windows: 0, done: true},
     conversations: {seen: 0, sent: 0, keptOpen: 0, failed: 0, vanished: 0, alreadySent: 0, noMessages: 0, fetchedWhole: 0},
     messages: 0,
     channels: {},
@@ -63,7 +67,7 @@ export function describeSummary(summary: RunSummary): string[] {
   const seconds = (summary.durationMs / 1000).toFixed(1)
   const verb = summary.mode === 'dry-run' ? 'would send' : 'sent'
   const lines = [
-    `${summary.mode === 'dry-run' ? 'Dry run' : 'Import'} of profile ${summary.profile} ${summary.stopped ? `stopped (${summary.stopped})` : 'finished'} in ${seconds} s: ${summary.jobs.processed} of ${summary.jobs.planned} export job(s).`,
+    `${summary.mode === 'dry-run' ? 'Dry run' : 'Import'} of profile ${summary.profile} ${summary.stopped ? `stopped (${summary.stopped})` : 'finished'} in ${seconds} s: ${summary.jobs.processed} of ${summary.jobs.planned} export job(s)${summary.backfill.from ? ` and backfill windows (history ${summary.backfill.from} – ${summary.backfill.to}${summary.backfill.done ? '' : ', unfinished'})` : ''}.`,
     `Conversations: ${c.seen} seen, ${c.sent} ${verb}, ${c.keptOpen} kept open, ${c.failed} failed, ${c.vanished} vanished, ${c.alreadySent} already sent, ${c.noMessages} without messages; ${summary.messages} messages.`,
     `Requests: Gladly ${summary.gladly.requests} (${summary.gladly.rateLimited} × 429), Enterpret ${summary.enterpret.requests} (${summary.enterpret.rateLimited} × 429); ${summary.conversationsPerSecond.toFixed(1)} conversations/s.`,
   ]

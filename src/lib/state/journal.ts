@@ -7,6 +7,7 @@ import {profileStateDir} from './store.js'
  * the job and skips these conversations, so at most the batch in flight is sent again.
  */
 export interface Journal {
+  /** Done before this run began (what this run marks is only written down: it never asks twice). */
   has(conversationId: string): boolean
   markDone(conversationIds: readonly string[]): Promise<void>
   clear(): Promise<void>
@@ -20,20 +21,22 @@ export function journalPath(stateDir: string, profile: string): string {
 export async function openJournal(stateDir: string, profile: string): Promise<Journal> {
   const path = journalPath(stateDir, profile)
   const done = new Set<string>()
+  let written = 0
   for (const line of await readJsonLines(path)) for (const id of (line as {done?: unknown}).done as string[] ?? []) done.add(id)
   return {
     has: (conversationId) => done.has(conversationId),
     async markDone(conversationIds) {
       if (conversationIds.length === 0) return
       await appendLines(path, [JSON.stringify({done: conversationIds})])
-      for (const id of conversationIds) done.add(id)
+      written += conversationIds.length
     },
     async clear() {
       await removeFile(path)
       done.clear()
+      written = 0
     },
     get size() {
-      return done.size
+      return done.size + written
     },
   }
 }

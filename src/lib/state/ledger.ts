@@ -43,9 +43,17 @@ export async function openLedger(stateDir: string, profile: string): Promise<Led
   }
 }
 
-/** A ledger that remembers nothing it is told (dry-run must not change the state). */
+/** A dry run's ledger: it remembers what this run would have sent, in memory only, so the state stays as it was. */
 export async function readOnlyLedger(stateDir: string, profile: string): Promise<Ledger> {
   const lines = (await readJsonLines(join(profileStateDir(stateDir, profile), 'sent.jsonl'))).filter(isEntry)
   const sent = new Map(lines.map((entry) => [entry.id, entry.closedAt]))
-  return {closedAtOf: (conversationId) => sent.get(conversationId), record: async () => {}, size: sent.size}
+  return {
+    closedAtOf: (conversationId) => sent.get(conversationId),
+    async record(entries) {
+      for (const {conversationId, closedAt} of entries) sent.set(conversationId, closedAt)
+    },
+    get size() {
+      return sent.size
+    },
+  }
 }

@@ -28,7 +28,10 @@ export const DeadLetter = t.intersection([
   t.partial({code: t.string, closedAt: Timestamp}),
 ])
 
-export const StateV1 = t.type({
+/** A backfill from the Reports API: whole UTC days, `next` is the first day not done (null once finished). */
+export const Backfill = t.type({from: t.string, to: t.string, next: t.union([t.null, t.string])})
+
+const StateFields = t.type({
   schemaVersion: t.literal(STATE_SCHEMA_VERSION),
   watermark: t.union([t.null, Watermark]),
   processedJobs: t.array(ProcessedJob),
@@ -37,7 +40,11 @@ export const StateV1 = t.type({
   lastRun: t.union([t.null, t.UnknownRecord]),
 })
 
+// Fields added after a schema version was first written are optional, so that version still reads.
+export const StateV1 = t.intersection([StateFields, t.partial({backfill: t.union([t.null, Backfill])})], 'state')
+
 export type State = t.TypeOf<typeof StateV1>
+export type Backfill = t.TypeOf<typeof Backfill>
 export type Watermark = t.TypeOf<typeof Watermark>
 export type ProcessedJob = t.TypeOf<typeof ProcessedJob>
 export type Checkpoint = t.TypeOf<typeof Checkpoint>

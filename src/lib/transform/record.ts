@@ -39,6 +39,30 @@ function plural(count: number, noun: string): string {
  * One Gladly conversation → one Enterpret CONVERSATION record: its customer-visible messages in time order,
  * its context as typed metadata, cut down to `maxRecordBytes` if need be, and checked against the codec.
  */
+// No character takes more than 6 bytes of JSON (\u0001); a value's punctuation is within this much per string.
+const MAX_JSON_BYTES_PER_CHAR = 6
+const MAX_JSON_OVERHEAD_PER_STRING = 8
+
+/**
+ * An upper bound on the record's JSON size from its string lengths: nearly every record is far below
+ * the limit, and proving it is much cheaper than serializing it.
+ */
+function surelyFits(value: unknown, maxBytes: number): boolean {
+  let bound = 0
+  const visit = (node: unknown): void => {
+    if (typeof node === 'string') bound += node.length * MAX_JSON_BYTES_PER_CHAR + MAX_JSON_OVERHEAD_PER_STRING
+    else if (Array.isArray(node)) for (const entry of node) visit(entry)
+    else if (typeof node === 'object' && node !== null) {
+      for (const [key, entry] of Object.entries(node)) {
+        bound += key.length * MAX_JSON_BYTES_PER_CHAR + MAX_JSON_OVERHEAD_PER_STRING
+        visit(entry)
+      }
+    } else bound += MAX_JSON_OVERHEAD_PER_STRING * 3
+  }
+  visit(value)
+  return bound <= maxBytes
+}
+
 export function toEnterpretRecord(input: TransformInput, options: TransformOptions): TransformResult {
   const {conversation} = input
   const transcript = buildTranscript(input.items, options.includeNotes)
@@ -68,7 +92,7 @@ export function toEnterpretRecord(input: TransformInput, options: TransformOptio
 
   const messages = transcript.messages
   let record = assemble(messages, messages.length, input.itemsTruncated === true)
-  const fullBytes = jsonBytes(record)
+  const fullBytes = surelyFits(record, options.maxRecordBytes) ? 0 : jsonBytes(record)
   if (fullBytes > options.maxRecordBytes) {
     // Sized with the largest count and the flag set, so the final record can only be smaller.
     const budget = options.maxRecordBytes - jsonBytes(assemble([], messages.length, true))

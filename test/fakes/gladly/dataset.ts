@@ -161,6 +161,13 @@ interface JobTiming {
   failed: boolean
 }
 
+interface SpecialBounds {
+  slot: number
+  firstMs: number
+  lastMs: number
+  createdAt: Instant
+}
+
 interface WindowEntry {
   plan: ConversationPlan
   item: PlannedItem
@@ -185,7 +192,7 @@ export class GladlyDataset {
   private readonly failedWindow: number | undefined
   private readonly cache = new Map<number, ConversationPlan>()
   private readonly smallFiles = new Map<number, Map<string, string[]>>()
-  private specialBoundsCache: Array<{slot: number; firstMs: number; lastMs: number}> | undefined
+  private specialBoundsCache: SpecialBounds[] | undefined
 
   constructor(options: DatasetOptions = {}) {
     this.options = resolveOptions(options)
@@ -284,6 +291,38 @@ export class GladlyDataset {
     }
 
     return [...seen]
+  }
+
+  /**
+   * Conversations created in [start, end) that still exist at `now` (not vanished in a merge), ascending by
+   * creation: the ground truth of a ConversationExportReport over that window (see reports.ts for why creation).
+   */
+  conversationsCreatedBetween(start: TimeArg, end: TimeArg, now: TimeArg): string[] {
+    const startMs = toMs(start)
+    const endMs = toMs(end)
+    const nowMs = toMs(now)
+    const found: Array<{index: number; at: Instant}> = []
+    const consider = (index: number): void => {
+      const plan = this.plan(index)
+      if (plan && this.exists(plan, nowMs) && plan.createdAt.ms >= startMs && plan.createdAt.ms < endMs) {
+        found.push({index, at: plan.createdAt})
+      }
+    }
+
+    // Regular conversation i is created in [i, i + 0.9] spacings after startMs, give or take quantize's < 1 s.
+    const first = Math.max(0, Math.floor((startMs - SECOND - this.startMs) / this.spacing) - 1)
+    const last = Math.min(this.regularCount - 1, Math.floor((endMs + SECOND - this.startMs) / this.spacing))
+    for (let index = first; index <= last; index++) {
+      const {createdAtMs} = this.header(index)
+      if (createdAtMs >= startMs - SECOND && createdAtMs < endMs + SECOND) consider(index)
+    }
+
+    for (const bounds of this.specialBounds()) {
+      if (bounds.createdAt.ms >= startMs && bounds.createdAt.ms < endMs) consider(this.regularCount + bounds.slot)
+    }
+
+    found.sort((a, b) => a.at.ms - b.at.ms || a.at.ns - b.at.ns || a.index - b.index)
+    return found.map(({index}) => this.conversationIdOf(index))
   }
 
   /** Items without a conversationId that exist at `now`, over the whole org (scans every conversation). */
@@ -581,10 +620,10 @@ export class GladlyDataset {
     }
   }
 
-  private specialBounds(): Array<{slot: number; firstMs: number; lastMs: number}> {
+  private specialBounds(): SpecialBounds[] {
     this.specialBoundsCache ??= this.enabledSlots().map((slot) => {
       const plan = specialPlan(this.ctx, this.layout, slot)
-      return {slot, firstMs: plan.firstMs, lastMs: plan.lastMs}
+      return {slot, firstMs: plan.firstMs, lastMs: plan.lastMs, createdAt: plan.createdAt}
     })
     return this.specialBoundsCache
   }

@@ -6,23 +6,27 @@ import {parseArgs} from 'node:util'
 import {DEMO_CREDENTIALS, startFakeGladly} from './server.js'
 
 const HELP = `Options (all optional):
-  --port <n>            listen port (default 4010; 0 = any free port)
-  --host <addr>         listen address (default 127.0.0.1)
-  --seed <n>            dataset seed (default 1)
-  --conversations <n>   regular conversations (default 200)
-  --items <n>           average items per conversation (default 10)
-  --days <n>            days of history before --end (default 10)
-  --window <hours>      export job window, divides 24 (default 24)
-  --end <iso>           when the dataset stops creating conversations (default: now)
-  --now <iso>           freeze the server clock at this instant (default: real time)
-  --no-edge-cases       leave out the edge-case conversations
-  --rps <n>             org rate limit per second, 0 = off (default 10)
-  --retry-after <s>     send Retry-After on 429s
-  --latency <ms|a-b>    added latency per request (default 0)
-  --error-rate <f>      fraction of requests answered 500 (default 0)
-  --reset-rate <f>      fraction of requests reset without response (default 0)
-  --malformed <n>       malformed lines per conversation_items.jsonl (default 0)
-  --cut <file>          cut this file (name or jobId/name) once per job; repeatable`
+  --port <n>                 listen port (default 4010; 0 = any free port)
+  --host <addr>              listen address (default 127.0.0.1)
+  --seed <n>                 dataset seed (default 1)
+  --conversations <n>        regular conversations (default 200)
+  --items <n>                average items per conversation (default 10)
+  --days <n>                 days of history before --end (default 10)
+  --window <hours>           export job window, divides 24 (default 24)
+  --end <iso>                when the dataset stops creating conversations (default: now)
+  --now <iso>                freeze the server clock at this instant (default: real time)
+  --no-edge-cases            leave out the edge-case conversations
+  --rps <n>                  org rate limit per second, 0 = off (default 10)
+  --retry-after <s>          send Retry-After on 429s
+  --latency <ms|a-b>         added latency per request (default 0)
+  --error-rate <f>           fraction of requests answered 500 (default 0)
+  --reset-rate <f>           fraction of requests reset without response (default 0)
+  --malformed <n>            malformed lines per conversation_items.jsonl (default 0)
+  --cut <file>               cut this file (name or jobId/name) once per job; repeatable
+  --reports-per-minute <n>   POST /reports limit per minute, 0 = off with concurrency too (default 10)
+  --report-concurrency <n>   POST /reports in flight at once (default 2)
+  --report-cap <n>           rows a report holds at most, the rest dropped silently (default 10000)
+  --report-latency <ms>      time a report takes to generate (default 200)`
 
 const {values} = parseArgs({
   options: {
@@ -43,6 +47,10 @@ const {values} = parseArgs({
     'reset-rate': {type: 'string', default: '0'},
     malformed: {type: 'string', default: '0'},
     cut: {type: 'string', multiple: true, default: []},
+    'reports-per-minute': {type: 'string', default: '10'},
+    'report-concurrency': {type: 'string', default: '2'},
+    'report-cap': {type: 'string', default: '10000'},
+    'report-latency': {type: 'string', default: '200'},
     help: {type: 'boolean', short: 'h', default: false},
   },
 })
@@ -60,6 +68,7 @@ const number = (name: string, value: string): number => {
 
 const [low, high] = values.latency.split('-').map((part) => number('latency', part))
 const rps = number('rps', values.rps)
+const reportsPerMinute = number('reports-per-minute', values['reports-per-minute'])
 const fake = await startFakeGladly({
   port: number('port', values.port),
   host: values.host,
@@ -80,6 +89,10 @@ const fake = await startFakeGladly({
   resetRate: number('reset-rate', values['reset-rate']),
   malformedLines: number('malformed', values.malformed),
   cutFiles: values.cut,
+  reportRateLimit: reportsPerMinute > 0 ? {perMinute: reportsPerMinute,
+    concurrent: number('report-concurrency', values['report-concurrency'])} : false,
+  reportRowCap: number('report-cap', values['report-cap']),
+  reportLatencyMs: number('report-latency', values['report-latency']),
 })
 
 const jobs = fake.dataset.jobs(fake.clock.now())

@@ -1,17 +1,29 @@
 // A fake Gladly REST API over node:http, answering from a GladlyDataset "as of" a controllable clock, with the
-// org-wide rate limit of Gladly's docs and switchable faults (latency, 500s, resets, malformed and cut files).
+// org-wide rate limits of Gladly's docs (general and Reports API) and switchable faults (latency, 500s, resets,
+// malformed and cut files, reports that are not CSV).
 
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {performance} from 'node:perf_hooks'
 import {CUSTOMER_CONVERSATIONS_CAP, type DatasetOptions, EVENTS_MAX_AGE_MS, EXPORT_RETENTION_MS, GladlyDataset,
   ITEMS_CAP} from './dataset.js'
-import {parseTime, rng, type Rng, type TimeArg, toMs} from './random.js'
+import {MINUTE, parseTime, rng, type Rng, type TimeArg, toMs} from './random.js'
+import {conversationExportReport, parseReportRequest} from './reports.js'
 
 export interface RateLimitOptions {
   perSecond: number
   /** Sent as Retry-After on 429s when set; Gladly documents none. */
   retryAfterSeconds?: number
+}
+
+/** The Reports API's own org-wide limits, on top of the general per-second one. */
+export interface ReportRateLimitOptions {
+  /** Requests accepted in any rolling window of `windowMs`. */
+  perMinute: number
+  /** Report requests in flight at once. */
+  concurrent: number
+  /** The rolling window, 60 s as documented; shorter lets a test see the limit lift. */
+  windowMs?: number
 }
 
 export interface Credentials {
@@ -34,6 +46,14 @@ export interface FaultSwitches {
   /** Org-wide sliding 1-second window; false turns it (and its headers) off. */
   rateLimit: RateLimitOptions | false
   credentials: Credentials
+  /** 10 per minute and 2 concurrent, as documented; false lifts both. 429s carry `rateLimit.retryAfterSeconds`. */
+  reportRateLimit: ReportRateLimitOptions | false
+  /** Rows a report holds at most: the rest of its window is dropped silently, as real exports are suspected to. */
+  reportRowCap: number
+  /** Time a report takes to generate, holding its concurrency slot. */
+  reportLatencyMs: number
+  /** The next n valid report requests within the limits answer 200 with an HTML page instead of CSV. */
+  reportGarbage: number
 }
 
 export interface FakeGladlyOptions extends Partial<FaultSwitches> {
@@ -66,6 +86,9 @@ export interface FakeGladly {
 }
 
 export const DEMO_CREDENTIALS: Credentials = {username: 'api-user@example-outfitters.com', token: 'fake-gladly-token'}
+export const REPORT_RATE_LIMIT: ReportRateLimitOptions = {perMinute: 10, concurrent: 2}
+export const REPORT_ROW_CAP = 10_000
+export const REPORT_LATENCY_MS = 200
 
 /** Clients compute "now − 14 days" on their own clock; this much skew is forgiven. */
 const CLOCK_TOLERANCE_MS = 60_000
@@ -73,6 +96,9 @@ const CHUNK_BYTES = 64 * 1024
 const JOB_STATUSES = new Set(['COMPLETED', 'FAILED', 'IN_PROGRESS', 'PENDING'])
 const EVENT_ENTITIES = new Set(['AGENT_AVAILABILITY', 'AGENT_STATUS', 'CONTACT', 'CONVERSATION', 'CUSTOMER',
   'CUSTOMER_PROFILE', 'PAYMENT_REQUEST', 'TASK'])
+/** What a proxy or a login redirect answers instead of a report. */
+const GARBAGE_HTML = '<html><head><title>Gladly</title></head><body><h1>Something went wrong</h1>'
+  + '<p>Please try again later.</p></body></html>\n'
 
 /** The instant the fake's data is "as of": real time (optionally shifted) until `set` freezes it. */
 export class FakeClock {
@@ -110,6 +136,10 @@ export class RequestStats {
   cuts = 0
   byRoute: Record<string, number> = {}
   byStatus: Record<number, number> = {}
+  /** Data rows of each CSV report served, in response order. */
+  reportRows: number[] = []
+  /** Report requests refused by the Reports API's own limits (also counted in byStatus[429]). */
+  reportsRateLimited = 0
   private acceptedArrivals: number[] = []
   private allArrivals: number[] = []
 
@@ -145,6 +175,8 @@ export class RequestStats {
     this.cuts = 0
     this.byRoute = {}
     this.byStatus = {}
+    this.reportRows = []
+    this.reportsRateLimited = 0
     this.acceptedArrivals = []
     this.allArrivals = []
   }
@@ -164,24 +196,24 @@ export class RequestStats {
   }
 }
 
-/** Arrival times of the requests counted in the current second; rejected requests are never added. */
+/** Arrival times of the requests counted in the current window; rejected requests are never added. */
 class SlidingWindow {
   private times: number[] = []
 
-  remaining(now: number, limit: number): number {
-    this.prune(now)
+  remaining(now: number, limit: number, windowMs = 1000): number {
+    this.prune(now, windowMs)
     return Math.max(0, limit - this.times.length)
   }
 
-  tryAcquire(now: number, limit: number): boolean {
-    if (this.remaining(now, limit) === 0) return false
+  tryAcquire(now: number, limit: number, windowMs = 1000): boolean {
+    if (this.remaining(now, limit, windowMs) === 0) return false
     this.times.push(now)
     return true
   }
 
-  private prune(now: number): void {
+  private prune(now: number, windowMs: number): void {
     let drop = 0
-    while (drop < this.times.length && (this.times[drop] as number) <= now - 1000) drop++
+    while (drop < this.times.length && (this.times[drop] as number) <= now - windowMs) drop++
     if (drop > 0) this.times = this.times.slice(drop)
   }
 }
@@ -198,6 +230,7 @@ interface RequestContext {
 type Handler = (ctx: RequestContext) => Promise<void> | void
 
 interface Route {
+  method: string
   key: string
   regex: RegExp
   handler: Handler
@@ -229,6 +262,8 @@ class FakeGladlyServer {
   readonly stats = new RequestStats()
   private readonly switches: FaultSwitches
   private readonly window = new SlidingWindow()
+  private readonly reportWindow = new SlidingWindow()
+  private reportsInFlight = 0
   private readonly faults: Rng
   private readonly routes: Route[]
   private readonly hooks: Array<{match: RegExp | string; fault: FailNextFault; left: number}> = []
@@ -244,6 +279,10 @@ class FakeGladlyServer {
       cutFiles: options.cutFiles ?? [],
       rateLimit: options.rateLimit ?? {perSecond: 10},
       credentials: options.credentials ?? DEMO_CREDENTIALS,
+      reportRateLimit: options.reportRateLimit ?? REPORT_RATE_LIMIT,
+      reportRowCap: options.reportRowCap ?? REPORT_ROW_CAP,
+      reportLatencyMs: options.reportLatencyMs ?? REPORT_LATENCY_MS,
+      reportGarbage: options.reportGarbage ?? 0,
     }
     this.faults = rng(options.faultSeed ?? dataset.options.seed, 0xfa17)
     this.routes = this.buildRoutes()
@@ -374,15 +413,12 @@ class FakeGladlyServer {
   private async delay(): Promise<void> {
     const latency = this.switches.latencyMs
     const ms = Array.isArray(latency) ? latency[0] + this.faults() * (latency[1] - latency[0]) : latency
-    if (ms > 0) await new Promise((resolve) => {
-      setTimeout(resolve, ms)
-    })
+    if (ms > 0) await sleep(ms)
   }
 
   private match(method: string, path: string): {route: Route; params: string[]} | undefined {
-    if (method !== 'GET') return undefined
     for (const route of this.routes) {
-      const found = route.regex.exec(path)
+      const found = route.method === method ? route.regex.exec(path) : null
       if (found) return {route, params: found.slice(1).map((part) => decodeURIComponent(part))}
     }
 
@@ -390,9 +426,7 @@ class FakeGladlyServer {
   }
 
   private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
-    const text = JSON.stringify(body)
-    res.writeHead(status, {...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text)})
-    res.end(text)
+    sendText(res, status, JSON.stringify(body), {...headers, 'Content-Type': 'application/json'})
   }
 
   private buildRoutes(): Route[] {
@@ -448,12 +482,56 @@ class FakeGladlyServer {
         json(ctx, found.profile)
       }],
       ['/api/v1/events', (ctx) => this.events(ctx)],
+      ['POST /api/v1/reports', (ctx) => this.report(ctx)],
     ]
-    return table.map(([pattern, handler]) => ({
-      key: `GET ${pattern}`,
-      regex: new RegExp(`^${pattern.replaceAll(/:\w+/g, '([^/]+)')}/?$`),
-      handler,
-    }))
+    return table.map(([route, handler]) => {
+      const [method, pattern] = route.includes(' ') ? route.split(' ') as [string, string] : ['GET', route]
+      return {method, key: `${method} ${pattern}`, regex: new RegExp(`^${pattern.replaceAll(/:\w+/g, '([^/]+)')}/?$`),
+        handler}
+    })
+  }
+
+  /** POST /api/v1/reports: the Reports API's limits, then validation, generation time, and the CSV (or garbage). */
+  private async report(ctx: RequestContext): Promise<void> {
+    const body = await readBody(ctx.req)
+    const limit = this.switches.reportRateLimit
+    if (limit) {
+      const busy = this.reportsInFlight >= limit.concurrent
+      if (busy || !this.reportWindow.tryAcquire(performance.now(), limit.perMinute, limit.windowMs ?? MINUTE)) {
+        this.stats.reportsRateLimited++
+        const retryAfter = this.switches.rateLimit ? this.switches.rateLimit.retryAfterSeconds : undefined
+        throw new ErrorResponse(429, {errors: [{code: 'rate_limited', detail: busy
+          ? `at most ${limit.concurrent} report requests may run at once`
+          : `at most ${limit.perMinute} report requests per minute`}]},
+        retryAfter === undefined ? {} : {'Retry-After': String(retryAfter)})
+      }
+    }
+
+    this.reportsInFlight++
+    try {
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(body)
+      } catch {
+        throw errors(400, 'invalid', 'the request body must be JSON')
+      }
+
+      const request = parseReportRequest(parsed, this.dataset)
+      if (Array.isArray(request)) throw new ErrorResponse(400, {errors: request})
+      await sleep(this.switches.reportLatencyMs)
+      if (this.switches.reportGarbage > 0) {
+        this.switches.reportGarbage--
+        sendText(ctx.res, 200, GARBAGE_HTML, {...ctx.headers, 'Content-Type': 'text/html'})
+        return
+      }
+
+      const report = conversationExportReport(this.dataset, request, ctx.now, this.switches.reportRowCap)
+      this.stats.reportRows.push(report.rows)
+      sendText(ctx.res, 200, report.csv, {...ctx.headers, 'Content-Type': 'text/csv',
+        'Content-Disposition': `attachment; filename=${report.filename}`})
+    } finally {
+      this.reportsInFlight--
+    }
   }
 
   private listJobs(ctx: RequestContext): unknown[] {
@@ -525,6 +603,23 @@ class FakeGladlyServer {
     await streamLines(ctx.res, ctx.headers, 'application/x-jsonlines', events.map((event) => JSON.stringify(event)),
       false)
   }
+}
+
+function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string>): void {
+  res.writeHead(status, {...headers, 'Content-Length': Buffer.byteLength(text)})
+  res.end(text)
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    setTimeout(resolve, ms)
+  })
 }
 
 function throwing(error: ErrorResponse): never {

@@ -112,7 +112,8 @@ function scriptFor(ctx: GenerationContext, layout: SpecialLayout, slot: number, 
       const start = alignDown(E - 2 * DAY, HOUR) + 2 * HOUR
       const extraTopic = ctx.extraTopicId(w.random)
       const drafts: Draft[] = [
-        w.chat(CUSTOMER, w.pickText(t.openers)),
+        // Commas, quotes and line breaks: a report's First Message column has to be quoted for this one.
+        w.chat(CUSTOMER, `${w.pickText(t.openers)}\n\nP.S. The tracking page only says "Label created", nothing else.`),
         w.chat(SIDEKICK, w.text(SIDEKICK_GREETING), {omitMessageType: true}),
         ...w.quickReply(),
         w.chat(agent, w.pickText(t.replies), {withAttachment: true}),

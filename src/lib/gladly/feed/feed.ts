@@ -4,8 +4,8 @@ import {getConversation, getConversationItems, getCustomerProfile} from '../clie
 import {ConversationItem, customerEmails, customerName, type Conversation, type ExportJob} from '../codecs.js'
 import type {GladlyError} from '../errors.js'
 import type {GladlyHttp} from '../http.js'
-import {compareTimestamps} from '../time.js'
-import {itemBuckets, ITEMS_FILE, type CustomerSummary, type MalformedLine} from './job-files.js'
+import {compareTimestamps, parseTimestamp} from '../time.js'
+import {decodeItems, itemBuckets, ITEMS_FILE, type CustomerSummary, type MalformedLine, type RawItem} from './job-files.js'
 
 /** What a job says about one conversation it touched, in the order the feed works through them. */
 export type FeedEvent =
@@ -25,7 +25,7 @@ export type FeedEvent =
   | {readonly _tag: 'Deferred'; readonly conversationId: string; readonly items: readonly ConversationItem[]}
   /** 404: merged into another conversation or deleted. Its items name the customer, and when it was last active. */
   | {readonly _tag: 'Vanished'; readonly conversationId: string; readonly customerId?: string; readonly lastActivity?: string}
-  | {readonly _tag: 'Skipped'; readonly conversationId: string; readonly reason: 'already sent' | 'unchanged since sent' | 'done before an interruption'}
+  | {readonly _tag: 'Skipped'; readonly conversationId: string; readonly reason: 'already sent' | 'unchanged since sent' | 'done before an interruption' | 'still open'}
   | {readonly _tag: 'Malformed'; readonly line: MalformedLine}
   | {readonly _tag: 'TimelineOnly'; readonly count: number}
   | {readonly _tag: 'Failed'; readonly conversationId: string; readonly error: GladlyError}
@@ -94,8 +94,11 @@ function mergeItems(...lists: ReadonlyArray<readonly ConversationItem[]>): Conve
       merged.push(item)
     }
   }
-  // Array.prototype.sort is stable: items at the same instant keep the order Gladly gave them.
-  return merged.sort((a, b) => compareTimestamps(a.timestamp, b.timestamp))
+  // Each timestamp parsed once; the sort is stable, so items at the same instant keep Gladly's order.
+  return merged
+    .map((item) => ({item, at: parseTimestamp(item.timestamp)}))
+    .sort((a, b) => (a.at && b.at ? a.at.epochMillis - b.at.epochMillis || a.at.subMilliNanos - b.at.subMilliNanos : 0))
+    .map(({item}) => item)
 }
 
 function decodeSpooled(items: readonly unknown[]): ConversationItem[] {
@@ -132,19 +135,21 @@ async function closedEvent(options: FeedOptions, conversation: Conversation, job
   return {_tag: 'Closed', conversation, items, customer, itemsTruncated, fetchedItems: !complete}
 }
 
-async function resolve(options: FeedOptions, conversationId: string, jobItems: readonly ConversationItem[]): Promise<FeedEvent> {
-  if (options.isDone(conversationId)) return {_tag: 'Skipped', conversationId, reason: 'done before an interruption'}
+async function resolve(options: FeedOptions, conversationId: string, lines: readonly RawItem[]): Promise<FeedEvent[]> {
+  if (options.isDone(conversationId)) return [{_tag: 'Skipped', conversationId, reason: 'done before an interruption'}]
   const sentClosedAt = options.sentClosedAt(conversationId)
-  if (sentClosedAt !== undefined && !options.resendUpdated) return {_tag: 'Skipped', conversationId, reason: 'already sent'}
+  if (sentClosedAt !== undefined && !options.resendUpdated) return [{_tag: 'Skipped', conversationId, reason: 'already sent'}]
+  const {items: jobItems, malformed} = decodeItems(options.job.id, conversationId, lines)
+  const withMalformed = (event: FeedEvent): FeedEvent[] => [...malformed.map((line): FeedEvent => ({_tag: 'Malformed', line})), event]
   // One lookup per conversation rather than one per job it spans: its last job of the run decides.
-  if (options.continuesLater(conversationId)) return {_tag: 'Deferred', conversationId, items: jobItems}
+  if (options.continuesLater(conversationId)) return withMalformed({_tag: 'Deferred', conversationId, items: jobItems})
   const lookup = await getConversation(options.http, conversationId)()
-  if (lookup._tag === 'Left') return {_tag: 'Failed', conversationId, error: lookup.left}
-  if (lookup.right._tag === 'Vanished') return {_tag: 'Vanished', conversationId, customerId: jobItems[0]?.customerId, lastActivity: jobItems.at(-1)?.timestamp}
+  if (lookup._tag === 'Left') return withMalformed({_tag: 'Failed', conversationId, error: lookup.left})
+  if (lookup.right._tag === 'Vanished') return withMalformed({_tag: 'Vanished', conversationId, customerId: jobItems[0]?.customerId, lastActivity: jobItems.at(-1)?.timestamp})
   const {conversation} = lookup.right
-  if (conversation.status !== 'CLOSED') return {_tag: 'Open', conversationId, status: conversation.status, items: jobItems}
-  if (sentClosedAt !== undefined && sentClosedAt === conversation.closedAt) return {_tag: 'Skipped', conversationId, reason: 'unchanged since sent'}
-  return closedEvent(options, conversation, jobItems)
+  if (conversation.status !== 'CLOSED') return withMalformed({_tag: 'Open', conversationId, status: conversation.status, items: jobItems})
+  if (sentClosedAt !== undefined && sentClosedAt === conversation.closedAt) return withMalformed({_tag: 'Skipped', conversationId, reason: 'unchanged since sent'})
+  return withMalformed(await closedEvent(options, conversation, jobItems))
 }
 
 /**
@@ -158,6 +163,6 @@ export async function* jobFeed(options: FeedOptions): AsyncGenerator<FeedEvent> 
   for await (const bucket of itemBuckets(itemsPath, options.job.id, options.workDir, options.bucketBytes)) {
     for (const line of bucket.malformed) yield {_tag: 'Malformed', line}
     if (bucket.timelineOnly > 0) yield {_tag: 'TimelineOnly', count: bucket.timelineOnly}
-    yield* mapOrdered(bucket.conversations, options.concurrency, ([conversationId, items]) => resolve(options, conversationId, items))
+    for await (const events of mapOrdered(bucket.conversations, options.concurrency, ([conversationId, lines]) => resolve(options, conversationId, lines))) yield* events
   }
 }

@@ -3,3 +3,4 @@
 export {planJobs, lostPeriodWarning, oldestListable, EXPORT_RETENTION_DAYS, type JobPlan, type Selection, type SelectionState} from './selection.js'
 export {downloadJob, readLookups, scanConversationIds, ITEMS_FILE, type CustomerSummary, type JobLookups, type MalformedLine} from './job-files.js'
 export {jobFeed, customerDirectory, type CustomerDirectory, type FeedEvent, type FeedOptions, type SpoolReader} from './feed.js'
+export {backfillFeed, type BackfillOptions} from './backfill.js'

@@ -9,7 +9,7 @@ import {downloadExportFile} from '../client.js'
 import {Agent, ConversationItem, customerEmails, customerName, ExportCustomer, Topic, type ExportJob} from '../codecs.js'
 import type {GladlyError} from '../errors.js'
 import type {GladlyHttp} from '../http.js'
-import {readLines} from './lines.js'
+import {readByteLineBatches, readLineBatches, readLines} from './lines.js'
 
 export const ITEMS_FILE = 'conversation_items.jsonl'
 
@@ -36,9 +36,18 @@ export interface JobLookups {
   readonly malformed: readonly MalformedLine[]
 }
 
+/** One line of the items file, kept as text until its conversation is worked on. */
+export interface RawItem {
+  readonly line: number
+  readonly text: string
+}
+
 export interface ItemBucket {
-  /** Items by conversation, in order of first appearance. */
-  readonly conversations: ReadonlyMap<string, ConversationItem[]>
+  /**
+   * Lines by conversation, in order of first appearance. Kept as text: a line is a third of the
+   * memory of the object it parses into, and parsing late keeps those objects short-lived.
+   */
+  readonly conversations: ReadonlyMap<string, RawItem[]>
   readonly malformed: readonly MalformedLine[]
   /** Items without a conversation (timeline-only activity): not part of any transcript. */
   readonly timelineOnly: number
@@ -80,10 +89,13 @@ function parseLine<A>(text: string, line: number, file: string, jobId: string, c
   try {
     json = JSON.parse(text)
   } catch (error) {
-    return {jobId, file, line, reason: `not JSON (${(error as Error).message})`, text: text.slice(0, SHOWN_TEXT)}
+    return {jobId, file, line, reason: `not JSON (${(error as Error).message})`, text: detached(text.slice(0, SHOWN_TEXT))}
   }
+  // Checking is several times cheaper than decoding; a line that already has the right shape (nearly
+  // all of them) is used as it is, and only the others are decoded, for their defaults or their errors.
+  if (codec.is(json)) return {value: json}
   const decoded = decode(codec, json, `line ${line}`)
-  return decoded._tag === 'Right' ? {value: decoded.right} : {jobId, file, line, reason: decoded.left.message, text: text.slice(0, SHOWN_TEXT)}
+  return decoded._tag === 'Right' ? {value: decoded.right} : {jobId, file, line, reason: decoded.left.message, text: detached(text.slice(0, SHOWN_TEXT))}
 }
 
 /** The job's agents, topics and customers (each file holds the ones its window refers to). */
@@ -114,60 +126,134 @@ function bucketOf(conversationId: string, buckets: number): number {
   return (hash >>> 0) % buckets
 }
 
+/**
+ * A copy of a string that shares no memory with the text it was cut from. V8 represents a substring
+ * as a slice of its parent, and readline's lines are slices of whole read chunks: one kept id would
+ * otherwise keep its 64 KB chunk, and a set of ids the whole file.
+ */
+function detached(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8')
+}
+
+const ID_KEY = Buffer.from('"conversationId"')
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+
+/**
+ * The top-level conversationId of an item line, read from its bytes (the same rule as
+ * CONVERSATION_ID). Gladly ids are URL-safe ASCII, so latin1 gives the exact string, as a copy.
+ */
+function conversationIdOf(line: Buffer): string | undefined {
+  const key = line.indexOf(ID_KEY)
+  if (key === -1) return undefined
+  let position = key + ID_KEY.length
+  while (line[position] === 0x20 || line[position] === 0x09) position++
+  if (line[position++] !== 0x3a) return undefined
+  while (line[position] === 0x20 || line[position] === 0x09) position++
+  if (line[position++] !== QUOTE) return undefined
+  const end = line.indexOf(QUOTE, position)
+  if (end <= position || line.subarray(position, end).includes(BACKSLASH)) return undefined
+  return line.toString('latin1', position, end)
+}
+
 /** The conversations a job's items file touches, read without parsing the lines. */
 export async function scanConversationIds(path: string): Promise<Set<string>> {
   const ids = new Set<string>()
-  for await (const {text} of readLines(path)) {
-    const id = CONVERSATION_ID.exec(text)?.[1]
-    if (id !== undefined) ids.add(id)
+  for await (const {lines} of readByteLineBatches(path)) {
+    for (const line of lines) {
+      const id = conversationIdOf(line)
+      if (id !== undefined) ids.add(id)
+    }
   }
   return ids
 }
 
-async function write(stream: WriteStream, text: string): Promise<void> {
-  if (!stream.write(text)) await once(stream, 'drain')
-}
+// Lines go out per bucket in large writes, not one small write (and maybe a wait) per line.
+const FLUSH_BYTES = 256 * 1024
+const NEWLINE_BYTE = Buffer.from('\n')
 
 async function partition(path: string, dir: string, buckets: number): Promise<string[]> {
   const paths = Array.from({length: buckets}, (_, index) => join(dir, `bucket-${index}.tsv`))
   const streams = paths.map((bucketPath) => createWriteStream(bucketPath, {mode: 0o600}))
-  for await (const {number, text} of readLines(path)) {
-    if (text.trim() === '') continue
-    const id = CONVERSATION_ID.exec(text)?.[1]
-    await write(streams[id === undefined ? 0 : bucketOf(id, buckets)] as WriteStream, `${number}\t${text}\n`)
+  const pending: Buffer[][] = Array.from({length: buckets}, () => [])
+  const pendingBytes: number[] = Array.from({length: buckets}, () => 0)
+  const flush = async (index: number) => {
+    const stream = streams[index] as WriteStream
+    if (!stream.write(Buffer.concat(pending[index] as Buffer[]))) await once(stream, 'drain')
+    pending[index] = []
+    pendingBytes[index] = 0
   }
+  for await (const {firstLine, lines} of readByteLineBatches(path)) {
+    for (let offset = 0; offset < lines.length; offset++) {
+      const line = lines[offset] as Buffer
+      if (line.length === 0) continue
+      const id = conversationIdOf(line)
+      const index = id === undefined ? 0 : bucketOf(id, buckets)
+      const prefix = Buffer.from(`${firstLine + offset}\t`)
+      ;(pending[index] as Buffer[]).push(prefix, line, NEWLINE_BYTE)
+      pendingBytes[index] = (pendingBytes[index] as number) + prefix.length + line.length + 1
+      if ((pendingBytes[index] as number) >= FLUSH_BYTES) await flush(index)
+    }
+  }
+  for (let index = 0; index < buckets; index++) await flush(index)
   await Promise.all(streams.map((stream) => new Promise((resolve) => stream.end(resolve))))
   return paths
 }
 
-async function loadBucket(lines: AsyncIterable<{number: number; text: string}>, jobId: string): Promise<ItemBucket> {
-  const conversations = new Map<string, ConversationItem[]>()
+/** Numbered lines in batches: an async step per batch, not per line. */
+type LineBatches = AsyncIterable<ReadonlyArray<{readonly number: number; readonly text: string}>>
+
+async function loadBucket(batches: LineBatches, jobId: string): Promise<ItemBucket> {
+  const conversations = new Map<string, RawItem[]>()
   const malformed: MalformedLine[] = []
   let timelineOnly = 0
-  for await (const {number, text} of lines) {
-    if (text.trim() === '') continue
-    const parsed = parseLine(text, number, ITEMS_FILE, jobId, ConversationItem)
-    if ('reason' in parsed) {
-      malformed.push(parsed)
-      continue
-    }
-    const item = parsed.value
-    if (item.conversationId === undefined) {
-      timelineOnly++
-      continue
-    }
-    const group = conversations.get(item.conversationId)
-    if (group === undefined) conversations.set(item.conversationId, [item])
+  const add = (conversationId: string, item: RawItem) => {
+    const group = conversations.get(conversationId)
+    if (group === undefined) conversations.set(conversationId, [item])
     else group.push(item)
+  }
+  for await (const batch of batches) {
+    for (const {number, text} of batch) {
+      if (text.trim() === '') continue
+      const id = CONVERSATION_ID.exec(text)?.[1]
+      if (id !== undefined) {
+        add(id, {line: number, text})
+        continue
+      }
+      // No conversation id at a glance: timeline-only activity, or a line that is not an item at all.
+      const parsed = parseLine(text, number, ITEMS_FILE, jobId, ConversationItem)
+      if ('reason' in parsed) malformed.push(parsed)
+      else if (parsed.value.conversationId === undefined) timelineOnly++
+      else add(parsed.value.conversationId, {line: number, text})
+    }
   }
   return {conversations, malformed, timelineOnly}
 }
 
-async function* numberedBucketLines(path: string): AsyncGenerator<{number: number; text: string}> {
-  for await (const {text} of readLines(path)) {
-    const tab = text.indexOf('\t')
-    yield {number: Number(text.slice(0, tab)), text: text.slice(tab + 1)}
+async function* fileLines(path: string): LineBatches {
+  for await (const {firstLine, lines} of readLineBatches(path)) yield lines.map((text, index) => ({number: firstLine + index, text: text.replace(/\r$/, '')}))
+}
+
+async function* numberedBucketLines(path: string): LineBatches {
+  for await (const {lines} of readLineBatches(path)) {
+    yield lines.map((text) => {
+      const tab = text.indexOf('\t')
+      return {number: Number(text.slice(0, tab)), text: text.slice(tab + 1)}
+    })
   }
+}
+
+/** Parses one conversation's lines; a line that is not a valid item is set aside, never fatal. */
+export function decodeItems(jobId: string, conversationId: string, lines: readonly RawItem[]): {items: ConversationItem[]; malformed: MalformedLine[]} {
+  const items: ConversationItem[] = []
+  const malformed: MalformedLine[] = []
+  for (const {line, text} of lines) {
+    const parsed = parseLine(text, line, ITEMS_FILE, jobId, ConversationItem)
+    if ('reason' in parsed) malformed.push(parsed)
+    else if (parsed.value.conversationId !== conversationId) malformed.push({jobId, file: ITEMS_FILE, line, reason: `its conversationId is ${parsed.value.conversationId ?? 'missing'}, not ${conversationId}`, text: detached(text.slice(0, SHOWN_TEXT))})
+    else items.push(parsed.value)
+  }
+  return {items, malformed}
 }
 
 /**
@@ -177,7 +263,7 @@ async function* numberedBucketLines(path: string): AsyncGenerator<{number: numbe
 export async function* itemBuckets(path: string, jobId: string, workDir: string, bucketBytes = DEFAULT_BUCKET_BYTES): AsyncGenerator<ItemBucket> {
   const buckets = Math.max(1, Math.ceil((await stat(path)).size / bucketBytes))
   if (buckets === 1) {
-    yield await loadBucket(readLines(path), jobId)
+    yield await loadBucket(fileLines(path), jobId)
     return
   }
   for (const bucketPath of await partition(path, workDir, buckets)) {

@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js'
-import {ExitCode, type AppError} from '../../common/index.js'
+import type {AppError} from '../../common/index.js'
 import type {ExportJob} from '../codecs.js'
 import {compareTimestamps} from '../time.js'
 
@@ -21,6 +21,8 @@ export interface SelectionState {
   readonly processedJobIds: ReadonlySet<string>
   /** End of the newest export window processed so far, to name a lost period precisely. */
   readonly lastWindowEnd?: string
+  /** Days of history a profile's first import backfills (IMPORT_HISTORY_DAYS). */
+  readonly historyDays: number
 }
 
 export interface JobPlan {
@@ -30,14 +32,14 @@ export interface JobPlan {
   readonly warnings: readonly string[]
   /** Set when export files between the last import and the oldest job Gladly still has were deleted. */
   readonly lostSince?: string
+  /** History older than the export jobs, to read from the Reports API: from this instant… */
+  readonly backfillFrom?: Date
+  /** …to this one at most (else up to where the export jobs begin). */
+  readonly backfillUntil?: Date
 }
 
 export function oldestListable(now: Date): Date {
   return new Date(now.getTime() - EXPORT_RETENTION_DAYS * DAY_MS + LISTING_MARGIN_MS)
-}
-
-function selectionError(message: string, suggestions: string[] = []): AppError {
-  return {_tag: 'SelectionError', exit: ExitCode.usage, message, suggestions}
 }
 
 /**
@@ -50,23 +52,22 @@ export function planJobs(selection: Selection, state: SelectionState, now: Date)
   if (selection.mode === 'full') return E.right({listFrom: earliest, wants: () => true, warnings: []})
   if (selection.mode === 'range') {
     const {start, end} = selection
-    if (start && start.getTime() < earliest.getTime()) {
-      return E.left(
-        selectionError(`Gladly keeps export jobs for ${EXPORT_RETENTION_DAYS} days: the oldest it can still list were updated after ${earliest.toISOString()}, and --start-date is ${start.toISOString()}.`, [
-          `Use a --start-date after ${earliest.toISOString()}; conversations older than that need a backfill from Gladly's Reports API.`,
-        ]),
-      )
-    }
+    // Gladly keeps export jobs 14 days; anything older comes from a backfill through the Reports API.
+    const backfill = start && start.getTime() < earliest.getTime() ? {backfillFrom: start, ...(end ? {backfillUntil: end} : {})} : {}
     return E.right({
       listFrom: earliest,
       warnings: [],
       wants: (job) => (start === undefined || Date.parse(job.parameters.endAt) > start.getTime()) && (end === undefined || Date.parse(job.parameters.startAt) < end.getTime()),
+      ...backfill,
     })
   }
 
   const {watermark} = state
   const notProcessed = (job: ExportJob) => !state.processedJobIds.has(job.id)
-  if (watermark === null) return E.right({listFrom: earliest, wants: notProcessed, warnings: []})
+  if (watermark === null) {
+    const history = state.historyDays > 0 ? {backfillFrom: new Date(now.getTime() - state.historyDays * DAY_MS)} : {}
+    return E.right({listFrom: earliest, wants: notProcessed, warnings: [], ...history})
+  }
   const atOrAfter = (job: ExportJob) => {
     const order = compareTimestamps(job.updatedAt, watermark.updatedAt)
     return order > 0 || (order === 0 && !watermark.jobIds.includes(job.id))
@@ -88,5 +89,5 @@ export function planJobs(selection: Selection, state: SelectionState, now: Date)
 /** The sentence for a lost period, once the oldest job still listed is known. */
 export function lostPeriodWarning(lostSince: string, oldestAvailableWindowStart: string | undefined, now: Date): string {
   const until = oldestAvailableWindowStart ?? oldestListable(now).toISOString()
-  return `Export files from ${lostSince} to ${until} were deleted by Gladly (it keeps them ${EXPORT_RETENTION_DAYS} days) before this import ran: conversations whose only activity was in that period were not imported. Spooled items from before it are discarded; conversations that close later are fetched whole.`
+  return `Export files from ${lostSince} to ${until} were deleted by Gladly (it keeps them ${EXPORT_RETENTION_DAYS} days) before this import ran: conversations whose only activity was in that period were not imported. Spooled items from before it are discarded; conversations that close later are fetched whole. To recover the conversations created in that period, run import --start-date ${lostSince.slice(0, 10)} (a backfill through Gladly's Reports API).`
 }

@@ -1,0 +1,88 @@
+import type * as E from 'fp-ts/lib/Either.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import {ExitCode, type AppError} from '../common/index.js'
+import type {Settings} from '../config/index.js'
+import type {CustomerDirectory, GladlyHttp, RequestStats, Selection} from '../gladly/index.js'
+import type {Logger} from '../log/index.js'
+import type {Journal, Ledger, Spool, State, StateStore} from '../state/index.js'
+import type {Delivery} from './delivery.js'
+import type {RunLookups} from './lookups.js'
+import type {RunSummary} from './summary.js'
+
+export interface Progress {
+  readonly jobsDone: number
+  readonly jobsPlanned: number
+  readonly conversationsDone: number
+  readonly conversationsKnown: number
+}
+
+export interface ImportOptions {
+  readonly settings: Settings
+  readonly logger: Logger
+  readonly userAgent: string
+  readonly runId: string
+  readonly selection: Selection
+  /** Stop after this many conversations turned into records. */
+  readonly limit?: number
+  readonly includeNotes: boolean
+  readonly resendUpdated: boolean
+  /** Fetch and transform only: the payloads go to `output`; no state, spool or dead letter changes. */
+  readonly dryRun?: {readonly output: NodeJS.WritableStream}
+  readonly onProgress?: (progress: Progress) => void
+  readonly now?: () => Date
+  /** Conversations looked up at once; the request budget paces them. */
+  readonly concurrency?: number
+  readonly bucketBytes?: number
+}
+
+// Open conversations untouched this long leave the spool; if one closes later it is fetched whole.
+export const SPOOL_TTL_DAYS = 30
+export const DEFAULT_CONCURRENCY = 16
+export const GLADLY_DOCUMENTED_RPS = 10
+
+/** One run's connections, stores and running totals, shared by its phases. */
+export interface Run {
+  readonly options: ImportOptions
+  saveState(): E.Either<AppError, void>
+  readonly now: () => Date
+  readonly http: GladlyHttp
+  readonly gladlyStats: RequestStats
+  readonly gladlyAppUrl: string
+  readonly lookups: RunLookups
+  readonly store: StateStore
+  readonly spool: Spool
+  readonly ledger: Ledger
+  readonly journal: Journal
+  readonly delivery: Delivery
+  readonly customers: CustomerDirectory
+  /** Customers whose merge was already followed in this run. */
+  readonly mergesFollowed: Set<string>
+  /** Downloads and scratch files; a dry run keeps them out of the state folder. */
+  readonly workDir: string
+  readonly summary: RunSummary
+  state: State
+  conversationsKnown: number
+  conversationsDone: number
+  records: number
+}
+
+export function failure(message: string, exit: ExitCode = ExitCode.failure): AppError {
+  return {_tag: 'RunError', exit, message}
+}
+
+/** Anything thrown below (a full disk, say) ends the run with its message instead of a stack trace. */
+export const guard = <A>(work: () => Promise<A>): TE.TaskEither<AppError, A> => TE.tryCatch(work, (error) => failure(`The run stopped: ${(error as Error).message}`))
+
+export function progress(run: Run): void {
+  run.options.onProgress?.({jobsDone: run.summary.jobs.processed, jobsPlanned: run.summary.jobs.planned, conversationsDone: run.conversationsDone, conversationsKnown: run.conversationsKnown})
+}
+
+/** `unitId`: an export job's id, or `report:<day>` for a backfill window. */
+export async function startCheckpoint(run: Run, unitId: string): Promise<void> {
+  if (run.options.dryRun || run.state.checkpoint?.jobId === unitId) return
+  await run.journal.clear()
+  run.state = {...run.state, checkpoint: {runId: run.options.runId, startedAt: run.now().toISOString(), jobId: unitId}}
+  const written = run.saveState()
+  if (written._tag === 'Left') throw new Error(written.left.message)
+}
+
