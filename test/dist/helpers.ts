@@ -63,6 +63,8 @@ export function runInstalled(command: string, args: string[], env: Record<string
       clearTimeout(timer)
       resolvePromise({code, signal, stdout, stderr})
     })
+    // A child that exits without reading its input (e.g. --version) closes the pipe first: not an error.
+    child.stdin.on('error', () => {})
     child.stdin.end(input)
   })
 }

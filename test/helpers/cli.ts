@@ -56,6 +56,8 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
       clearTimeout(timer)
       resolvePromise({code, signal, stdout, stderr})
     })
+    // A child that exits without reading its input (e.g. --version) closes the pipe first: not an error.
+    child.stdin.on('error', () => {})
     child.stdin.end(options.input ?? '')
   })
 }

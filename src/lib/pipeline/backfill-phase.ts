@@ -3,7 +3,7 @@ import type {AppError} from '../common/index.js'
 import {addDays, backfillFeed, createBudget, dayOf, type ExportJob, type JobPlan} from '../gladly/index.js'
 import type {Backfill} from '../state/index.js'
 import {DEFAULT_CONCURRENCY, guard, progress, startCheckpoint, type Run} from './context.js'
-import {handle} from './events.js'
+import {consumeFeed, type UnitOutcome} from './events.js'
 
 /** Days per conversation report: few requests (the Reports API allows 10 a minute), split when a report is full. */
 const WINDOW_DAYS = 7
@@ -48,7 +48,7 @@ export async function processBackfill(run: Run, backfill: Backfill): Promise<App
     const endDay = lastDay < current.to ? lastDay : current.to
     options.logger.debug(`Backfill window ${startDay} – ${endDay} from Gladly's conversation report`)
     const result = E.flatten(
-      await guard(async (): Promise<E.Either<AppError, 'done' | 'stopped'>> => {
+      await guard(async (): Promise<E.Either<AppError, UnitOutcome>> => {
         await startCheckpoint(run, `report:${startDay}`)
         const feed = backfillFeed({
           http: run.http,
@@ -64,21 +64,7 @@ export async function processBackfill(run: Run, backfill: Backfill): Promise<App
             run.summary.warnings.push(message)
           },
         })
-        for await (const event of feed) {
-          if (event._tag !== 'Malformed' && event._tag !== 'TimelineOnly') run.conversationsKnown++
-          const fatal = await handle(run, startDay, event)
-          if (fatal !== undefined) {
-            await run.delivery.drain()
-            return E.left(fatal)
-          }
-          if (options.limit !== undefined && run.records >= options.limit) {
-            await run.delivery.drain()
-            run.summary.stopped = `--limit ${options.limit} reached`
-            return E.right('stopped')
-          }
-        }
-        await run.delivery.drain()
-        return run.delivery.fatal === undefined ? E.right('done') : E.left(run.delivery.fatal)
+        return consumeFeed(run, startDay, feed)
       })(),
     )
     if (result._tag === 'Left') return result.left

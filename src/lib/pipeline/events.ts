@@ -1,3 +1,4 @@
+import * as E from 'fp-ts/lib/Either.js'
 import type {AppError} from '../common/index.js'
 import {compareTimestamps, getCustomerConversations, getCustomerProfile, type Conversation, type FeedEvent} from '../gladly/index.js'
 import {toEnterpretRecord} from '../transform/index.js'
@@ -27,8 +28,10 @@ async function followMerge(run: Run, customerId: string, lastActivity: string | 
   }
 }
 
-/** One feed event: transform a closed conversation and hand it to delivery; the rest is bookkeeping. */
-/** `keepSince`: from when the spool has a conversation's items once this event's are added (the job window's start). */
+/**
+ * One feed event: transform a closed conversation and hand it to delivery; the rest is bookkeeping.
+ * `keepSince`: from when the spool has a conversation's items once this event's are added (the unit's start).
+ */
 export async function handle(run: Run, keepSince: string, event: FeedEvent): Promise<AppError | undefined> {
   const {summary, options} = run
   const c = summary.conversations
@@ -90,3 +93,28 @@ export async function handle(run: Run, keepSince: string, event: FeedEvent): Pro
   return run.delivery.fatal
 }
 
+export type UnitOutcome = 'done' | 'stopped'
+
+/**
+ * Works through one unit's events (an export job, or a backfill window) and waits for every record
+ * of it to be delivered: what a unit's checkpoint may only then move past. Stops early on a fatal
+ * error, or once --limit records are made, after delivering what is in flight.
+ */
+export async function consumeFeed(run: Run, keepSince: string, feed: AsyncIterable<FeedEvent>): Promise<E.Either<AppError, UnitOutcome>> {
+  const {limit} = run.options
+  for await (const event of feed) {
+    if (event._tag !== 'Malformed' && event._tag !== 'TimelineOnly' && event._tag !== 'Deferred') run.conversationsKnown++
+    const fatal = await handle(run, keepSince, event)
+    if (fatal !== undefined) {
+      await run.delivery.drain()
+      return E.left(fatal)
+    }
+    if (limit !== undefined && run.records >= limit) {
+      await run.delivery.drain()
+      run.summary.stopped = `--limit ${limit} reached`
+      return E.right('stopped')
+    }
+  }
+  await run.delivery.drain()
+  return run.delivery.fatal === undefined ? E.right('done') : E.left(run.delivery.fatal)
+}

@@ -2,12 +2,10 @@ import * as E from 'fp-ts/lib/Either.js'
 import type {AppError} from '../common/index.js'
 import {jobFeed, readLookups, type ExportJob} from '../gladly/index.js'
 import {DEFAULT_CONCURRENCY, guard, progress, startCheckpoint, type Run} from './context.js'
-import {handle} from './events.js'
+import {consumeFeed, handle, type UnitOutcome} from './events.js'
 import {jobWindow, type JobWindow} from './job-window.js'
 import {completeJob} from './jobs.js'
 import {addFromJob} from './lookups.js'
-
-type JobOutcome = 'done' | 'stopped'
 
 function noteExpired(run: Run, job: ExportJob): void {
   const warning = `Export job ${job.id} (window ${job.parameters.startAt} – ${job.parameters.endAt}) expired before it could be read: conversations active only in that window were not imported.`
@@ -17,7 +15,7 @@ function noteExpired(run: Run, job: ExportJob): void {
 }
 
 /** Reads the job's files and works through its conversations; a fatal error stops after what is in flight is delivered. */
-async function readJob(run: Run, job: ExportJob, files: ReadonlyMap<string, string>, dir: string, continuesLater: (conversationId: string) => boolean): Promise<E.Either<AppError, JobOutcome>> {
+async function readJob(run: Run, job: ExportJob, files: ReadonlyMap<string, string>, dir: string, continuesLater: (conversationId: string) => boolean): Promise<E.Either<AppError, UnitOutcome>> {
   const {options} = run
   const jobLookups = await readLookups(job, files)
   addFromJob(run.lookups, jobLookups)
@@ -37,31 +35,17 @@ async function readJob(run: Run, job: ExportJob, files: ReadonlyMap<string, stri
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     bucketBytes: options.bucketBytes,
   })
-  for await (const event of feed) {
-    if (event._tag === 'Open' || event._tag === 'Closed' || event._tag === 'Vanished' || event._tag === 'Skipped') run.conversationsKnown++
-    const fatal = await handle(run, job.parameters.startAt, event)
-    if (fatal !== undefined) {
-      await run.delivery.drain()
-      return E.left(fatal)
-    }
-    if (options.limit !== undefined && run.records >= options.limit) {
-      await run.delivery.drain()
-      run.summary.stopped = `--limit ${options.limit} reached`
-      return E.right('stopped')
-    }
-  }
-  await run.delivery.drain()
-  return run.delivery.fatal === undefined ? E.right('done') : E.left(run.delivery.fatal)
+  return consumeFeed(run, job.parameters.startAt, feed)
 }
 
 /** fetch → transform → persist for one export job; the watermark passes it only when all of it is done. */
-async function processJob(run: Run, jobs: readonly ExportJob[], index: number, window: JobWindow, listed: readonly ExportJob[]): Promise<E.Either<AppError, JobOutcome>> {
+async function processJob(run: Run, jobs: readonly ExportJob[], index: number, window: JobWindow, listed: readonly ExportJob[]): Promise<E.Either<AppError, UnitOutcome>> {
   const job = jobs[index] as ExportJob
   await startCheckpoint(run, job.id)
   const downloaded = await window.open(index)
   if (downloaded._tag === 'Left') return downloaded
   const {files, dir} = downloaded.right
-  let outcome: E.Either<AppError, JobOutcome> = E.right('done')
+  let outcome: E.Either<AppError, UnitOutcome> = E.right('done')
   if (files === undefined) noteExpired(run, job)
   else outcome = await readJob(run, job, files, dir, (id) => window.continuesLater(index, id))
   await window.release(index)
