@@ -1,11 +1,11 @@
 import {expect} from 'chai'
-import {cpSync, readdirSync, readFileSync, rmSync} from 'node:fs'
+import {cpSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join, relative} from 'node:path'
 import {DEMO_CREDENTIALS, startFakeGladly, type FakeGladly} from '../fakes/gladly/index.js'
 import {keychainAvailable} from '../helpers/keychain.js'
 import {freshMachine, parseJson, PROJECT_ROOT, removeScratch, runInstalled, scratchDir, step, VERSION_LINE, type CliResult} from './helpers.js'
 
-const pjson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {name: string; version: string}
+const pjson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {name: string; version: string; oclif: {update: {node: {options: string[]}}}}
 const BINDING_MISSING = `the keychain binding for ${process.platform}-${process.arch} is missing`
 
 interface Manifest {
@@ -44,9 +44,9 @@ describe('npm pack, then npm install -g into an empty prefix', function () {
   })
   after(removeScratch)
 
-  it('packs only what runs: bin/run.js, lib/, the manifest, README, LICENSE and .env.example', () => {
+  it('packs only what runs: the launcher, bin/run.js, lib/, the manifest, README, LICENSE and .env.example', () => {
     const outside = packed.filter((file) => !file.startsWith('package/lib/'))
-    expect(outside.sort()).to.deep.equal(['package/.env.example', 'package/LICENSE', 'package/README.md', 'package/bin/run.js', 'package/oclif.manifest.json', 'package/package.json'])
+    expect(outside.sort()).to.deep.equal(['package/.env.example', 'package/LICENSE', 'package/README.md', 'package/bin/gladly-enterpret', 'package/bin/run.js', 'package/oclif.manifest.json', 'package/package.json'])
     const compiled = filesUnder(join(PROJECT_ROOT, 'src'))
       .filter((file) => file.endsWith('.ts'))
       .map((file) => `package/lib/${file.replace(/\.ts$/, '.js')}`)
@@ -77,6 +77,20 @@ describe('npm pack, then npm install -g into an empty prefix', function () {
     const [, version, node] = VERSION_LINE.exec(result.stdout) ?? []
     expect(version, result.stdout).to.equal(pjson.version)
     expect(node).to.equal(process.versions.node)
+  })
+
+  it("runs the CLI on the node of the PATH with the Node options of the tarball's launcher, through npm's symlink", async () => {
+    // A node that notes its arguments, then is the real one.
+    const spy = join(scratchDir('spy'), 'bin')
+    const argsFile = join(spy, 'args')
+    mkdirSync(spy)
+    writeFileSync(join(spy, 'node'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\nexec '${process.execPath}' "$@"\n`, {mode: 0o755})
+    const result = await runInstalled(pjson.name, ['--version'], {...env, PATH: `${spy}:${env.PATH}`})
+    expect(result.code, ok(result)).to.equal(0)
+    const args = readFileSync(argsFile, 'utf8').trim().split('\n')
+    expect(args.slice(0, -2)).to.deep.equal(pjson.oclif.update.node.options)
+    expect(realpathSync(args.at(-2) as string)).to.equal(join(realpathSync(prefix), 'lib', 'node_modules', pjson.name, 'bin', 'run.js'))
+    expect(args.at(-1)).to.equal('--version')
   })
 
   it('shows the help with every topic and command', async () => {

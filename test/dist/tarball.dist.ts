@@ -6,7 +6,7 @@ import {DEMO_CREDENTIALS, startFakeGladly, type FakeGladly} from '../fakes/gladl
 import {keychainAvailable} from '../helpers/keychain.js'
 import {freshMachine, parseJson, pathWithoutNode, PROJECT_ROOT, removeScratch, runInstalled, scratchDir, step, VERSION_LINE, type CliResult} from './helpers.js'
 
-const pjson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {name: string; version: string; oclif: {update: {node: {version: string}}}}
+const pjson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {name: string; version: string; oclif: {update: {node: {version: string; options: string[]}}}}
 const NODE_VERSION = pjson.oclif.update.node.version
 const TARGETS = ['linux-arm64', 'linux-x64'] as const
 // ELF e_machine of each target's binaries.
@@ -57,6 +57,12 @@ describe('npm run tarball, then the linux-x64 tarball unpacked into an empty fol
       expect(elfMachine(join(dir, binary)), 'keychain binding').to.equal(MACHINE[target])
     })
   }
+
+  it("starts its Node with package.json's Node options, as the npm launcher does", () => {
+    const options = pjson.oclif.update.node.options
+    expect(options).to.have.length.above(0)
+    expect(readFileSync(launcher(), 'utf8')).to.include(`"$NODE" ${options.join(' ')} "$DIR/run" "$@"`)
+  })
 
   it('runs --version on its own Node, with no node on the PATH and an empty HOME', async () => {
     const env = freshMachine(noNode)

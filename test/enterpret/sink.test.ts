@@ -335,7 +335,8 @@ describe('Enterpret sink', () => {
       const began = Date.now()
       const outcomes = await Promise.all(['a', 'b', 'c', 'd'].map((prefix) => right(sink.send(batchOf(1, prefix)))))
       expect(outcomes.flatMap((outcome) => outcome.delivered)).to.have.length(4)
-      for (const gap of gaps(starts)) expect(gap).to.be.within(490, 1000)
+      // Seen where the replies land, so each gap carries the timers' jitter (tens of ms on a busy machine).
+      for (const gap of gaps(starts)) expect(gap).to.be.within(400, 1000)
       // Four starts 500 ms apart plus one 1.5 s response: in flight together, not one after another.
       expect(Date.now() - began).to.be.below(4000)
       scope.done()

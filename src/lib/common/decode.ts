@@ -52,6 +52,15 @@ function toIssues(errors: t.Errors): DecodeIssue[] {
 }
 
 /** Decodes `value` and, on failure, returns a one-line message naming each bad path instead of io-ts' raw report. */
+/**
+ * `decode` for hot paths: a value that already has the codec's shape (nearly all of them) is used as
+ * it is, since checking is several times cheaper than decoding; only the others are decoded, for
+ * their defaults or their errors. Keys an exact codec would strip stay on the value.
+ */
+export function checkOrDecode<A, O>(codec: t.Type<A, O, unknown>, value: unknown, subject: string): Either<DecodeFailure, A> {
+  return codec.is(value) ? right(value) : decode(codec, value, subject)
+}
+
 export function decode<A, O>(codec: t.Type<A, O, unknown>, value: unknown, subject: string): Either<DecodeFailure, A> {
   const result = codec.decode(value)
   if (!isLeft(result)) return right(result.right)

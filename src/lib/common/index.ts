@@ -1,5 +1,5 @@
 // Small pieces every layer of src/lib shares: exit codes, the error shape, readable io-ts decoding.
 export {ExitCode, type AppError} from './errors.js'
-export {decode, type DecodeFailure, type DecodeIssue} from './decode.js'
+export {checkOrDecode, decode, type DecodeFailure, type DecodeIssue} from './decode.js'
 export {mapOrdered} from './concurrency.js'
 export {appendLines, readJsonLines, removeFile, writeAtomically} from './files.js'

@@ -104,16 +104,16 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
    * The one retry loop: every attempt first waits for the shared budget, 429s pause everyone,
    * 5xx and connection failures back off exponentially up to MAX_RETRIES.
    */
-  function withRetries<A>(label: string, attempt: () => Promise<Attempt<A>>, ownLimit?: Budget): TE.TaskEither<GladlyError, A> {
+  function withRetries<A>(label: string, attempt: (startedAt: number) => Promise<Attempt<A>>, ownLimit?: Budget): TE.TaskEither<GladlyError, A> {
     return async () => {
       let failures = 0
       let rateLimits = 0
       for (;;) {
         // An endpoint with a limit of its own (reports) waits for both; its 429s pause only it.
         await ownLimit?.acquire()
-        await budget.acquire()
+        const startedAt = await budget.acquire()
         stats.requests++
-        const outcome = await attempt()
+        const outcome = await attempt(startedAt)
         if (outcome.done) return E.right(outcome.value)
         const {status, headers, error} = outcome
         if (status === 401 || status === 403) return E.left(authError(status, connection.origin, connection.username))
@@ -144,8 +144,8 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
   }
 
   let skewMs = 0
-  const observe = (response: Response | {headers: IncomingHttpHeaders}) => {
-    budget.observe(numberHeader(response.headers, 'ratelimit-limit-second'), numberHeader(response.headers, 'ratelimit-remaining-second'))
+  const observe = (response: Response | {statusCode?: number; headers: IncomingHttpHeaders}, startedAt: number) => {
+    budget.observe({limit: numberHeader(response.headers, 'ratelimit-limit-second'), remaining: numberHeader(response.headers, 'ratelimit-remaining-second'), startedAt, rejected: response.statusCode === 429})
     const serverTime = Date.parse(response.headers.date ?? '')
     if (!Number.isNaN(serverTime)) skewMs = serverTime - Date.now()
   }
@@ -156,10 +156,10 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
   const request = (method: 'GET' | 'POST', path: string, options: {searchParams?: Record<string, string>; json?: unknown; headers?: Headers}, ownLimit?: Budget) =>
     withRetries<GladlyResponse>(
       `${method} ${path}`,
-      async () => {
+      async (startedAt) => {
         try {
           const response = await client(path.replace(/^\//, ''), {method, ...options})
-          observe(response)
+          observe(response, startedAt)
           if (isHandledHere(response.statusCode)) return {done: false, status: response.statusCode, headers: response.headers}
           return {done: true, value: {status: response.statusCode, headers: response.headers, body: response.body}}
         } catch (error) {
@@ -177,7 +177,7 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
     download: (path, destination) => {
       let attempt = 0
       return pipe(
-        withRetries<{status: number; bytes: number}>(`GET ${path}`, async () => {
+        withRetries<{status: number; bytes: number}>(`GET ${path}`, async (startedAt) => {
           // Each attempt writes its own file: a failed attempt's last writes may still land on disk
           // after the next one began. Only a complete body is renamed into place.
           const partial = `${destination}.${attempt++}.part`
@@ -185,7 +185,7 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
           let response: Response | undefined
           stream.once('response', (res: Response) => {
             response = res
-            observe(res)
+            observe(res, startedAt)
           })
           try {
             await pipeline(stream, createWriteStream(partial, {mode: 0o600}))

@@ -1,6 +1,6 @@
 // Everything that reads from Gladly: the budgeted HTTP client, the API calls, the codecs, and the
 // incremental export feed that turns export jobs into touched conversations.
-export {createBudget, type Budget} from './budget.js'
+export {createBudget, type Budget, type BudgetClock, type RateReport} from './budget.js'
 export {createGladlyHttp, type GladlyConnection, type GladlyHttp, type RequestStats} from './http.js'
 export {getAgents, getConversation, getConversationItems, getCustomerConversations, getCustomerProfile, getInboxes, getOrganization, getTopics, listCompletedJobs, sortJobs} from './client.js'
 export type {GladlyError} from './errors.js'

@@ -1,4 +1,4 @@
-import {decode} from '../common/decode.js'
+import {checkOrDecode} from '../common/index.js'
 import {ConversationRecord, MIN_CREATED_AT, wrapMetadata, type Message} from '../enterpret/schema.js'
 import {parseTimestamp} from '../gladly/time.js'
 import {buildTranscript, type Transcript} from './messages.js'
@@ -108,7 +108,8 @@ export function toEnterpretRecord(input: TransformInput, options: TransformOptio
     )
   }
 
-  const checked = decode(ConversationRecord, record, `record ${id}`)
+  // Built here from documented fields only: a check suffices, no stripping copy.
+  const checked = checkOrDecode(ConversationRecord, record, `record ${id}`)
   if (checked._tag === 'Left') return {_tag: 'Invalid', reason: checked.left.message}
   return {
     _tag: 'Record',

@@ -14,6 +14,8 @@ export interface RateLimitOptions {
   perSecond: number
   /** Sent as Retry-After on 429s when set; Gladly documents none. */
   retryAfterSeconds?: number
+  /** false leaves out the Ratelimit-*-Second headers (Gladly documents them): a client then learns the limit from 429s alone. */
+  headers?: boolean
 }
 
 /** The Reports API's own org-wide limits, on top of the general per-second one. */
@@ -339,7 +341,7 @@ class FakeGladlyServer {
     // A real server's Date is its own clock: clients that measure their skew from it see the fake's time.
     const headers: Record<string, string> = {Date: new Date(this.clock.now()).toUTCString()}
     const setRateHeaders = (): void => {
-      if (!limit) return
+      if (!limit || limit.headers === false) return
       headers['Ratelimit-Limit-Second'] = String(limit.perSecond)
       headers['Ratelimit-Remaining-Second'] = String(this.window.remaining(arrival, limit.perSecond))
     }

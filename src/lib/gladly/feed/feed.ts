@@ -5,7 +5,7 @@ import {ConversationItem, customerEmails, customerName, type Conversation, type 
 import type {GladlyError} from '../errors.js'
 import type {GladlyHttp} from '../http.js'
 import {compareTimestamps, parseTimestamp} from '../time.js'
-import {decodeItems, itemBuckets, ITEMS_FILE, type CustomerSummary, type MalformedLine, type RawItem} from './job-files.js'
+import {decodeItems, itemBuckets, ITEMS_FILE, type CustomerLookup, type CustomerSummary, type MalformedLine, type RawItem} from './job-files.js'
 
 /** What a job says about one conversation it touched, in the order the feed works through them. */
 export type FeedEvent =
@@ -37,7 +37,7 @@ export interface SpoolReader {
 
 /** Customers of the job's file first, then the API (following a merge), each looked up once per run. */
 export interface CustomerDirectory {
-  find(customerId: string, fromJob: ReadonlyMap<string, CustomerSummary>): Promise<CustomerSummary | undefined>
+  find(customerId: string, fromJob: CustomerLookup): Promise<CustomerSummary | undefined>
 }
 
 export function customerDirectory(http: GladlyHttp, logger: Logger): CustomerDirectory {
@@ -68,7 +68,7 @@ export interface FeedOptions {
   readonly job: ExportJob
   /** The job's downloaded files (see downloadJob). */
   readonly files: ReadonlyMap<string, string>
-  readonly customers: ReadonlyMap<string, CustomerSummary>
+  readonly customers: CustomerLookup
   readonly directory: CustomerDirectory
   readonly workDir: string
   readonly spool: SpoolReader

@@ -4,12 +4,12 @@ import {once} from 'node:events'
 import {createWriteStream, type WriteStream} from 'node:fs'
 import {mkdir, rm, stat} from 'node:fs/promises'
 import {join} from 'node:path'
-import {decode} from '../../common/index.js'
+import {checkOrDecode} from '../../common/index.js'
 import {downloadExportFile} from '../client.js'
 import {Agent, ConversationItem, customerEmails, customerName, ExportCustomer, Topic, type ExportJob} from '../codecs.js'
 import type {GladlyError} from '../errors.js'
 import type {GladlyHttp} from '../http.js'
-import {readByteLineBatches, readLineBatches, readLines} from './lines.js'
+import {readLineBatches, readLineChunks, readLines} from './lines.js'
 
 export const ITEMS_FILE = 'conversation_items.jsonl'
 
@@ -29,10 +29,39 @@ export interface CustomerSummary {
   readonly emails: readonly string[]
 }
 
+/** Customers by id: the job's file, or none (the backfill has no file). */
+export interface CustomerLookup {
+  get(customerId: string): CustomerSummary | undefined
+}
+
+/**
+ * The customers of a job's file, each packed into one string: a large export has as many customers
+ * as conversations, and an object with its own strings and email array takes several times the
+ * memory of one short JSON text, unpacked only for the conversation that needs it.
+ */
+export class CustomerTable implements CustomerLookup {
+  private readonly packed = new Map<string, string>()
+
+  add(customer: CustomerSummary): void {
+    this.packed.set(customer.id, JSON.stringify([customer.name ?? null, ...customer.emails]))
+  }
+
+  get(customerId: string): CustomerSummary | undefined {
+    const packed = this.packed.get(customerId)
+    if (packed === undefined) return undefined
+    const [name, ...emails] = JSON.parse(packed) as [string | null, ...string[]]
+    return {id: customerId, ...(name === null ? {} : {name}), emails}
+  }
+
+  get size(): number {
+    return this.packed.size
+  }
+}
+
 export interface JobLookups {
   readonly agents: readonly Agent[]
   readonly topics: readonly Topic[]
-  readonly customers: ReadonlyMap<string, CustomerSummary>
+  readonly customers: CustomerTable
   readonly malformed: readonly MalformedLine[]
 }
 
@@ -91,10 +120,7 @@ function parseLine<A>(text: string, line: number, file: string, jobId: string, c
   } catch (error) {
     return {jobId, file, line, reason: `not JSON (${(error as Error).message})`, text: detached(text.slice(0, SHOWN_TEXT))}
   }
-  // Checking is several times cheaper than decoding; a line that already has the right shape (nearly
-  // all of them) is used as it is, and only the others are decoded, for their defaults or their errors.
-  if (codec.is(json)) return {value: json}
-  const decoded = decode(codec, json, `line ${line}`)
+  const decoded = checkOrDecode(codec, json, `line ${line}`)
   return decoded._tag === 'Right' ? {value: decoded.right} : {jobId, file, line, reason: decoded.left.message, text: detached(text.slice(0, SHOWN_TEXT))}
 }
 
@@ -107,18 +133,21 @@ export async function readLookups(job: ExportJob, files: ReadonlyMap<string, str
   }
   const agents: Agent[] = []
   const topics: Topic[] = []
-  const customers = new Map<string, CustomerSummary>()
+  const customers = new CustomerTable()
   await read('agents.jsonl', Agent, (agent) => agents.push(agent))
   await read('topics.jsonl', Topic, (topic) => topics.push(topic))
-  // Only what a record needs is kept: a large export has as many customers as conversations.
-  await read('customers.jsonl', ExportCustomer, (customer) => customers.set(customer.id, {id: customer.id, name: customerName(customer), emails: customerEmails(customer)}))
+  await read('customers.jsonl', ExportCustomer, (customer) => customers.add({id: customer.id, name: customerName(customer), emails: customerEmails(customer)}))
   return {agents, topics, customers, malformed}
 }
 
 // Items of one conversation are spread all over the job's file. Hashing lines into buckets by
 // conversation id keeps each conversation in one bucket, and one bucket in memory at a time.
 const CONVERSATION_ID = /"conversationId"\s*:\s*"([^"\\]+)"/
-export const DEFAULT_BUCKET_BYTES = 8 * 1024 * 1024
+// A bucket's lines are in memory while its conversations are worked on: small buckets keep the heap
+// small. Each bucket is an open file while the job's file is split, so their number is capped (macOS
+// allows a process 256 open files by default); past that, buckets grow instead.
+export const DEFAULT_BUCKET_BYTES = 2 * 1024 * 1024
+const MAX_BUCKETS = 128
 
 function bucketOf(conversationId: string, buckets: number): number {
   let hash = 0x811c9dc5
@@ -140,64 +169,99 @@ const QUOTE = 0x22
 const BACKSLASH = 0x5c
 
 /**
- * The top-level conversationId of an item line, read from its bytes (the same rule as
- * CONVERSATION_ID). Gladly ids are URL-safe ASCII, so latin1 gives the exact string, as a copy.
+ * The top-level conversationId of the item line `buffer[start, end)`, read from its bytes (the same
+ * rule as CONVERSATION_ID). Gladly ids are URL-safe ASCII, so latin1 gives the exact string, as a copy.
  */
-function conversationIdOf(line: Buffer): string | undefined {
-  const key = line.indexOf(ID_KEY)
-  if (key === -1) return undefined
+function conversationIdOf(buffer: Buffer, start: number, end: number): string | undefined {
+  const key = buffer.indexOf(ID_KEY, start)
+  if (key === -1 || key + ID_KEY.length > end) return undefined
   let position = key + ID_KEY.length
-  while (line[position] === 0x20 || line[position] === 0x09) position++
-  if (line[position++] !== 0x3a) return undefined
-  while (line[position] === 0x20 || line[position] === 0x09) position++
-  if (line[position++] !== QUOTE) return undefined
-  const end = line.indexOf(QUOTE, position)
-  if (end <= position || line.subarray(position, end).includes(BACKSLASH)) return undefined
-  return line.toString('latin1', position, end)
+  while (buffer[position] === 0x20 || buffer[position] === 0x09) position++
+  if (buffer[position++] !== 0x3a) return undefined
+  while (buffer[position] === 0x20 || buffer[position] === 0x09) position++
+  if (buffer[position++] !== QUOTE) return undefined
+  const close = buffer.indexOf(QUOTE, position)
+  if (close <= position || close >= end) return undefined
+  const backslash = buffer.indexOf(BACKSLASH, position)
+  if (backslash !== -1 && backslash < close) return undefined
+  return buffer.toString('latin1', position, close)
 }
 
 /** The conversations a job's items file touches, read without parsing the lines. */
 export async function scanConversationIds(path: string): Promise<Set<string>> {
   const ids = new Set<string>()
-  for await (const {lines} of readByteLineBatches(path)) {
-    for (const line of lines) {
-      const id = conversationIdOf(line)
+  for await (const {buffer, bounds} of readLineChunks(path)) {
+    for (let index = 0; index < bounds.length; index += 2) {
+      const id = conversationIdOf(buffer, bounds[index] as number, bounds[index + 1] as number)
       if (id !== undefined) ids.add(id)
     }
   }
   return ids
 }
 
-// Lines go out per bucket in large writes, not one small write (and maybe a wait) per line.
-const FLUSH_BYTES = 256 * 1024
-const NEWLINE_BYTE = Buffer.from('\n')
+// Lines go out per bucket in large writes, not one small write (and maybe a wait) per line; all
+// buckets' unwritten lines together stay within PENDING_BYTES.
+const PENDING_BYTES = 4 * 1024 * 1024
+const MIN_FLUSH_BYTES = 16 * 1024
+const TAB = 0x09
+const NEWLINE = 0x0a
+
+/** Lines copied into one bucket's buffer as `number<TAB>line<LF>`, written out when it is full. */
+class BucketWriter {
+  private pending: Buffer
+  private used = 0
+  private readonly stream: WriteStream
+
+  constructor(
+    readonly path: string,
+    private readonly flushBytes: number,
+  ) {
+    this.pending = Buffer.allocUnsafe(flushBytes)
+    this.stream = createWriteStream(path, {mode: 0o600})
+  }
+
+  async add(line: number, buffer: Buffer, start: number, end: number): Promise<void> {
+    const digits = String(line)
+    const size = digits.length + 1 + (end - start) + 1
+    if (this.used + size > this.pending.length) {
+      await this.flush()
+      if (size > this.pending.length) this.pending = Buffer.allocUnsafe(size)
+    }
+    this.used += this.pending.write(digits, this.used, 'latin1')
+    this.pending[this.used++] = TAB
+    this.used += buffer.copy(this.pending, this.used, start, end)
+    this.pending[this.used++] = NEWLINE
+  }
+
+  async flush(): Promise<void> {
+    if (this.used === 0) return
+    // The stream keeps what it is given until written: hand it this buffer and start a new one.
+    const full = this.pending.subarray(0, this.used)
+    this.pending = Buffer.allocUnsafe(this.flushBytes)
+    this.used = 0
+    if (!this.stream.write(full)) await once(this.stream, 'drain')
+  }
+
+  async close(): Promise<void> {
+    await this.flush()
+    await new Promise((resolve) => this.stream.end(resolve))
+  }
+}
 
 async function partition(path: string, dir: string, buckets: number): Promise<string[]> {
-  const paths = Array.from({length: buckets}, (_, index) => join(dir, `bucket-${index}.tsv`))
-  const streams = paths.map((bucketPath) => createWriteStream(bucketPath, {mode: 0o600}))
-  const pending: Buffer[][] = Array.from({length: buckets}, () => [])
-  const pendingBytes: number[] = Array.from({length: buckets}, () => 0)
-  const flush = async (index: number) => {
-    const stream = streams[index] as WriteStream
-    if (!stream.write(Buffer.concat(pending[index] as Buffer[]))) await once(stream, 'drain')
-    pending[index] = []
-    pendingBytes[index] = 0
-  }
-  for await (const {firstLine, lines} of readByteLineBatches(path)) {
-    for (let offset = 0; offset < lines.length; offset++) {
-      const line = lines[offset] as Buffer
-      if (line.length === 0) continue
-      const id = conversationIdOf(line)
-      const index = id === undefined ? 0 : bucketOf(id, buckets)
-      const prefix = Buffer.from(`${firstLine + offset}\t`)
-      ;(pending[index] as Buffer[]).push(prefix, line, NEWLINE_BYTE)
-      pendingBytes[index] = (pendingBytes[index] as number) + prefix.length + line.length + 1
-      if ((pendingBytes[index] as number) >= FLUSH_BYTES) await flush(index)
+  const flushBytes = Math.max(MIN_FLUSH_BYTES, Math.floor(PENDING_BYTES / buckets))
+  const writers = Array.from({length: buckets}, (_, index) => new BucketWriter(join(dir, `bucket-${index}.tsv`), flushBytes))
+  for await (const {buffer, firstLine, bounds} of readLineChunks(path)) {
+    for (let index = 0; index < bounds.length; index += 2) {
+      const start = bounds[index] as number
+      const end = bounds[index + 1] as number
+      if (start === end) continue
+      const id = conversationIdOf(buffer, start, end)
+      await (writers[id === undefined ? 0 : bucketOf(id, buckets)] as BucketWriter).add(firstLine + index / 2, buffer, start, end)
     }
   }
-  for (let index = 0; index < buckets; index++) await flush(index)
-  await Promise.all(streams.map((stream) => new Promise((resolve) => stream.end(resolve))))
-  return paths
+  for (const writer of writers) await writer.close()
+  return writers.map((writer) => writer.path)
 }
 
 /** Numbered lines in batches: an async step per batch, not per line. */
@@ -261,7 +325,7 @@ export function decodeItems(jobId: string, conversationId: string, lines: readon
  * bucket read straight from the download; large ones are first split by conversation id.
  */
 export async function* itemBuckets(path: string, jobId: string, workDir: string, bucketBytes = DEFAULT_BUCKET_BYTES): AsyncGenerator<ItemBucket> {
-  const buckets = Math.max(1, Math.ceil((await stat(path)).size / bucketBytes))
+  const buckets = Math.min(MAX_BUCKETS, Math.max(1, Math.ceil((await stat(path)).size / bucketBytes)))
   if (buckets === 1) {
     yield await loadBucket(fileLines(path), jobId)
     return
