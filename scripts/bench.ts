@@ -10,8 +10,9 @@ import {finished} from 'node:stream/promises'
 import {parseArgs} from 'node:util'
 import type {Agent, Conversation, Inbox} from '../src/lib/gladly/codecs.js'
 import type {RunSummary} from '../src/lib/pipeline/index.js'
+import {fakeConnectionEnv} from '../test/fakes/connection.js'
 import {startFakeEnterpret} from '../test/fakes/enterpret/index.js'
-import {DEMO_CREDENTIALS, GladlyDataset, startFakeGladly, type FakeGladlyOptions} from '../test/fakes/gladly/index.js'
+import {GladlyDataset, startFakeGladly, type FakeGladlyOptions} from '../test/fakes/gladly/index.js'
 import type {TransformInput} from './bench-transform.js'
 
 const {values: flags} = parseArgs({options: {json: {type: 'boolean', default: false}, only: {type: 'string'}, quick: {type: 'boolean', default: false}, 'node-flags': {type: 'string'}}})
@@ -58,11 +59,7 @@ async function runImport(gladlyOptions: FakeGladlyOptions, env: Record<string, s
         PATH: pathWithThisNode,
         HOME: home,
         GLADLY_ENTERPRET_HOME: home,
-        GLADLY_API_URL: gladly.url,
-        GLADLY_USERNAME: DEMO_CREDENTIALS.username,
-        GLADLY_API_TOKEN: DEMO_CREDENTIALS.token,
-        ENTERPRET_API_URL: enterpret.url,
-        ENTERPRET_API_KEY: apiKey,
+        ...fakeConnectionEnv(gladly.url, enterpret.url, apiKey),
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,8 +5,9 @@ import {spawn} from 'node:child_process'
 import {rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
+import {fakeConnectionEnv} from '../test/fakes/connection.js'
 import {startFakeEnterpret} from '../test/fakes/enterpret/index.js'
-import {DEMO_CREDENTIALS, startFakeGladly} from '../test/fakes/gladly/index.js'
+import {startFakeGladly} from '../test/fakes/gladly/index.js'
 
 const root = resolve(import.meta.dirname, '..')
 const home = join(tmpdir(), 'gladly-enterpret-demo')
@@ -19,13 +20,8 @@ rmSync(home, {recursive: true, force: true})
 const env = {
   ...process.env,
   GLADLY_ENTERPRET_HOME: home,
-  GLADLY_API_URL: gladly.url,
-  GLADLY_USERNAME: DEMO_CREDENTIALS.username,
-  GLADLY_API_TOKEN: DEMO_CREDENTIALS.token,
-  ENTERPRET_API_URL: enterpret.url,
-  ENTERPRET_API_KEY: apiKey,
-  // The fakes are local: use the whole (fake) org budget and a generous webhook limit.
-  GLADLY_MAX_RPS: '10',
+  ...fakeConnectionEnv(gladly.url, enterpret.url, apiKey),
+  // The fake webhook is local: a generous limit instead of Enterpret's cautious default.
   ENTERPRET_MAX_RPM: '600',
 }
 

@@ -2,8 +2,9 @@ import {readdirSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import type {Conversation, ConversationItem} from '../../src/lib/gladly/codecs.js'
 import {toEnterpretRecord, type Lookups} from '../../src/lib/transform/index.js'
+import {fakeConnectionEnv} from '../fakes/connection.js'
 import {startFakeEnterpret, type FakeEnterpret} from '../fakes/enterpret/index.js'
-import {DEMO_CREDENTIALS, startFakeGladly, type FakeGladly, type FakeGladlyOptions} from '../fakes/gladly/index.js'
+import {startFakeGladly, type FakeGladly, type FakeGladlyOptions} from '../fakes/gladly/index.js'
 import type {Sandbox} from './cli.js'
 
 export const ENTERPRET_KEY = 'e2e-enterpret-key-0123456789'
@@ -24,11 +25,7 @@ export async function startFakes(gladlyOptions: FakeGladlyOptions = {}, enterpre
     gladly,
     enterpret,
     env: (extra = {}) => ({
-      GLADLY_API_URL: gladly.url,
-      GLADLY_USERNAME: DEMO_CREDENTIALS.username,
-      GLADLY_API_TOKEN: DEMO_CREDENTIALS.token,
-      ENTERPRET_API_URL: enterpret.url,
-      ENTERPRET_API_KEY: ENTERPRET_KEY,
+      ...fakeConnectionEnv(gladly.url, enterpret.url, ENTERPRET_KEY),
       GLADLY_MAX_RPS: '10',
       ENTERPRET_MAX_RPM: '6000',
       RETRY_DELAY: '20',

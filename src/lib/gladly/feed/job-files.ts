@@ -220,13 +220,21 @@ class BucketWriter {
     this.stream = createWriteStream(path, {mode: 0o600})
   }
 
-  async add(line: number, buffer: Buffer, start: number, end: number): Promise<void> {
+  /** Copies the line in; a promise only when the buffer had to be written out first (no await per line). */
+  add(line: number, buffer: Buffer, start: number, end: number): Promise<void> | undefined {
     const digits = String(line)
     const size = digits.length + 1 + (end - start) + 1
-    if (this.used + size > this.pending.length) {
-      await this.flush()
-      if (size > this.pending.length) this.pending = Buffer.allocUnsafe(size)
+    if (this.used + size <= this.pending.length) {
+      this.copy(digits, buffer, start, end)
+      return undefined
     }
+    return this.flush().then(() => {
+      if (size > this.pending.length) this.pending = Buffer.allocUnsafe(size)
+      this.copy(digits, buffer, start, end)
+    })
+  }
+
+  private copy(digits: string, buffer: Buffer, start: number, end: number): void {
     this.used += this.pending.write(digits, this.used, 'latin1')
     this.pending[this.used++] = TAB
     this.used += buffer.copy(this.pending, this.used, start, end)
@@ -257,7 +265,8 @@ async function partition(path: string, dir: string, buckets: number): Promise<st
       const end = bounds[index + 1] as number
       if (start === end) continue
       const id = conversationIdOf(buffer, start, end)
-      await (writers[id === undefined ? 0 : bucketOf(id, buckets)] as BucketWriter).add(firstLine + index / 2, buffer, start, end)
+      const flushing = (writers[id === undefined ? 0 : bucketOf(id, buckets)] as BucketWriter).add(firstLine + index / 2, buffer, start, end)
+      if (flushing !== undefined) await flushing
     }
   }
   for (const writer of writers) await writer.close()
