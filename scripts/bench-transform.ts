@@ -3,10 +3,14 @@
 // {items, records, seconds} as JSON. Usage: tsx scripts/bench-transform.ts ITEMS_FILE LOOKUPS_JSON
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {join, resolve} from 'node:path'
 import type {Agent, Conversation, Inbox, Topic} from '../src/lib/gladly/codecs.js'
-import {decodeItems, itemBuckets} from '../src/lib/gladly/feed/job-files.js'
-import {toEnterpretRecord, type Lookups} from '../src/lib/transform/index.js'
+import type {Lookups} from '../src/lib/transform/index.js'
+
+// The built code, as the CLI runs it (`npm run bench` builds first), not tsx's transpilation of src.
+const lib = resolve(import.meta.dirname, '..', 'lib', 'lib')
+const {decodeItems, itemBuckets} = (await import(join(lib, 'gladly', 'feed', 'job-files.js'))) as typeof import('../src/lib/gladly/feed/job-files.js')
+const {toEnterpretRecord} = (await import(join(lib, 'transform', 'index.js'))) as typeof import('../src/lib/transform/index.js')
 
 export interface TransformInput {
   readonly now: string

@@ -79,18 +79,26 @@ describe('npm pack, then npm install -g into an empty prefix', function () {
     expect(node).to.equal(process.versions.node)
   })
 
-  it("runs the CLI on the node of the PATH with the Node options of the tarball's launcher, through npm's symlink", async () => {
+  it("runs the CLI on the node of the PATH through npm's symlink, with the tarball launcher's Node options for import and dry-run only", async () => {
     // A node that notes its arguments, then is the real one.
     const spy = join(scratchDir('spy'), 'bin')
     const argsFile = join(spy, 'args')
     mkdirSync(spy)
     writeFileSync(join(spy, 'node'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\nexec '${process.execPath}' "$@"\n`, {mode: 0o755})
-    const result = await runInstalled(pjson.name, ['--version'], {...env, PATH: `${spy}:${env.PATH}`})
-    expect(result.code, ok(result)).to.equal(0)
-    const args = readFileSync(argsFile, 'utf8').trim().split('\n')
-    expect(args.slice(0, -2)).to.deep.equal(pjson.oclif.update.node.options)
-    expect(realpathSync(args.at(-2) as string)).to.equal(join(realpathSync(prefix), 'lib', 'node_modules', pjson.name, 'bin', 'run.js'))
-    expect(args.at(-1)).to.equal('--version')
+    const runJs = join(realpathSync(prefix), 'lib', 'node_modules', pjson.name, 'bin', 'run.js')
+    const nodeArgs = async (args: string[]) => {
+      const result = await runInstalled(pjson.name, args, {...env, PATH: `${spy}:${env.PATH}`})
+      expect(result.code, ok(result)).to.equal(0)
+      const noted = readFileSync(argsFile, 'utf8').trim().split('\n')
+      const script = noted.findIndex((arg) => arg.endsWith('run.js'))
+      expect(realpathSync(noted[script] as string)).to.equal(runJs)
+      expect(noted.slice(script + 1)).to.deep.equal(args)
+      return noted.slice(0, script)
+    }
+    expect(await nodeArgs(['--version'])).to.deep.equal([])
+    expect(await nodeArgs(['state', 'show', '--help'])).to.deep.equal([])
+    expect(await nodeArgs(['import', '--help'])).to.deep.equal(pjson.oclif.update.node.options)
+    expect(await nodeArgs(['dry-run', '--help'])).to.deep.equal(pjson.oclif.update.node.options)
   })
 
   it('shows the help with every topic and command', async () => {

@@ -58,7 +58,7 @@ describe('npm run tarball, then the linux-x64 tarball unpacked into an empty fol
     })
   }
 
-  it("starts its Node with package.json's Node options, as the npm launcher does", () => {
+  it("starts its Node with package.json's Node options (which the npm launcher gives import and dry-run)", () => {
     const options = pjson.oclif.update.node.options
     expect(options).to.have.length.above(0)
     expect(readFileSync(launcher(), 'utf8')).to.include(`"$NODE" ${options.join(' ')} "$DIR/run" "$@"`)

@@ -3,7 +3,7 @@ import {mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {CustomerTable, itemBuckets, scanConversationIds, type ItemBucket} from '../../src/lib/gladly/feed/job-files.js'
-import {readLineBatches, readLines} from '../../src/lib/gladly/feed/lines.js'
+import {readLineChunks, readLines} from '../../src/lib/gladly/feed/lines.js'
 
 /** An item line as Gladly's export writes it (one JSON object per line). */
 function item(id: string, conversationId: string | undefined, text: string): string {
@@ -46,7 +46,7 @@ describe('export job files', () => {
 
   describe('reading lines', () => {
     it('numbers lines across read chunks, keeps multi-byte characters whole and strips CR', async () => {
-      // Lines of varied length, over several 1 MB reads, so that lines and characters straddle them.
+      // Lines of varied length, over many reads, so that lines and characters straddle them.
       const lines = Array.from({length: 30_000}, (_, index) => `${index}:${'é€😀x'.repeat(index % 37)}`)
       const path = join(dir, 'lines.txt')
       writeFileSync(path, `${lines.map((line, index) => (index % 5 === 0 ? `${line}\r` : line)).join('\n')}\n`)
@@ -62,11 +62,38 @@ describe('export job files', () => {
     it('gives the last line without a final newline, and nothing for an empty file', async () => {
       const path = join(dir, 'tail.txt')
       writeFileSync(path, 'one\ntwo')
-      const batches = []
-      for await (const batch of readLineBatches(path)) batches.push(batch)
-      expect(batches.flatMap((batch) => batch.lines)).to.deep.equal(['one', 'two'])
+      const read = []
+      for await (const line of readLines(path)) read.push(line)
+      expect(read).to.deep.equal([
+        {number: 1, text: 'one'},
+        {number: 2, text: 'two'},
+      ])
       writeFileSync(path, '')
-      for await (const batch of readLineBatches(path)) expect.fail(`no batch expected, got ${JSON.stringify(batch)}`)
+      for await (const line of readLines(path)) expect.fail(`no line expected, got ${JSON.stringify(line)}`)
+    })
+
+    it('reads a line longer than its read buffer whole', async () => {
+      const long = 'y'.repeat(1_000_000)
+      const path = join(dir, 'long.txt')
+      writeFileSync(path, `short\n${long}\nlast\n`)
+      const read = []
+      for await (const {text} of readLines(path)) read.push(text)
+      expect(read).to.deep.equal(['short', long, 'last'])
+    })
+
+    it('lets timers and I/O run while it reads a large file', async () => {
+      const path = join(dir, 'large.txt')
+      writeFileSync(path, 'x'.repeat(99).concat('\n').repeat(50_000))
+      let timerFired = false
+      setTimeout(() => (timerFired = true), 0)
+      let chunks = 0
+      let chunksBeforeTimer = 0
+      for await (const _chunk of readLineChunks(path)) {
+        chunks++
+        if (!timerFired) chunksBeforeTimer++
+      }
+      expect(chunks).to.be.greaterThan(10)
+      expect(chunksBeforeTimer).to.be.lessThan(chunks)
     })
   })
 
@@ -104,7 +131,7 @@ describe('export job files', () => {
         const {conversations, malformed, timelineOnly, buckets} = await collect(path, dir, bucketBytes)
         if (bucketBytes !== undefined) expect(buckets).to.be.greaterThan(1)
         expect(Object.fromEntries([...conversations].map(([id, lines]) => [id, lines.map((line) => line.line)]))).to.deep.equal(expectedGroups)
-        for (const lines of conversations.values()) for (const {line, text} of lines) expect(text.replace(/\r$/, '')).to.equal((fileLines[line - 1] as string).replace(/\r$/, ''))
+        for (const lines of conversations.values()) for (const {line, text} of lines) expect(text).to.equal((fileLines[line - 1] as string).replace(/\r$/, ''))
         expect(malformed).to.deep.equal([6])
         expect(timelineOnly).to.equal(1)
         // The bucket files are removed once read.

@@ -82,6 +82,7 @@ export function customAttributeKey(id: string, known?: {readonly key?: string; r
   return `${CUSTOM_ATTRIBUTE_PREFIX}${name}`
 }
 
+/** The distinct values, trimmed, without empty ones. */
 function present(values: ReadonlyArray<string | undefined>): string[] {
   const kept = new Set<string>()
   for (const value of values) {
@@ -91,11 +92,17 @@ function present(values: ReadonlyArray<string | undefined>): string[] {
   return [...kept]
 }
 
+/** The value trimmed, as a list of one, or an empty list. */
+function one(value: string | undefined): string[] {
+  const trimmed = value?.trim()
+  return trimmed === undefined || trimmed === '' ? [] : [trimmed]
+}
+
 /** `custom_*` key → its distinct values, in the conversation's order. */
 function customAttributeValues(conversation: Conversation, lookups: Lookups): Map<string, string[]> {
   const byKey = new Map<string, string[]>()
   for (const attribute of conversation.customAttributes) {
-    const [value] = present([attribute.value])
+    const [value] = one(attribute.value)
     if (value === undefined) continue
     const key = customAttributeKey(attribute.id, lookups.customAttributes.get(attribute.id))
     const values = byKey.get(key) ?? []
@@ -125,23 +132,25 @@ export function metadataValues(input: MetadataInput): MetadataValues {
     channel: input.channels,
     tags: present(topicIds.map((id) => lookups.topics.get(id)?.name)),
     topic_ids: topicIds,
-    agent_id: present([conversation.agentId]),
-    agent_name: present([agent?.name]),
-    agent_email: present([agent?.emailAddress]),
-    inbox_id: present([conversation.inboxId]),
-    inbox_name: present([inbox?.name]),
-    status: present([conversation.status]),
+    agent_id: one(conversation.agentId),
+    agent_name: one(agent?.name),
+    agent_email: one(agent?.emailAddress),
+    inbox_id: one(conversation.inboxId),
+    inbox_name: one(inbox?.name),
+    status: one(conversation.status),
     created_at: [conversation.createdAt],
-    closed_at: present([conversation.closedAt]),
+    closed_at: one(conversation.closedAt),
     message_count: [input.messageCount],
     gladly_conversation_id: [conversation.id],
     gladly_customer_id: [conversation.customerId],
-    customer_name: present([customer?.name]),
+    customer_name: one(customer?.name),
     customer_email: present(customer?.emails ?? []),
     gladly_url: [conversationLink(input.gladlyAppUrl, conversation.customerId, conversation.id)],
     truncated: input.truncated ? [true] : [],
   }
 }
+
+const METADATA_FIELDS = Object.entries(METADATA_FIELD_TYPES) as ReadonlyArray<[MetadataKey, MetadataType]>
 
 // The one place a value meets its type: MetadataValues ties each key's elements to the table's type.
 function typedArray(type: MetadataType, values: ReadonlyArray<string | number | boolean>): MetadataValue {
@@ -159,7 +168,7 @@ function typedArray(type: MetadataType, values: ReadonlyArray<string | number | 
 export function buildMetadata(input: MetadataInput): MetadataFields {
   const values = metadataValues(input)
   const fields: MetadataFields = {}
-  for (const [key, type] of Object.entries(METADATA_FIELD_TYPES) as Array<[MetadataKey, MetadataType]>) {
+  for (const [key, type] of METADATA_FIELDS) {
     const list = values[key]
     if (list !== undefined && list.length > 0) fields[key] = typedArray(type, list)
   }

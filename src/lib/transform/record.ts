@@ -35,10 +35,6 @@ function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`
 }
 
-/**
- * One Gladly conversation → one Enterpret CONVERSATION record: its customer-visible messages in time order,
- * its context as typed metadata, cut down to `maxRecordBytes` if need be, and checked against the codec.
- */
 // No character takes more than 6 bytes of JSON (\u0001); a value's punctuation is within this much per string.
 const MAX_JSON_BYTES_PER_CHAR = 6
 const MAX_JSON_OVERHEAD_PER_STRING = 8
@@ -53,9 +49,10 @@ function surelyFits(value: unknown, maxBytes: number): boolean {
     if (typeof node === 'string') bound += node.length * MAX_JSON_BYTES_PER_CHAR + MAX_JSON_OVERHEAD_PER_STRING
     else if (Array.isArray(node)) for (const entry of node) visit(entry)
     else if (typeof node === 'object' && node !== null) {
-      for (const [key, entry] of Object.entries(node)) {
+      // for…in, not Object.entries: no array per object (a record is plain data, nothing inherited).
+      for (const key in node) {
         bound += key.length * MAX_JSON_BYTES_PER_CHAR + MAX_JSON_OVERHEAD_PER_STRING
-        visit(entry)
+        visit((node as Record<string, unknown>)[key])
       }
     } else bound += MAX_JSON_OVERHEAD_PER_STRING * 3
   }
@@ -63,6 +60,10 @@ function surelyFits(value: unknown, maxBytes: number): boolean {
   return bound <= maxBytes
 }
 
+/**
+ * One Gladly conversation → one Enterpret CONVERSATION record: its customer-visible messages in time order,
+ * its context as typed metadata, cut down to `maxRecordBytes` if need be, and checked against the codec.
+ */
 export function toEnterpretRecord(input: TransformInput, options: TransformOptions): TransformResult {
   const {conversation} = input
   const transcript = buildTranscript(input.items, options.includeNotes)

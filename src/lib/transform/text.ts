@@ -11,6 +11,8 @@ const BLANK_LINE_RUNS = /\n{3,}/g
  * An empty result means there is nothing to say.
  */
 export function cleanText(raw: string): string {
+  // A text of one line (most chat and SMS messages) only needs trimming.
+  if (!raw.includes('\n') && !raw.includes('\r')) return raw.trim()
   return raw
     .replace(NEWLINES, '\n')
     .split('\n')

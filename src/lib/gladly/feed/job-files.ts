@@ -1,7 +1,6 @@
 import type * as TE from 'fp-ts/lib/TaskEither.js'
 import type * as t from 'io-ts'
-import {once} from 'node:events'
-import {createWriteStream, type WriteStream} from 'node:fs'
+import {closeSync, openSync, writeSync} from 'node:fs'
 import {mkdir, rm, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {checkOrDecode} from '../../common/index.js'
@@ -9,7 +8,7 @@ import {downloadExportFile} from '../client.js'
 import {Agent, ConversationItem, customerEmails, customerName, ExportCustomer, Topic, type ExportJob} from '../codecs.js'
 import type {GladlyError} from '../errors.js'
 import type {GladlyHttp} from '../http.js'
-import {readLineBatches, readLineChunks, readLines} from './lines.js'
+import {readLineChunks, readLines} from './lines.js'
 
 export const ITEMS_FILE = 'conversation_items.jsonl'
 
@@ -142,7 +141,6 @@ export async function readLookups(job: ExportJob, files: ReadonlyMap<string, str
 
 // Items of one conversation are spread all over the job's file. Hashing lines into buckets by
 // conversation id keeps each conversation in one bucket, and one bucket in memory at a time.
-const CONVERSATION_ID = /"conversationId"\s*:\s*"([^"\\]+)"/
 // A bucket's lines are in memory while its conversations are worked on: small buckets keep the heap
 // small. Each bucket is an open file while the job's file is split, so their number is capped (macOS
 // allows a process 256 open files by default); past that, buckets grow instead.
@@ -157,34 +155,57 @@ function bucketOf(conversationId: string, buckets: number): number {
 
 /**
  * A copy of a string that shares no memory with the text it was cut from. V8 represents a substring
- * as a slice of its parent, and readline's lines are slices of whole read chunks: one kept id would
- * otherwise keep its 64 KB chunk, and a set of ids the whole file.
+ * as a slice of its parent: a kept excerpt would otherwise keep its whole line alive.
  */
 function detached(text: string): string {
   return Buffer.from(text, 'utf8').toString('utf8')
 }
 
 const ID_KEY = Buffer.from('"conversationId"')
+const TAB = 0x09
+const NEWLINE = 0x0a
+const CARRIAGE_RETURN = 0x0d
+const SPACE = 0x20
 const QUOTE = 0x22
+const DIGIT_ZERO = 0x30
+const COLON = 0x3a
 const BACKSLASH = 0x5c
+const LOWER_C = 0x63
 
 /**
- * The top-level conversationId of the item line `buffer[start, end)`, read from its bytes (the same
- * rule as CONVERSATION_ID). Gladly ids are URL-safe ASCII, so latin1 gives the exact string, as a copy.
+ * The conversationId of the item line `buffer[start, end)`, read from its bytes: the value of the
+ * first `"conversationId": "…"` (Gladly writes it before the content). A line where that is not
+ * plain gets undefined and is parsed instead. Gladly ids are URL-safe ASCII, so latin1 gives the
+ * exact string, as a copy.
  */
 function conversationIdOf(buffer: Buffer, start: number, end: number): string | undefined {
-  const key = buffer.indexOf(ID_KEY, start)
-  if (key === -1 || key + ID_KEY.length > end) return undefined
+  const key = indexOfKey(buffer, start, end)
+  if (key === -1) return undefined
   let position = key + ID_KEY.length
-  while (buffer[position] === 0x20 || buffer[position] === 0x09) position++
-  if (buffer[position++] !== 0x3a) return undefined
-  while (buffer[position] === 0x20 || buffer[position] === 0x09) position++
+  while (buffer[position] === SPACE || buffer[position] === TAB) position++
+  if (buffer[position++] !== COLON) return undefined
+  while (buffer[position] === SPACE || buffer[position] === TAB) position++
   if (buffer[position++] !== QUOTE) return undefined
-  const close = buffer.indexOf(QUOTE, position)
-  if (close <= position || close >= end) return undefined
-  const backslash = buffer.indexOf(BACKSLASH, position)
-  if (backslash !== -1 && backslash < close) return undefined
+  // Bounded by the line, byte by byte: ids are short, and a search of the whole chunk is not.
+  let close = position
+  while (close < end && buffer[close] !== QUOTE) {
+    if (buffer[close] === BACKSLASH) return undefined
+    close++
+  }
+  if (close === position || close === end) return undefined
   return buffer.toString('latin1', position, close)
+}
+
+/** Where `"conversationId"` starts in `buffer[start, end)`, or -1. */
+function indexOfKey(buffer: Buffer, start: number, end: number): number {
+  const last = end - ID_KEY.length
+  for (let position = start; position <= last; position++) {
+    if (buffer[position] !== QUOTE || buffer[position + 1] !== LOWER_C) continue
+    let matched = 2
+    while (matched < ID_KEY.length && buffer[position + matched] === ID_KEY[matched]) matched++
+    if (matched === ID_KEY.length) return position
+  }
+  return -1
 }
 
 /** The conversations a job's items file touches, read without parsing the lines. */
@@ -199,84 +220,74 @@ export async function scanConversationIds(path: string): Promise<Set<string>> {
   return ids
 }
 
-// Lines go out per bucket in large writes, not one small write (and maybe a wait) per line; all
-// buckets' unwritten lines together stay within PENDING_BYTES.
+// Lines go out per bucket in large writes, not one small write per line; all buckets' unwritten
+// lines together stay within PENDING_BYTES. Writes are synchronous, like the reads (see lines.ts):
+// to the page cache they take microseconds, and the buffer is reused.
 const PENDING_BYTES = 4 * 1024 * 1024
 const MIN_FLUSH_BYTES = 16 * 1024
-const TAB = 0x09
-const NEWLINE = 0x0a
 
 /** Lines copied into one bucket's buffer as `number<TAB>line<LF>`, written out when it is full. */
 class BucketWriter {
   private pending: Buffer
   private used = 0
-  private readonly stream: WriteStream
+  private readonly fd: number
 
-  constructor(
-    readonly path: string,
-    private readonly flushBytes: number,
-  ) {
+  constructor(readonly path: string, flushBytes: number) {
     this.pending = Buffer.allocUnsafe(flushBytes)
-    this.stream = createWriteStream(path, {mode: 0o600})
+    this.fd = openSync(path, 'w', 0o600)
   }
 
-  /** Copies the line in; a promise only when the buffer had to be written out first (no await per line). */
-  add(line: number, buffer: Buffer, start: number, end: number): Promise<void> | undefined {
+  add(line: number, buffer: Buffer, start: number, end: number): void {
     const digits = String(line)
     const size = digits.length + 1 + (end - start) + 1
-    if (this.used + size <= this.pending.length) {
-      this.copy(digits, buffer, start, end)
-      return undefined
-    }
-    return this.flush().then(() => {
+    if (this.used + size > this.pending.length) {
+      this.flush()
       if (size > this.pending.length) this.pending = Buffer.allocUnsafe(size)
-      this.copy(digits, buffer, start, end)
-    })
-  }
-
-  private copy(digits: string, buffer: Buffer, start: number, end: number): void {
+    }
     this.used += this.pending.write(digits, this.used, 'latin1')
     this.pending[this.used++] = TAB
     this.used += buffer.copy(this.pending, this.used, start, end)
     this.pending[this.used++] = NEWLINE
   }
 
-  async flush(): Promise<void> {
-    if (this.used === 0) return
-    // The stream keeps what it is given until written: hand it this buffer and start a new one.
-    const full = this.pending.subarray(0, this.used)
-    this.pending = Buffer.allocUnsafe(this.flushBytes)
+  flush(): void {
+    for (let written = 0; written < this.used; ) written += writeSync(this.fd, this.pending, written, this.used - written)
     this.used = 0
-    if (!this.stream.write(full)) await once(this.stream, 'drain')
   }
 
-  async close(): Promise<void> {
-    await this.flush()
-    await new Promise((resolve) => this.stream.end(resolve))
+  close(): void {
+    closeSync(this.fd)
   }
 }
 
 async function partition(path: string, dir: string, buckets: number): Promise<string[]> {
   const flushBytes = Math.max(MIN_FLUSH_BYTES, Math.floor(PENDING_BYTES / buckets))
-  const writers = Array.from({length: buckets}, (_, index) => new BucketWriter(join(dir, `bucket-${index}.tsv`), flushBytes))
-  for await (const {buffer, firstLine, bounds} of readLineChunks(path)) {
-    for (let index = 0; index < bounds.length; index += 2) {
-      const start = bounds[index] as number
-      const end = bounds[index + 1] as number
-      if (start === end) continue
-      const id = conversationIdOf(buffer, start, end)
-      const flushing = (writers[id === undefined ? 0 : bucketOf(id, buckets)] as BucketWriter).add(firstLine + index / 2, buffer, start, end)
-      if (flushing !== undefined) await flushing
+  const writers: BucketWriter[] = []
+  try {
+    for (let index = 0; index < buckets; index++) writers.push(new BucketWriter(join(dir, `bucket-${index}.tsv`), flushBytes))
+    for await (const {buffer, firstLine, bounds} of readLineChunks(path)) {
+      for (let index = 0; index < bounds.length; index += 2) {
+        const start = bounds[index] as number
+        const end = bounds[index + 1] as number
+        if (start === end) continue
+        const id = conversationIdOf(buffer, start, end)
+        const writer = writers[id === undefined ? 0 : bucketOf(id, buckets)] as BucketWriter
+        writer.add(firstLine + index / 2, buffer, start, end)
+      }
     }
+    for (const writer of writers) writer.flush()
+  } finally {
+    for (const writer of writers) writer.close()
   }
-  for (const writer of writers) await writer.close()
   return writers.map((writer) => writer.path)
 }
 
-/** Numbered lines in batches: an async step per batch, not per line. */
-type LineBatches = AsyncIterable<ReadonlyArray<{readonly number: number; readonly text: string}>>
-
-async function loadBucket(batches: LineBatches, jobId: string): Promise<ItemBucket> {
+/**
+ * Groups the lines of an items file by conversation. `numbered`: a bucket file, whose lines carry
+ * their number in the job's file before a tab. Works on the bytes: no regex or object per line but
+ * the item kept.
+ */
+async function loadBucket(path: string, jobId: string, numbered: boolean): Promise<ItemBucket> {
   const conversations = new Map<string, RawItem[]>()
   const malformed: MalformedLine[] = []
   let timelineOnly = 0
@@ -285,35 +296,32 @@ async function loadBucket(batches: LineBatches, jobId: string): Promise<ItemBuck
     if (group === undefined) conversations.set(conversationId, [item])
     else group.push(item)
   }
-  for await (const batch of batches) {
-    for (const {number, text} of batch) {
-      if (text.trim() === '') continue
-      const id = CONVERSATION_ID.exec(text)?.[1]
+  for await (const {buffer, firstLine, bounds} of readLineChunks(path)) {
+    for (let index = 0; index < bounds.length; index += 2) {
+      let start = bounds[index] as number
+      let end = bounds[index + 1] as number
+      let line = firstLine + index / 2
+      if (numbered) {
+        line = 0
+        while (buffer[start] !== TAB) line = line * 10 + (buffer[start++] as number) - DIGIT_ZERO
+        start++
+      }
+      if (end > start && buffer[end - 1] === CARRIAGE_RETURN) end--
+      const id = conversationIdOf(buffer, start, end)
+      const text = buffer.toString('utf8', start, end)
       if (id !== undefined) {
-        add(id, {line: number, text})
+        add(id, {line, text})
         continue
       }
+      if (text.trim() === '') continue
       // No conversation id at a glance: timeline-only activity, or a line that is not an item at all.
-      const parsed = parseLine(text, number, ITEMS_FILE, jobId, ConversationItem)
+      const parsed = parseLine(text, line, ITEMS_FILE, jobId, ConversationItem)
       if ('reason' in parsed) malformed.push(parsed)
       else if (parsed.value.conversationId === undefined) timelineOnly++
-      else add(parsed.value.conversationId, {line: number, text})
+      else add(parsed.value.conversationId, {line, text})
     }
   }
   return {conversations, malformed, timelineOnly}
-}
-
-async function* fileLines(path: string): LineBatches {
-  for await (const {firstLine, lines} of readLineBatches(path)) yield lines.map((text, index) => ({number: firstLine + index, text: text.replace(/\r$/, '')}))
-}
-
-async function* numberedBucketLines(path: string): LineBatches {
-  for await (const {lines} of readLineBatches(path)) {
-    yield lines.map((text) => {
-      const tab = text.indexOf('\t')
-      return {number: Number(text.slice(0, tab)), text: text.slice(tab + 1)}
-    })
-  }
 }
 
 /** Parses one conversation's lines; a line that is not a valid item is set aside, never fatal. */
@@ -336,11 +344,11 @@ export function decodeItems(jobId: string, conversationId: string, lines: readon
 export async function* itemBuckets(path: string, jobId: string, workDir: string, bucketBytes = DEFAULT_BUCKET_BYTES): AsyncGenerator<ItemBucket> {
   const buckets = Math.min(MAX_BUCKETS, Math.max(1, Math.ceil((await stat(path)).size / bucketBytes)))
   if (buckets === 1) {
-    yield await loadBucket(fileLines(path), jobId)
+    yield await loadBucket(path, jobId, false)
     return
   }
   for (const bucketPath of await partition(path, workDir, buckets)) {
-    yield await loadBucket(numberedBucketLines(bucketPath), jobId)
+    yield await loadBucket(bucketPath, jobId, true)
     await rm(bucketPath, {force: true})
   }
 }
