@@ -303,7 +303,7 @@ async function loadBucket(path: string, jobId: string, numbered: boolean): Promi
       let line = firstLine + index / 2
       if (numbered) {
         line = 0
-        while (buffer[start] !== TAB) line = line * 10 + (buffer[start++] as number) - DIGIT_ZERO
+        while (start < end && buffer[start] !== TAB) line = line * 10 + (buffer[start++] as number) - DIGIT_ZERO
         start++
       }
       if (end > start && buffer[end - 1] === CARRIAGE_RETURN) end--
