@@ -12,6 +12,13 @@ const lib = resolve(import.meta.dirname, '..', 'lib', 'lib')
 const {decodeItems, itemBuckets} = (await import(join(lib, 'gladly', 'feed', 'job-files.js'))) as typeof import('../src/lib/gladly/feed/job-files.js')
 const {toEnterpretRecord} = (await import(join(lib, 'transform', 'index.js'))) as typeof import('../src/lib/transform/index.js')
 
+/** What this script prints. */
+export interface TransformRun {
+  readonly items: number
+  readonly records: number
+  readonly seconds: number
+}
+
 export interface TransformInput {
   readonly now: string
   readonly conversations: readonly Conversation[]
@@ -42,4 +49,5 @@ for await (const bucket of itemBuckets(itemsPath, 'bench', workDir)) {
 }
 const seconds = (performance.now() - started) / 1000
 rmSync(workDir, {recursive: true, force: true})
-console.log(JSON.stringify({items, records, seconds}))
+const run: TransformRun = {items, records, seconds}
+console.log(JSON.stringify(run))

@@ -13,7 +13,7 @@ import type {RunSummary} from '../src/lib/pipeline/index.js'
 import {fakeConnectionEnv} from '../test/fakes/connection.js'
 import {startFakeEnterpret} from '../test/fakes/enterpret/index.js'
 import {GladlyDataset, startFakeGladly, type FakeGladlyOptions} from '../test/fakes/gladly/index.js'
-import type {TransformInput} from './bench-transform.js'
+import type {TransformInput, TransformRun} from './bench-transform.js'
 
 const {values: flags} = parseArgs({options: {json: {type: 'boolean', default: false}, only: {type: 'string'}, quick: {type: 'boolean', default: false}, 'node-flags': {type: 'string'}}})
 const root = resolve(import.meta.dirname, '..')
@@ -159,17 +159,17 @@ async function transform() {
     const inputPath = join(dir, 'input.json')
     writeFileSync(inputPath, JSON.stringify(input))
     const measureOnce = (node: readonly string[]) =>
-      new Promise<{items: number; records: number; seconds: number}>((done, fail) => {
+      new Promise<TransformRun>((done, fail) => {
         let stdout = ''
         const child = spawn(process.execPath, [...node, '--import', 'tsx', join(root, 'scripts', 'bench-transform.ts'), itemsPath, inputPath], {cwd: root, stdio: ['ignore', 'pipe', 'inherit']})
         child.stdout.on('data', (chunk) => (stdout += chunk))
-        child.on('exit', (code) => (code === 0 ? done(JSON.parse(stdout) as {items: number; records: number; seconds: number}) : fail(new Error(`bench-transform exited ${code}`))))
+        child.on('exit', (code) => (code === 0 ? done(JSON.parse(stdout) as TransformRun) : fail(new Error(`bench-transform exited ${code}`))))
       })
     // The median of three runs: on a shared machine one run can be off by a sixth.
     const measure = async (node: readonly string[]) => {
-      const runs = []
+      const runs: TransformRun[] = []
       for (let run = 0; run < TRANSFORM_RUNS; run++) runs.push(await measureOnce(node))
-      const median = runs.sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)] as (typeof runs)[0]
+      const median = runs.sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)] as TransformRun
       return {...median, itemsPerSecond: median.items / median.seconds}
     }
     // The code's speed on Node's defaults, and with the Node options the CLI runs import with (smaller

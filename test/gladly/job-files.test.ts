@@ -61,7 +61,7 @@ describe('export job files', () => {
 
     it('gives the last line without a final newline, and nothing for an empty file', async () => {
       const path = join(dir, 'tail.txt')
-      writeFileSync(path, 'one\ntwo')
+      writeFileSync(path, 'one\r\ntwo\r')
       const read = []
       for await (const line of readLines(path)) read.push(line)
       expect(read).to.deep.equal([

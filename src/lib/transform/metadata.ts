@@ -82,27 +82,33 @@ export function customAttributeKey(id: string, known?: {readonly key?: string; r
   return `${CUSTOM_ATTRIBUTE_PREFIX}${name}`
 }
 
+/** The value trimmed, or undefined when nothing is left of it. */
+function trimmed(value: string | undefined): string | undefined {
+  const text = value?.trim()
+  return text === '' ? undefined : text
+}
+
 /** The distinct values, trimmed, without empty ones. */
 function present(values: ReadonlyArray<string | undefined>): string[] {
   const kept = new Set<string>()
   for (const value of values) {
-    const trimmed = value?.trim()
-    if (trimmed !== undefined && trimmed !== '') kept.add(trimmed)
+    const text = trimmed(value)
+    if (text !== undefined) kept.add(text)
   }
   return [...kept]
 }
 
 /** The value trimmed, as a list of one, or an empty list. */
 function one(value: string | undefined): string[] {
-  const trimmed = value?.trim()
-  return trimmed === undefined || trimmed === '' ? [] : [trimmed]
+  const text = trimmed(value)
+  return text === undefined ? [] : [text]
 }
 
 /** `custom_*` key → its distinct values, in the conversation's order. */
 function customAttributeValues(conversation: Conversation, lookups: Lookups): Map<string, string[]> {
   const byKey = new Map<string, string[]>()
   for (const attribute of conversation.customAttributes) {
-    const [value] = one(attribute.value)
+    const value = trimmed(attribute.value)
     if (value === undefined) continue
     const key = customAttributeKey(attribute.id, lookups.customAttributes.get(attribute.id))
     const values = byKey.get(key) ?? []

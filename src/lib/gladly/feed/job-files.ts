@@ -164,7 +164,6 @@ function detached(text: string): string {
 const ID_KEY = Buffer.from('"conversationId"')
 const TAB = 0x09
 const NEWLINE = 0x0a
-const CARRIAGE_RETURN = 0x0d
 const SPACE = 0x20
 const QUOTE = 0x22
 const DIGIT_ZERO = 0x30
@@ -299,14 +298,13 @@ async function loadBucket(path: string, jobId: string, numbered: boolean): Promi
   for await (const {buffer, firstLine, bounds} of readLineChunks(path)) {
     for (let index = 0; index < bounds.length; index += 2) {
       let start = bounds[index] as number
-      let end = bounds[index + 1] as number
+      const end = bounds[index + 1] as number
       let line = firstLine + index / 2
       if (numbered) {
         line = 0
         while (start < end && buffer[start] !== TAB) line = line * 10 + (buffer[start++] as number) - DIGIT_ZERO
         start++
       }
-      if (end > start && buffer[end - 1] === CARRIAGE_RETURN) end--
       const id = conversationIdOf(buffer, start, end)
       const text = buffer.toString('utf8', start, end)
       if (id !== undefined) {

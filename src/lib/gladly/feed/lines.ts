@@ -8,7 +8,8 @@ const READ_CHUNK_BYTES = 64 * 1024
 
 /**
  * A piece of a file cut at line ends, with the lines as byte ranges: line i is
- * `buffer[bounds[2i], bounds[2i+1])`. Passes that only route or scan lines need no object per line.
+ * `buffer[bounds[2i], bounds[2i+1])`, without its LF or CRLF. Passes that only route or scan lines
+ * need no object per line.
  * The buffer is reused: it is valid until the next chunk is asked for.
  */
 export interface LineChunk {
@@ -34,7 +35,7 @@ export async function* readLineChunks(path: string): AsyncGenerator<LineChunk> {
       const bounds: number[] = []
       let start = 0
       for (let end = view.indexOf(NEWLINE); end !== -1; end = view.indexOf(NEWLINE, start)) {
-        bounds.push(start, end)
+        bounds.push(start, withoutCarriageReturn(view, start, end))
         start = end + 1
       }
       if (bounds.length > 0) {
@@ -45,7 +46,7 @@ export async function* readLineChunks(path: string): AsyncGenerator<LineChunk> {
         await nextTurn()
       }
     }
-    if (filled > 0) yield {buffer: buffer.subarray(0, filled), firstLine: next, bounds: [0, filled]}
+    if (filled > 0) yield {buffer: buffer.subarray(0, filled), firstLine: next, bounds: [0, withoutCarriageReturn(buffer, 0, filled)]}
   } finally {
     closeSync(fd)
   }
@@ -59,9 +60,15 @@ export async function* readLineChunks(path: string): AsyncGenerator<LineChunk> {
 export async function* readLines(path: string): AsyncGenerator<{readonly number: number; readonly text: string}> {
   for await (const {buffer, firstLine, bounds} of readLineChunks(path)) {
     const lines: string[] = []
-    for (let index = 0; index < bounds.length; index += 2) lines.push(buffer.toString('utf8', bounds[index], bounds[index + 1]).replace(/\r$/, ''))
+    for (let index = 0; index < bounds.length; index += 2) lines.push(buffer.toString('utf8', bounds[index], bounds[index + 1]))
     for (let index = 0; index < lines.length; index++) yield {number: firstLine + index, text: lines[index] as string}
   }
 }
 
+/** The end of the line `buffer[start, end)` once a CR before its LF is left out. */
+function withoutCarriageReturn(buffer: Buffer, start: number, end: number): number {
+  return end > start && buffer[end - 1] === CARRIAGE_RETURN ? end - 1 : end
+}
+
 const NEWLINE = 0x0a
+const CARRIAGE_RETURN = 0x0d
