@@ -2,8 +2,11 @@ import {expect} from 'chai'
 import {mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {CustomerTable, itemBuckets, scanConversationIds, type ItemBucket} from '../../src/lib/gladly/feed/job-files.js'
-import {readLineChunks, readLines} from '../../src/lib/gladly/feed/lines.js'
+import type {ExportJob} from '../../src/lib/gladly/codecs.js'
+import {itemBuckets, scanConversationIds, type ItemBucket} from '../../src/lib/gladly/feed/job-files.js'
+import {readLookups} from '../../src/lib/gladly/feed/job-lookups.js'
+import {readLineChunks, readLines} from '../../src/lib/common/lines.js'
+import {keysSharingAHash} from '../helpers/hash.js'
 
 /** An item line as Gladly's export writes it (one JSON object per line). */
 function item(id: string, conversationId: string | undefined, text: string): string {
@@ -161,17 +164,50 @@ describe('export job files', () => {
   })
 
   describe('customers of a job', () => {
-    it('gives back each customer as it was added, packed or not', () => {
-      const table = new CustomerTable()
-      const customers = [
-        {id: 'c1', name: 'Zoë "Z" Müller', emails: ['zoe@example.com', 'z@example.org']},
-        {id: 'c2', emails: []},
-        {id: 'c3', name: '', emails: ['only@example.com']},
+    const job = {id: 'job-1'} as ExportJob
+    const customer = (id: string, fields: Record<string, unknown> = {}) => JSON.stringify({id, ...fields})
+
+    it('finds each customer of customers.jsonl by id, read back from the file', async () => {
+      const long = `Ünïcode ${'é'.repeat(3000)}`
+      const [twin, otherTwin] = keysSharingAHash('cust-')
+      const many = Array.from({length: 3000}, (_, index) => customer(`m${index}`, {name: `Many ${index}`, emailAddresses: [`m${index}@example.com`]}))
+      const lines = [
+        customer('c1', {name: 'Zoë "Z" Müller', emailAddresses: ['zoe@example.com', 'z@example.org'], phoneNumbers: ['+15555550100']}),
+        customer('c2'),
+        `${customer('c3', {name: '  ', emailAddresses: ['only@example.com']})}\r`,
+        'not json',
+        JSON.stringify({name: 'no id'}),
+        '',
+        ...many,
+        customer('long', {name: long}),
+        customer(twin, {name: 'One twin'}),
+        customer(otherTwin, {name: 'Other twin'}),
+        customer('c1', {name: 'Zoë again', emailAddresses: []}),
+        customer('last', {name: 'No newline at the end'}),
       ]
-      for (const customer of customers) table.add(customer)
-      expect(table.size).to.equal(3)
-      for (const customer of customers) expect(table.get(customer.id)).to.deep.equal(customer)
-      expect(table.get('c4')).to.equal(undefined)
+      const path = join(dir, 'customers.jsonl')
+      writeFileSync(path, lines.join('\n'))
+      const {customers, malformed} = await readLookups(job, new Map([['customers.jsonl', path]]))
+      try {
+        expect(customers.get('c1')).to.deep.equal({id: 'c1', name: 'Zoë again', emails: []})
+        expect(customers.get('c2')).to.deep.equal({id: 'c2', name: undefined, emails: []})
+        expect(customers.get('c3')).to.deep.equal({id: 'c3', name: undefined, emails: ['only@example.com']})
+        expect(customers.get('long')?.name).to.equal(long)
+        expect(customers.get('last')?.name).to.equal('No newline at the end')
+        expect([customers.get(twin)?.name, customers.get(otherTwin)?.name], 'ids that share a hash').to.deep.equal(['One twin', 'Other twin'])
+        for (let index = 0; index < many.length; index += 97) expect(customers.get(`m${index}`)).to.deep.equal({id: `m${index}`, name: `Many ${index}`, emails: [`m${index}@example.com`]})
+        expect(customers.get('m2999')?.name).to.equal('Many 2999')
+        expect(customers.get('nobody')).to.equal(undefined)
+        expect(malformed.map(({file, line}) => `${file}:${line}`)).to.deep.equal(['customers.jsonl:4', 'customers.jsonl:5'])
+      } finally {
+        customers.close()
+      }
+    })
+
+    it('has no customers when the job has no customers file', async () => {
+      const {customers, malformed} = await readLookups(job, new Map())
+      expect(customers.get('c1')).to.equal(undefined)
+      expect(malformed).to.deep.equal([])
     })
   })
 })

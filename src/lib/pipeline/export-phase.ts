@@ -18,24 +18,28 @@ function noteExpired(run: Run, job: ExportJob): void {
 async function readJob(run: Run, job: ExportJob, files: ReadonlyMap<string, string>, dir: string, continuesLater: (conversationId: string) => boolean): Promise<E.Either<AppError, UnitOutcome>> {
   const {options} = run
   const jobLookups = await readLookups(job, files)
-  addFromJob(run.lookups, jobLookups)
-  for (const line of jobLookups.malformed) await handle(run, job.parameters.startAt, {_tag: 'Malformed', line})
-  const feed = jobFeed({
-    http: run.http,
-    job,
-    files,
-    customers: jobLookups.customers,
-    directory: run.customers,
-    workDir: dir,
-    spool: run.spool,
-    isDone: (id) => run.journal.has(id),
-    sentClosedAt: (id) => run.ledger.closedAtOf(id),
-    continuesLater,
-    resendUpdated: options.resendUpdated,
-    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-    bucketBytes: options.bucketBytes,
-  })
-  return consumeFeed(run, job.parameters.startAt, feed)
+  try {
+    addFromJob(run.lookups, jobLookups)
+    for (const line of jobLookups.malformed) await handle(run, job.parameters.startAt, {_tag: 'Malformed', line})
+    const feed = jobFeed({
+      http: run.http,
+      job,
+      files,
+      customers: jobLookups.customers,
+      directory: run.customers,
+      workDir: dir,
+      spool: run.spool,
+      isDone: (id) => run.journal.has(id),
+      sentClosedAt: (id) => run.ledger.closedAtOf(id),
+      continuesLater,
+      resendUpdated: options.resendUpdated,
+      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+      bucketBytes: options.bucketBytes,
+    })
+    return await consumeFeed(run, job.parameters.startAt, feed)
+  } finally {
+    jobLookups.customers.close()
+  }
 }
 
 /** fetch → transform → persist for one export job; the watermark passes it only when all of it is done. */

@@ -1,5 +1,6 @@
-import {join} from 'node:path'
-import {appendLines, readJsonLines, writeAtomically} from '../common/index.js'
+import {appendFileSync, closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, truncateSync, writeFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {LineFile, OffsetIndex, readLineChunks} from '../common/index.js'
 import {profileStateDir} from './store.js'
 
 /**
@@ -10,7 +11,6 @@ import {profileStateDir} from './store.js'
 export interface Ledger {
   closedAtOf(conversationId: string): string | undefined
   record(entries: ReadonlyArray<{readonly conversationId: string; readonly closedAt: string}>): Promise<void>
-  readonly size: number
 }
 
 interface Entry {
@@ -18,42 +18,197 @@ interface Entry {
   readonly closedAt: string
 }
 
-const isEntry = (value: unknown): value is Entry => typeof value === 'object' && value !== null && typeof (value as Entry).id === 'string' && typeof (value as Entry).closedAt === 'string'
+function entryOf(text: string): Entry | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<Entry> | null
+    return typeof value?.id === 'string' && typeof value.closedAt === 'string' ? {id: value.id, closedAt: value.closedAt} : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const ledgerPath = (stateDir: string, profile: string) => join(profileStateDir(stateDir, profile), 'sent.jsonl')
 
 // Re-sends append a second line for the same id; rewrite the file once the repeats dominate it.
 const COMPACT_WHEN_LINES_PER_ENTRY = 2
+const NEWLINE = 0x0a
+
+/**
+ * sent.jsonl with an index of where each id's latest line starts. It holds every conversation ever
+ * sent, so the ids stay on disk: a Map of them would hold them all in the heap for the whole run
+ * (about 80 bytes each, against 16–32 in the index). A lookup reads a line only when the id's hash is
+ * indexed: for a conversation sent before, or, rarely, one that shares its hash.
+ */
+class LedgerFile {
+  private readonly offsets = new OffsetIndex()
+  // Opened only when an id's hash is indexed, and closed again: the file is rewritten at times.
+  private readonly reader: LineFile
+  private lines = 0
+  private lastLineStart = 0
+  /** Where the next line goes. */
+  private end = 0
+
+  private constructor(readonly path: string) {
+    this.reader = new LineFile(path)
+  }
+
+  /** `repair`: may rewrite the file, which a dry run must leave as it is. */
+  static async open(path: string, repair: boolean): Promise<LedgerFile> {
+    const ledger = new LedgerFile(path)
+    if (!existsSync(path)) return ledger
+    for await (const {buffer, offset, bounds} of readLineChunks(path)) {
+      for (let index = 0; index < bounds.length; index += 2) {
+        const start = offset + (bounds[index] as number)
+        const entry = entryOf(buffer.toString('utf8', bounds[index], bounds[index + 1]))
+        ledger.lastLineStart = start
+        ledger.lines++
+        if (entry !== undefined) ledger.point(entry.id, start)
+      }
+    }
+    ledger.end = statSync(path).size
+    if (!repair) return ledger
+    ledger.finishTornLine()
+    if (ledger.lines > COMPACT_WHEN_LINES_PER_ENTRY * ledger.offsets.size && ledger.offsets.size > 0) {
+      await ledger.compact()
+      return LedgerFile.open(path, repair)
+    }
+    return ledger
+  }
+
+  closedAtOf(conversationId: string): string | undefined {
+    return this.find(conversationId)?.entry.closedAt
+  }
+
+  append(entries: readonly Entry[]): void {
+    if (entries.length === 0) return
+    const lines = entries.map((entry) => `${JSON.stringify({id: entry.id, closedAt: entry.closedAt})}\n`)
+    mkdirSync(dirname(this.path), {recursive: true, mode: 0o700})
+    // Synchronous, so that no other append can come between the write and the offsets it gives.
+    appendFileSync(this.path, lines.join(''), {mode: 0o600})
+    for (const [index, entry] of entries.entries()) {
+      this.lastLineStart = this.end
+      this.point(entry.id, this.end)
+      this.end += Buffer.byteLength(lines[index] as string)
+      this.lines++
+    }
+  }
+
+  /** Points the id at its line that starts at `offset`. */
+  private point(id: string, offset: number): void {
+    const found = this.find(id)
+    if (found === undefined) this.offsets.add(id, offset)
+    else this.offsets.replace(found.slot, offset)
+  }
+
+  private find(id: string): {slot: number; entry: Entry} | undefined {
+    try {
+      for (const {slot, offset} of this.offsets.candidates(id)) {
+        const entry = entryOf(this.reader.lineAt(offset))
+        if (entry?.id === id) return {slot, entry}
+      }
+      return undefined
+    } finally {
+      this.reader.close()
+    }
+  }
+
+  /**
+   * A crash during an append can leave a last line without its newline, and the next append would be
+   * glued to it. A complete entry gets its newline; a torn one goes (its conversation was not booked).
+   */
+  private finishTornLine(): void {
+    if (this.end === 0 || lastByteOf(this.path, this.end) === NEWLINE) return
+    const complete = entryOf(this.reader.lineAt(this.lastLineStart)) !== undefined
+    this.reader.close()
+    if (complete) {
+      appendFileSync(this.path, '\n')
+      this.end++
+    } else {
+      truncateSync(this.path, this.lastLineStart)
+      this.end = this.lastLineStart
+      this.lines--
+    }
+  }
+
+  /** Rewrites the file with only the latest line of each id, in their order. */
+  private async compact(): Promise<void> {
+    const kept = this.offsets.sortedOffsets()
+    let next = 0
+    await rewriteKeeping(this.path, (_text, offset) => {
+      if (offset !== kept[next]) return false
+      next++
+      return true
+    })
+  }
+}
+
+/** Replaces the file, atomically, with the lines `keep` says yes to: streamed, never all in memory. */
+async function rewriteKeeping(path: string, keep: (text: string, offset: number) => boolean): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`
+  try {
+    const fd = openSync(temporary, 'w', 0o600)
+    try {
+      for await (const {buffer, offset, bounds} of readLineChunks(path)) {
+        let kept = ''
+        for (let index = 0; index < bounds.length; index += 2) {
+          const text = buffer.toString('utf8', bounds[index], bounds[index + 1])
+          if (keep(text, offset + (bounds[index] as number))) kept += `${text}\n`
+        }
+        writeFileSync(fd, kept)
+      }
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(temporary, path)
+  } catch (error) {
+    rmSync(temporary, {force: true})
+    throw error
+  }
+}
+
+function lastByteOf(path: string, size: number): number | undefined {
+  const fd = openSync(path, 'r')
+  try {
+    const byte = Buffer.alloc(1)
+    return readSync(fd, byte, 0, 1, size - 1) === 1 ? byte[0] : undefined
+  } finally {
+    closeSync(fd)
+  }
+}
+
+const asEntries = (entries: ReadonlyArray<{readonly conversationId: string; readonly closedAt: string}>): Entry[] => entries.map(({conversationId, closedAt}) => ({id: conversationId, closedAt}))
 
 export async function openLedger(stateDir: string, profile: string): Promise<Ledger> {
-  const path = join(profileStateDir(stateDir, profile), 'sent.jsonl')
-  const lines = (await readJsonLines(path)).filter(isEntry)
-  const sent = new Map<string, string>()
-  for (const entry of lines) sent.set(entry.id, entry.closedAt)
-  if (lines.length > COMPACT_WHEN_LINES_PER_ENTRY * sent.size && sent.size > 0) {
-    await writeAtomically(path, [...sent].map(([id, closedAt]) => `${JSON.stringify({id, closedAt})}\n`).join(''))
-  }
+  const file = await LedgerFile.open(ledgerPath(stateDir, profile), true)
   return {
-    closedAtOf: (conversationId) => sent.get(conversationId),
+    closedAtOf: (conversationId) => file.closedAtOf(conversationId),
     async record(entries) {
-      await appendLines(path, entries.map(({conversationId, closedAt}) => JSON.stringify({id: conversationId, closedAt})))
-      for (const {conversationId, closedAt} of entries) sent.set(conversationId, closedAt)
-    },
-    get size() {
-      return sent.size
+      file.append(asEntries(entries))
     },
   }
 }
 
 /** A dry run's ledger: it remembers what this run would have sent, in memory only, so the state stays as it was. */
 export async function readOnlyLedger(stateDir: string, profile: string): Promise<Ledger> {
-  const lines = (await readJsonLines(join(profileStateDir(stateDir, profile), 'sent.jsonl'))).filter(isEntry)
-  const sent = new Map(lines.map((entry) => [entry.id, entry.closedAt]))
+  const file = await LedgerFile.open(ledgerPath(stateDir, profile), false)
+  const wouldSend = new Map<string, string>()
   return {
-    closedAtOf: (conversationId) => sent.get(conversationId),
+    closedAtOf: (conversationId) => wouldSend.get(conversationId) ?? file.closedAtOf(conversationId),
     async record(entries) {
-      for (const {conversationId, closedAt} of entries) sent.set(conversationId, closedAt)
-    },
-    get size() {
-      return sent.size
+      for (const {id, closedAt} of asEntries(entries)) wouldSend.set(id, closedAt)
     },
   }
+}
+
+/**
+ * Forgets the conversations closed from `to` on, so that they are sent again rather than skipped as
+ * sent (state reset --to).
+ */
+export async function forgetSentSince(stateDir: string, profile: string, to: Date): Promise<void> {
+  const path = ledgerPath(stateDir, profile)
+  if (!existsSync(path)) return
+  await rewriteKeeping(path, (text) => {
+    const entry = entryOf(text)
+    return entry !== undefined && Date.parse(entry.closedAt) < to.getTime()
+  })
 }

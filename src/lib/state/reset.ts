@@ -1,7 +1,7 @@
 import {readdir, rm} from 'node:fs/promises'
 import {join} from 'node:path'
-import {readJsonLines, writeAtomically} from '../common/index.js'
 import {journalPath} from './journal.js'
+import {forgetSentSince} from './ledger.js'
 import type {State} from './schema.js'
 import {profileStateDir} from './store.js'
 
@@ -25,9 +25,7 @@ export function moveWatermark(state: State, to: Date): State {
  */
 export async function forgetSince(stateDir: string, profile: string, to: Date): Promise<void> {
   await rm(journalPath(stateDir, profile), {force: true})
-  const ledger = join(profileStateDir(stateDir, profile), 'sent.jsonl')
-  const kept = (await readJsonLines(ledger)).filter((entry) => Date.parse((entry as {closedAt?: string}).closedAt ?? '') < to.getTime())
-  await writeAtomically(ledger, kept.map((entry) => `${JSON.stringify(entry)}\n`).join(''))
+  await forgetSentSince(stateDir, profile, to)
 }
 
 /** Everything the profile remembers, except a lock someone may hold. */

@@ -3,7 +3,7 @@ import {getConversation, getConversationItems} from '../client.js'
 import type {GladlyHttp} from '../http.js'
 import {reportConversations, type ReportSource, type ReportWindow} from '../reports.js'
 import type {CustomerDirectory, FeedEvent} from './feed.js'
-import type {CustomerLookup} from './job-files.js'
+import type {CustomerLookup} from './job-lookups.js'
 
 // Reports come with no customers file: every customer is looked up through the API.
 const NO_FILE: CustomerLookup = {get: () => undefined}

@@ -5,7 +5,8 @@ import {ConversationItem, customerEmails, customerName, type Conversation, type 
 import type {GladlyError} from '../errors.js'
 import type {GladlyHttp} from '../http.js'
 import {compareTimestamps, parseTimestamp} from '../time.js'
-import {decodeItems, itemBuckets, ITEMS_FILE, type CustomerLookup, type CustomerSummary, type MalformedLine, type RawItem} from './job-files.js'
+import {decodeItems, itemBuckets, ITEMS_FILE, type MalformedLine, type RawItem} from './job-files.js'
+import type {CustomerLookup, CustomerSummary} from './job-lookups.js'
 
 /** What a job says about one conversation it touched, in the order the feed works through them. */
 export type FeedEvent =

@@ -3,12 +3,11 @@ import type * as t from 'io-ts'
 import {closeSync, openSync, writeSync} from 'node:fs'
 import {mkdir, rm, stat} from 'node:fs/promises'
 import {join} from 'node:path'
-import {checkOrDecode} from '../../common/index.js'
+import {checkOrDecode, hashOf, readLineChunks} from '../../common/index.js'
 import {downloadExportFile} from '../client.js'
-import {Agent, ConversationItem, customerEmails, customerName, ExportCustomer, Topic, type ExportJob} from '../codecs.js'
+import {ConversationItem, type ExportJob} from '../codecs.js'
 import type {GladlyError} from '../errors.js'
 import type {GladlyHttp} from '../http.js'
-import {readLineChunks, readLines} from './lines.js'
 
 export const ITEMS_FILE = 'conversation_items.jsonl'
 
@@ -20,48 +19,6 @@ export interface MalformedLine {
   readonly reason: string
   /** The start of the line as Gladly sent it. */
   readonly text: string
-}
-
-export interface CustomerSummary {
-  readonly id: string
-  readonly name?: string
-  readonly emails: readonly string[]
-}
-
-/** Customers by id: the job's file, or none (the backfill has no file). */
-export interface CustomerLookup {
-  get(customerId: string): CustomerSummary | undefined
-}
-
-/**
- * The customers of a job's file, each packed into one string: a large export has as many customers
- * as conversations, and an object with its own strings and email array takes several times the
- * memory of one short JSON text, unpacked only for the conversation that needs it.
- */
-export class CustomerTable implements CustomerLookup {
-  private readonly packed = new Map<string, string>()
-
-  add(customer: CustomerSummary): void {
-    this.packed.set(customer.id, JSON.stringify([customer.name ?? null, ...customer.emails]))
-  }
-
-  get(customerId: string): CustomerSummary | undefined {
-    const packed = this.packed.get(customerId)
-    if (packed === undefined) return undefined
-    const [name, ...emails] = JSON.parse(packed) as [string | null, ...string[]]
-    return {id: customerId, ...(name === null ? {} : {name}), emails}
-  }
-
-  get size(): number {
-    return this.packed.size
-  }
-}
-
-export interface JobLookups {
-  readonly agents: readonly Agent[]
-  readonly topics: readonly Topic[]
-  readonly customers: CustomerTable
-  readonly malformed: readonly MalformedLine[]
 }
 
 /** One line of the items file, kept as text until its conversation is worked on. */
@@ -103,16 +60,7 @@ export function downloadJob(http: GladlyHttp, job: ExportJob, dir: string): TE.T
   }
 }
 
-async function* decodedLines<A>(path: string, file: string, jobId: string, codec: t.Type<A, unknown, unknown>, malformed: MalformedLine[]): AsyncGenerator<A> {
-  for await (const {number, text} of readLines(path)) {
-    if (text.trim() === '') continue
-    const value = parseLine(text, number, file, jobId, codec)
-    if ('reason' in value) malformed.push(value)
-    else yield value.value
-  }
-}
-
-function parseLine<A>(text: string, line: number, file: string, jobId: string, codec: t.Type<A, unknown, unknown>): {value: A} | MalformedLine {
+export function parseLine<A>(text: string, line: number, file: string, jobId: string, codec: t.Type<A, unknown, unknown>): {value: A} | MalformedLine {
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -123,22 +71,6 @@ function parseLine<A>(text: string, line: number, file: string, jobId: string, c
   return decoded._tag === 'Right' ? {value: decoded.right} : {jobId, file, line, reason: decoded.left.message, text: detached(text.slice(0, SHOWN_TEXT))}
 }
 
-/** The job's agents, topics and customers (each file holds the ones its window refers to). */
-export async function readLookups(job: ExportJob, files: ReadonlyMap<string, string>): Promise<JobLookups> {
-  const malformed: MalformedLine[] = []
-  const read = async <A>(name: string, codec: t.Type<A, unknown, unknown>, each: (value: A) => void) => {
-    const path = files.get(name)
-    if (path !== undefined) for await (const value of decodedLines(path, name, job.id, codec, malformed)) each(value)
-  }
-  const agents: Agent[] = []
-  const topics: Topic[] = []
-  const customers = new CustomerTable()
-  await read('agents.jsonl', Agent, (agent) => agents.push(agent))
-  await read('topics.jsonl', Topic, (topic) => topics.push(topic))
-  await read('customers.jsonl', ExportCustomer, (customer) => customers.add({id: customer.id, name: customerName(customer), emails: customerEmails(customer)}))
-  return {agents, topics, customers, malformed}
-}
-
 // Items of one conversation are spread all over the job's file. Hashing lines into buckets by
 // conversation id keeps each conversation in one bucket, and one bucket in memory at a time.
 // A bucket's lines are in memory while its conversations are worked on: small buckets keep the heap
@@ -146,12 +78,6 @@ export async function readLookups(job: ExportJob, files: ReadonlyMap<string, str
 // allows a process 256 open files by default); past that, buckets grow instead.
 export const DEFAULT_BUCKET_BYTES = 2 * 1024 * 1024
 const MAX_BUCKETS = 128
-
-function bucketOf(conversationId: string, buckets: number): number {
-  let hash = 0x811c9dc5
-  for (let index = 0; index < conversationId.length; index++) hash = Math.imul(hash ^ conversationId.charCodeAt(index), 0x01000193)
-  return (hash >>> 0) % buckets
-}
 
 /**
  * A copy of a string that shares no memory with the text it was cut from. V8 represents a substring
@@ -270,7 +196,7 @@ async function partition(path: string, dir: string, buckets: number): Promise<st
         const end = bounds[index + 1] as number
         if (start === end) continue
         const id = conversationIdOf(buffer, start, end)
-        const writer = writers[id === undefined ? 0 : bucketOf(id, buckets)] as BucketWriter
+        const writer = writers[id === undefined ? 0 : hashOf(id) % buckets] as BucketWriter
         writer.add(firstLine + index / 2, buffer, start, end)
       }
     }
