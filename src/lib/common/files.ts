@@ -10,7 +10,8 @@ export async function appendLines(path: string, lines: readonly string[]): Promi
 
 /**
  * Parsed JSON lines of a file ([] when it does not exist). A line that does not parse can only be
- * the last one, torn by a crash during an append: it is skipped, and whoever appended it will again.
+ * the last one, torn by a crash during an append: it is skipped, and whoever appended it will again
+ * (after finishLastLine, so that the new line is not glued to it).
  */
 export async function readJsonLines(path: string): Promise<unknown[]> {
   let text: string

@@ -1,4 +1,4 @@
-import {closeSync, openSync, readSync} from 'node:fs'
+import {closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync} from 'node:fs'
 import {setImmediate as nextTurn} from 'node:timers/promises'
 
 // The files read here are local (export files, the state's): reading one synchronously into one
@@ -105,5 +105,55 @@ export class LineFile {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd)
     this.fd = undefined
+  }
+}
+
+/**
+ * Makes a file of JSON lines end with a whole line. A crash during an append can leave the last line
+ * without its newline, and the next append would be glued to it: both lines would be lost. A last
+ * line that parses gets its newline; a torn one is cut off. No file, nothing to do.
+ */
+export function finishLastLine(path: string): void {
+  let fd: number
+  try {
+    fd = openSync(path, 'r+')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw error
+  }
+  try {
+    const size = fstatSync(fd).size
+    const start = unfinishedLineStart(fd, size)
+    if (start === undefined) return
+    const line = Buffer.allocUnsafe(size - start)
+    readSync(fd, line, 0, line.length, start)
+    if (parses(line.toString('utf8'))) writeSync(fd, '\n', size)
+    else ftruncateSync(fd, start)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Where the last line starts when the file does not end with a newline. */
+function unfinishedLineStart(fd: number, size: number): number | undefined {
+  const block = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, size))
+  let end = size
+  while (end > 0) {
+    const from = Math.max(0, end - block.length)
+    readSync(fd, block, 0, end - from, from)
+    if (end === size && block[end - from - 1] === NEWLINE) return undefined
+    const newline = block.subarray(0, end - from).lastIndexOf(NEWLINE)
+    if (newline !== -1) return from + newline + 1
+    end = from
+  }
+  return size === 0 ? undefined : 0
+}
+
+function parses(text: string): boolean {
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
   }
 }

@@ -1,6 +1,6 @@
-import {appendFileSync, closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, truncateSync, writeFileSync} from 'node:fs'
+import {appendFileSync, closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
-import {LineFile, OffsetIndex, readLineChunks} from '../common/index.js'
+import {finishLastLine, LineFile, OffsetIndex, readLineChunks} from '../common/index.js'
 import {profileStateDir} from './store.js'
 
 /**
@@ -31,7 +31,6 @@ const ledgerPath = (stateDir: string, profile: string) => join(profileStateDir(s
 
 // Re-sends append a second line for the same id; rewrite the file once the repeats dominate it.
 const COMPACT_WHEN_LINES_PER_ENTRY = 2
-const NEWLINE = 0x0a
 
 /**
  * sent.jsonl with an index of where each id's latest line starts. It holds every conversation ever
@@ -44,7 +43,6 @@ class LedgerFile {
   // Opened only when an id's hash is indexed, and closed again: the file is rewritten at times.
   private readonly reader: LineFile
   private lines = 0
-  private lastLineStart = 0
   /** Where the next line goes. */
   private end = 0
 
@@ -56,19 +54,17 @@ class LedgerFile {
   static async open(path: string, repair: boolean): Promise<LedgerFile> {
     const ledger = new LedgerFile(path)
     if (!existsSync(path)) return ledger
+    if (repair) finishLastLine(path)
     for await (const {buffer, offset, bounds} of readLineChunks(path)) {
       for (let index = 0; index < bounds.length; index += 2) {
         const start = offset + (bounds[index] as number)
         const entry = entryOf(buffer.toString('utf8', bounds[index], bounds[index + 1]))
-        ledger.lastLineStart = start
         ledger.lines++
         if (entry !== undefined) ledger.point(entry.id, start)
       }
     }
     ledger.end = statSync(path).size
-    if (!repair) return ledger
-    ledger.finishTornLine()
-    if (ledger.lines > COMPACT_WHEN_LINES_PER_ENTRY * ledger.offsets.size && ledger.offsets.size > 0) {
+    if (repair && ledger.lines > COMPACT_WHEN_LINES_PER_ENTRY * ledger.offsets.size && ledger.offsets.size > 0) {
       await ledger.compact()
       return LedgerFile.open(path, repair)
     }
@@ -86,7 +82,6 @@ class LedgerFile {
     // Synchronous, so that no other append can come between the write and the offsets it gives.
     appendFileSync(this.path, lines.join(''), {mode: 0o600})
     for (const [index, entry] of entries.entries()) {
-      this.lastLineStart = this.end
       this.point(entry.id, this.end)
       this.end += Buffer.byteLength(lines[index] as string)
       this.lines++
@@ -109,24 +104,6 @@ class LedgerFile {
       return undefined
     } finally {
       this.reader.close()
-    }
-  }
-
-  /**
-   * A crash during an append can leave a last line without its newline, and the next append would be
-   * glued to it. A complete entry gets its newline; a torn one goes (its conversation was not booked).
-   */
-  private finishTornLine(): void {
-    if (this.end === 0 || lastByteOf(this.path, this.end) === NEWLINE) return
-    const complete = entryOf(this.reader.lineAt(this.lastLineStart)) !== undefined
-    this.reader.close()
-    if (complete) {
-      appendFileSync(this.path, '\n')
-      this.end++
-    } else {
-      truncateSync(this.path, this.lastLineStart)
-      this.end = this.lastLineStart
-      this.lines--
     }
   }
 
@@ -163,16 +140,6 @@ async function rewriteKeeping(path: string, keep: (text: string, offset: number)
   } catch (error) {
     rmSync(temporary, {force: true})
     throw error
-  }
-}
-
-function lastByteOf(path: string, size: number): number | undefined {
-  const fd = openSync(path, 'r')
-  try {
-    const byte = Buffer.alloc(1)
-    return readSync(fd, byte, 0, 1, size - 1) === 1 ? byte[0] : undefined
-  } finally {
-    closeSync(fd)
   }
 }
 
