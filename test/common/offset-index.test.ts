@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {OffsetIndex} from '../../src/lib/common/index.js'
+import {OffsetIndex} from '../../src/lib/common/offset-index.js'
 import {keysSharingAHash} from '../helpers/hash.js'
 
 describe('offset index', () => {

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import type {ExportJob} from '../../src/lib/gladly/codecs.js'
 import {itemBuckets, scanConversationIds, type ItemBucket} from '../../src/lib/gladly/feed/job-files.js'
 import {readLookups} from '../../src/lib/gladly/feed/job-lookups.js'
-import {readLineChunks, readLines} from '../../src/lib/common/lines.js'
+import {readLineChunks, readLines} from '../../src/lib/common/index.js'
 import {keysSharingAHash} from '../helpers/hash.js'
 
 /** An item line as Gladly's export writes it (one JSON object per line). */
@@ -68,8 +68,8 @@ describe('export job files', () => {
       const read = []
       for await (const line of readLines(path)) read.push(line)
       expect(read).to.deep.equal([
-        {number: 1, text: 'one'},
-        {number: 2, text: 'two'},
+        {number: 1, offset: 0, text: 'one'},
+        {number: 2, offset: 5, text: 'two'},
       ])
       writeFileSync(path, '')
       for await (const line of readLines(path)) expect.fail(`no line expected, got ${JSON.stringify(line)}`)

@@ -1,17 +1,21 @@
 import {appendFile, mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {dirname} from 'node:path'
+import {finishLastLine} from './lines.js'
 
-/** Appends lines, creating the folder and a private file as needed. */
+/**
+ * Appends lines, creating the folder and a private file as needed. A last line torn by a crash is
+ * finished or cut off first (finishLastLine), so that the new lines are not glued to it.
+ */
 export async function appendLines(path: string, lines: readonly string[]): Promise<void> {
   if (lines.length === 0) return
   await mkdir(dirname(path), {recursive: true, mode: 0o700})
+  finishLastLine(path)
   await appendFile(path, lines.map((line) => `${line}\n`).join(''), {mode: 0o600})
 }
 
 /**
  * Parsed JSON lines of a file ([] when it does not exist). A line that does not parse can only be
- * the last one, torn by a crash during an append: it is skipped, and whoever appended it will again
- * (after finishLastLine, so that the new line is not glued to it).
+ * the last one, torn by a crash during an append: it is skipped, and whoever appended it will again.
  */
 export async function readJsonLines(path: string): Promise<unknown[]> {
   let text: string

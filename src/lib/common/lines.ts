@@ -58,15 +58,19 @@ export async function* readLineChunks(path: string): AsyncGenerator<LineChunk> {
 }
 
 /**
- * The lines of a file one at a time, numbered from 1. Each line is decoded on its own: a whole chunk
- * decoded at once becomes a two-byte string as soon as one character in it is not ASCII, which
- * doubles its memory and slows every later step. Decoded lines are copies of the reused buffer.
+ * The lines of a file one at a time, numbered from 1, with where each starts. Each line is decoded on
+ * its own: a whole chunk decoded at once becomes a two-byte string as soon as one character in it is
+ * not ASCII, which doubles its memory and slows every later step. Decoded lines are copies of the
+ * reused buffer.
  */
-export async function* readLines(path: string): AsyncGenerator<{readonly number: number; readonly text: string}> {
-  for await (const {buffer, firstLine, bounds} of readLineChunks(path)) {
-    const lines: string[] = []
-    for (let index = 0; index < bounds.length; index += 2) lines.push(buffer.toString('utf8', bounds[index], bounds[index + 1]))
-    for (let index = 0; index < lines.length; index++) yield {number: firstLine + index, text: lines[index] as string}
+export async function* readLines(path: string): AsyncGenerator<{readonly number: number; readonly offset: number; readonly text: string}> {
+  for await (const {buffer, offset, firstLine, bounds} of readLineChunks(path)) {
+    const lines: Array<{number: number; offset: number; text: string}> = []
+    for (let index = 0; index < bounds.length; index += 2) {
+      const start = bounds[index] as number
+      lines.push({number: firstLine + index / 2, offset: offset + start, text: buffer.toString('utf8', start, bounds[index + 1])})
+    }
+    yield* lines
   }
 }
 

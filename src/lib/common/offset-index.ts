@@ -1,3 +1,5 @@
+import {LineFile} from './lines.js'
+
 /**
  * Where keyed lines are in a file, by a 32-bit hash of the key: an open-addressing table in two typed
  * arrays, 12 bytes a slot, at most three quarters full. That is 16–32 bytes a key whatever its length,
@@ -67,4 +69,54 @@ export function hashOf(key: string): number {
   let hash = 0x811c9dc5
   for (let index = 0; index < key.length; index++) hash = Math.imul(hash ^ key.charCodeAt(index), 0x01000193)
   return hash >>> 0 || 1
+}
+
+/**
+ * The lines of a file found by key, through an OffsetIndex: a candidate line is read back, parsed,
+ * and taken only when its key is the one asked for. The file is opened at the first read and stays
+ * open until closed.
+ */
+export class KeyedLines<A> {
+  private readonly offsets = new OffsetIndex()
+  private readonly file: LineFile
+
+  constructor(
+    path: string,
+    private readonly parse: (text: string) => A | undefined,
+    private readonly keyOf: (value: A) => string,
+  ) {
+    this.file = new LineFile(path)
+  }
+
+  get size(): number {
+    return this.offsets.size
+  }
+
+  get(key: string): A | undefined {
+    return this.find(key)?.value
+  }
+
+  /** Points the key at its line that starts at `offset` (a newer line of a key replaces the older). */
+  set(key: string, offset: number): void {
+    const found = this.find(key)
+    if (found === undefined) this.offsets.add(key, offset)
+    else this.offsets.replace(found.slot, offset)
+  }
+
+  /** Every indexed line's offset, in ascending order. */
+  sortedOffsets(): Float64Array {
+    return this.offsets.sortedOffsets()
+  }
+
+  close(): void {
+    this.file.close()
+  }
+
+  private find(key: string): {slot: number; value: A} | undefined {
+    for (const {slot, offset} of this.offsets.candidates(key)) {
+      const value = this.parse(this.file.lineAt(offset))
+      if (value !== undefined && this.keyOf(value) === key) return {slot, value}
+    }
+    return undefined
+  }
 }

@@ -1,5 +1,5 @@
 import {join} from 'node:path'
-import {appendLines, finishLastLine, readJsonLines, removeFile} from '../common/index.js'
+import {appendLines, readJsonLines, removeFile} from '../common/index.js'
 import {profileStateDir} from './store.js'
 
 /**
@@ -22,15 +22,11 @@ export async function openJournal(stateDir: string, profile: string): Promise<Jo
   const path = journalPath(stateDir, profile)
   const done = new Set<string>()
   let written = 0
-  let lastLineChecked = false
   for (const line of await readJsonLines(path)) for (const id of (line as {done?: unknown}).done as string[] ?? []) done.add(id)
   return {
     has: (conversationId) => done.has(conversationId),
     async markDone(conversationIds) {
       if (conversationIds.length === 0) return
-      // Here rather than when opened: a dry run opens the journal too, and must leave it as it was.
-      if (!lastLineChecked) finishLastLine(path)
-      lastLineChecked = true
       await appendLines(path, [JSON.stringify({done: conversationIds})])
       written += conversationIds.length
     },

@@ -1,6 +1,6 @@
 import {appendFileSync, closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
-import {finishLastLine, LineFile, OffsetIndex, readLineChunks} from '../common/index.js'
+import {finishLastLine, KeyedLines, readLineChunks} from '../common/index.js'
 import {profileStateDir} from './store.js'
 
 /**
@@ -39,15 +39,13 @@ const COMPACT_WHEN_LINES_PER_ENTRY = 2
  * indexed: for a conversation sent before, or, rarely, one that shares its hash.
  */
 class LedgerFile {
-  private readonly offsets = new OffsetIndex()
-  // Opened only when an id's hash is indexed, and closed again: the file is rewritten at times.
-  private readonly reader: LineFile
+  private readonly entries: KeyedLines<Entry>
   private lines = 0
   /** Where the next line goes. */
   private end = 0
 
   private constructor(readonly path: string) {
-    this.reader = new LineFile(path)
+    this.entries = new KeyedLines(path, entryOf, (entry) => entry.id)
   }
 
   /** `repair`: may rewrite the file, which a dry run must leave as it is. */
@@ -57,14 +55,13 @@ class LedgerFile {
     if (repair) finishLastLine(path)
     for await (const {buffer, offset, bounds} of readLineChunks(path)) {
       for (let index = 0; index < bounds.length; index += 2) {
-        const start = offset + (bounds[index] as number)
         const entry = entryOf(buffer.toString('utf8', bounds[index], bounds[index + 1]))
         ledger.lines++
-        if (entry !== undefined) ledger.point(entry.id, start)
+        if (entry !== undefined) ledger.point(entry.id, offset + (bounds[index] as number))
       }
     }
     ledger.end = statSync(path).size
-    if (repair && ledger.lines > COMPACT_WHEN_LINES_PER_ENTRY * ledger.offsets.size && ledger.offsets.size > 0) {
+    if (repair && ledger.lines > COMPACT_WHEN_LINES_PER_ENTRY * ledger.entries.size && ledger.entries.size > 0) {
       await ledger.compact()
       return LedgerFile.open(path, repair)
     }
@@ -72,7 +69,7 @@ class LedgerFile {
   }
 
   closedAtOf(conversationId: string): string | undefined {
-    return this.find(conversationId)?.entry.closedAt
+    return this.reading(() => this.entries.get(conversationId)?.closedAt)
   }
 
   append(entries: readonly Entry[]): void {
@@ -88,28 +85,22 @@ class LedgerFile {
     }
   }
 
-  /** Points the id at its line that starts at `offset`. */
   private point(id: string, offset: number): void {
-    const found = this.find(id)
-    if (found === undefined) this.offsets.add(id, offset)
-    else this.offsets.replace(found.slot, offset)
+    this.reading(() => this.entries.set(id, offset))
   }
 
-  private find(id: string): {slot: number; entry: Entry} | undefined {
+  // The file is opened only when an id's hash is indexed, and closed again: it is rewritten at times.
+  private reading<T>(work: () => T): T {
     try {
-      for (const {slot, offset} of this.offsets.candidates(id)) {
-        const entry = entryOf(this.reader.lineAt(offset))
-        if (entry?.id === id) return {slot, entry}
-      }
-      return undefined
+      return work()
     } finally {
-      this.reader.close()
+      this.entries.close()
     }
   }
 
   /** Rewrites the file with only the latest line of each id, in their order. */
   private async compact(): Promise<void> {
-    const kept = this.offsets.sortedOffsets()
+    const kept = this.entries.sortedOffsets()
     let next = 0
     await rewriteKeeping(this.path, (_text, offset) => {
       if (offset !== kept[next]) return false

@@ -1,6 +1,6 @@
 import {readdir, stat} from 'node:fs/promises'
 import {join} from 'node:path'
-import {appendLines, finishLastLine, readJsonLines, removeFile, writeAtomically} from '../common/index.js'
+import {appendLines, readJsonLines, removeFile, writeAtomically} from '../common/index.js'
 import {profileStateDir} from './store.js'
 
 /**
@@ -65,7 +65,6 @@ function openSpoolAt(dir: string): Spool {
     },
     async keep(conversationId, since, items) {
       const path = file(conversationId)
-      finishLastLine(path)
       const fresh = (await readJsonLines(path)).length === 0
       await appendLines(path, [...(fresh ? [JSON.stringify({since})] : []), ...items.map((item) => JSON.stringify(item))])
     },

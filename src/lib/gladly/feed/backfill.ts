@@ -3,10 +3,7 @@ import {getConversation, getConversationItems} from '../client.js'
 import type {GladlyHttp} from '../http.js'
 import {reportConversations, type ReportSource, type ReportWindow} from '../reports.js'
 import type {CustomerDirectory, FeedEvent} from './feed.js'
-import type {CustomerLookup} from './job-lookups.js'
-
-// Reports come with no customers file: every customer is looked up through the API.
-const NO_FILE: CustomerLookup = {get: () => undefined}
+import {CustomerFile} from './job-lookups.js'
 
 export interface BackfillOptions {
   readonly http: GladlyHttp
@@ -35,7 +32,7 @@ async function resolve(options: BackfillOptions, conversationId: string): Promis
   const page = await getConversationItems(options.http, conversationId)()
   if (page._tag === 'Left') return {_tag: 'Failed', conversationId, error: page.left}
   if (page.right === undefined) return {_tag: 'Vanished', conversationId}
-  const customer = await options.directory.find(conversation.customerId, NO_FILE)
+  const customer = await options.directory.find(conversation.customerId, CustomerFile.none)
   return {_tag: 'Closed', conversation, items: page.right.items, customer, itemsTruncated: page.right.limited, fetchedItems: true}
 }
 

@@ -1,5 +1,5 @@
 import type * as t from 'io-ts'
-import {checkOrDecode, LineFile, OffsetIndex, readLineChunks, readLines} from '../../common/index.js'
+import {checkOrDecode, KeyedLines, readLines} from '../../common/index.js'
 import {Agent, customerEmails, customerName, ExportCustomer, Topic, type ExportJob} from '../codecs.js'
 import {parseLine, type MalformedLine} from './job-files.js'
 
@@ -20,70 +20,41 @@ function summaryOf(customer: ExportCustomer): CustomerSummary {
   return {id: customer.id, name: customerName(customer), emails: customerEmails(customer)}
 }
 
+// Every indexed line was decoded once; should the file have changed since, the directory asks the API instead.
+function customerOf(text: string): ExportCustomer | undefined {
+  try {
+    const decoded = checkOrDecode(ExportCustomer, JSON.parse(text), 'customer')
+    return decoded._tag === 'Right' ? decoded.right : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * The customers of a job's `customers.jsonl`, read from the file when a conversation needs one. A
  * large export has as many customers as conversations: only where each line starts stays in memory.
  * Holds the file open once read from: close it before the job's files are removed.
  */
 export class CustomerFile implements CustomerLookup {
-  private readonly file: LineFile
+  private constructor(private readonly lines: KeyedLines<ExportCustomer>) {}
 
-  private constructor(
-    path: string,
-    private readonly lines: OffsetIndex,
-  ) {
-    this.file = new LineFile(path)
-  }
-
-  static readonly none = new CustomerFile('', new OffsetIndex())
+  /** No customers file: every customer is looked up through the API. */
+  static readonly none = new CustomerFile(new KeyedLines('', customerOf, (customer) => customer.id))
 
   /** Indexes the file; a line that is not a customer goes to `malformed` (a repeated id: the last line wins). */
   static async index(path: string, jobId: string, malformed: MalformedLine[]): Promise<CustomerFile> {
-    const customers = new CustomerFile(path, new OffsetIndex())
-    for await (const {buffer, offset, firstLine, bounds} of readLineChunks(path)) {
-      for (let index = 0; index < bounds.length; index += 2) {
-        const start = bounds[index] as number
-        const text = buffer.toString('utf8', start, bounds[index + 1])
-        if (text.trim() === '') continue
-        const parsed = parseLine(text, firstLine + index / 2, CUSTOMERS_FILE, jobId, ExportCustomer)
-        if ('reason' in parsed) malformed.push(parsed)
-        else customers.indexLine(parsed.value.id, offset + start)
-      }
-    }
-    return customers
+    const lines = new KeyedLines(path, customerOf, (customer) => customer.id)
+    for await (const {value, offset} of decodedLines(path, CUSTOMERS_FILE, jobId, ExportCustomer, malformed)) lines.set(value.id, offset)
+    return new CustomerFile(lines)
   }
 
   get(customerId: string): CustomerSummary | undefined {
-    const found = this.find(customerId)
-    return found === undefined ? undefined : summaryOf(found.customer)
+    const customer = this.lines.get(customerId)
+    return customer === undefined ? undefined : summaryOf(customer)
   }
 
   close(): void {
-    this.file.close()
-  }
-
-  private indexLine(customerId: string, offset: number): void {
-    const found = this.find(customerId)
-    if (found === undefined) this.lines.add(customerId, offset)
-    else this.lines.replace(found.slot, offset)
-  }
-
-  private find(customerId: string): {slot: number; customer: ExportCustomer} | undefined {
-    for (const {slot, offset} of this.lines.candidates(customerId)) {
-      const customer = this.read(offset)
-      if (customer?.id === customerId) return {slot, customer}
-    }
-    return undefined
-  }
-
-  // Every indexed line was decoded once; should the file have changed since, the directory asks the API instead.
-  private read(offset: number): ExportCustomer | undefined {
-    try {
-      const decoded = checkOrDecode(ExportCustomer, JSON.parse(this.file.lineAt(offset)), 'customer')
-      return decoded._tag === 'Right' ? decoded.right : undefined
-    } catch {
-      return undefined
-    }
+    this.lines.close()
   }
 }
 
@@ -94,15 +65,14 @@ export interface JobLookups {
   readonly malformed: readonly MalformedLine[]
 }
 
-async function readDecoded<A>(path: string, file: string, jobId: string, codec: t.Type<A, unknown, unknown>, malformed: MalformedLine[]): Promise<A[]> {
-  const values: A[] = []
-  for await (const {number, text} of readLines(path)) {
+/** The lines of a job's file that decode with `codec`, with where each starts; the others go to `malformed`. */
+async function* decodedLines<A>(path: string, file: string, jobId: string, codec: t.Type<A, unknown, unknown>, malformed: MalformedLine[]): AsyncGenerator<{value: A; offset: number}> {
+  for await (const {number, offset, text} of readLines(path)) {
     if (text.trim() === '') continue
     const parsed = parseLine(text, number, file, jobId, codec)
     if ('reason' in parsed) malformed.push(parsed)
-    else values.push(parsed.value)
+    else yield {value: parsed.value, offset}
   }
-  return values
 }
 
 /** The job's agents, topics and customers (each file holds the ones its window refers to). */
@@ -110,7 +80,9 @@ export async function readLookups(job: ExportJob, files: ReadonlyMap<string, str
   const malformed: MalformedLine[] = []
   const read = async <A>(name: string, codec: t.Type<A, unknown, unknown>) => {
     const path = files.get(name)
-    return path === undefined ? [] : readDecoded(path, name, job.id, codec, malformed)
+    const values: A[] = []
+    if (path !== undefined) for await (const {value} of decodedLines(path, name, job.id, codec, malformed)) values.push(value)
+    return values
   }
   const agents = await read('agents.jsonl', Agent)
   const topics = await read('topics.jsonl', Topic)
