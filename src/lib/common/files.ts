@@ -4,7 +4,8 @@ import {finishLastLine} from './lines.js'
 
 /**
  * Appends lines, creating the folder and a private file as needed. A last line torn by a crash is
- * finished or cut off first (finishLastLine), so that the new lines are not glued to it.
+ * finished or cut off first (finishLastLine), so that the new lines are not glued to it; that reads
+ * the file's tail, so appends to one file must not overlap (each caller awaits its own).
  */
 export async function appendLines(path: string, lines: readonly string[]): Promise<void> {
   if (lines.length === 0) return
