@@ -204,6 +204,16 @@ describe('export job files', () => {
       }
     })
 
+    it('answers "not known" once the file is gone, so that the directory asks the API', async () => {
+      const path = join(dir, 'customers.jsonl')
+      writeFileSync(path, `${customer('c1', {name: 'Ann'})}\n`)
+      const {customers} = await readLookups(job, new Map([['customers.jsonl', path]]))
+      expect(customers.get('c1')?.name).to.equal('Ann')
+      customers.close()
+      rmSync(path)
+      expect(customers.get('c1')).to.equal(undefined)
+    })
+
     it('has no customers when the job has no customers file', async () => {
       const {customers, malformed} = await readLookups(job, new Map())
       expect(customers.get('c1')).to.equal(undefined)

@@ -20,14 +20,9 @@ function summaryOf(customer: ExportCustomer): CustomerSummary {
   return {id: customer.id, name: customerName(customer), emails: customerEmails(customer)}
 }
 
-// Every indexed line was decoded once; should the file have changed since, the directory asks the API instead.
 function customerOf(text: string): ExportCustomer | undefined {
-  try {
-    const decoded = checkOrDecode(ExportCustomer, JSON.parse(text), 'customer')
-    return decoded._tag === 'Right' ? decoded.right : undefined
-  } catch {
-    return undefined
-  }
+  const decoded = checkOrDecode(ExportCustomer, JSON.parse(text), 'customer')
+  return decoded._tag === 'Right' ? decoded.right : undefined
 }
 
 /**
@@ -49,8 +44,13 @@ export class CustomerFile implements CustomerLookup {
   }
 
   get(customerId: string): CustomerSummary | undefined {
-    const customer = this.lines.get(customerId)
-    return customer === undefined ? undefined : summaryOf(customer)
+    // Every indexed line was decoded once; should the file be gone or changed since, the directory asks the API instead.
+    try {
+      const customer = this.lines.get(customerId)
+      return customer === undefined ? undefined : summaryOf(customer)
+    } catch {
+      return undefined
+    }
   }
 
   close(): void {
