@@ -14,6 +14,12 @@ import {selectionOf, type SelectionFlagValues} from './selection-flags.js'
 // setting it late is safe; a V8 without it says so on stderr and runs on.
 const HEAP_GROWING_PERCENT = 10
 
+/** Exit 3: records wait in the dead letters or conversations in the quarantine (a dry run: some would). */
+function owesWork(summary: RunSummary, dryRun: boolean): boolean {
+  if (dryRun) return summary.conversations.failed > 0 || summary.conversations.quarantined > 0
+  return summary.deadLetters.remaining > 0 || summary.quarantine.remaining > 0
+}
+
 /** import and dry-run: the same selection, the same core; they differ only in where records go. */
 export abstract class RunCommand<T extends typeof Command> extends BaseCommand<T> {
   static override enableJsonFlag = true
@@ -54,7 +60,7 @@ export abstract class RunCommand<T extends typeof Command> extends BaseCommand<T
     for (const line of describeSummary(summary)) this.logger.info(line)
     if (dryRun) this.describeDryRun(summary)
     if (error !== undefined) this.fail(error)
-    if (summary.deadLetters.remaining > 0 || (dryRun && summary.conversations.failed > 0)) process.exitCode = ExitCode.partial
+    if (owesWork(summary, dryRun)) process.exitCode = ExitCode.partial
     return summary
   }
 

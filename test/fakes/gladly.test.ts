@@ -242,14 +242,17 @@ describe('fake Gladly', () => {
       const items = await (await get(`/api/v1/conversations/${showcase}/items`)).json() as ConversationItem[]
       expect(new Set(items.map((item) => item.content.type))).to.include.members(['CHAT_MESSAGE', 'EMAIL', 'SMS',
         'PHONE_CALL', 'VOICEMAIL', 'FACEBOOK_MESSAGE', 'INSTAGRAM_DIRECT', 'WHATSAPP', 'TWITTER', 'CONVERSATION_NOTE',
-        'CUSTOMER_ACTIVITY', 'TOPIC_CHANGE', 'CONVERSATION_STATUS_CHANGE', 'VOICE_AI_MESSAGE',
-        'CUSTOM_CHANNEL_MESSAGE'])
-      expect(new Set(items.map((item) => item.initiator.type))).to.include.members(['AGENT', 'CUSTOMER', 'SYSTEM',
+        'CUSTOMER_ACTIVITY', 'TOPIC_CHANGE', 'CONVERSATION_STATUS_CHANGE', 'VOICE_AI_MESSAGE', 'TEXT', 'FILES',
+        'APPLE_BUSINESS_CHAT'])
+      expect(items.some((item) => item.initiator === undefined)).to.equal(true)
+      expect(items.some((item) => item.content.type === 'EMAIL' && item.content.subject === undefined)).to.equal(true)
+      expect(new Set(items.map((item) => item.initiator?.type))).to.include.members(['AGENT', 'CUSTOMER', 'SYSTEM',
         'AUTOMATION', 'API', 'INTERNAL', 'EXTERNAL'])
       expect(items.map((item) => item.content.messageType)).to.include.members(['TEXT', 'QUICK_REPLY_REQUEST',
         'QUICK_REPLY_RESPONSE'])
       const calls = items.filter((item) => item.content.type === 'PHONE_CALL')
       expect(calls.some((call) => typeof call.content.recordingDuration === 'string')).to.equal(true)
+      expect(calls.some((call) => (call.content.recordingDuration as number) < 0)).to.equal(true)
       expect(calls.some((call) => (call.content.recordingSummary as {status?: string} | undefined)?.status === 'READY'))
         .to.equal(true)
       const widths = new Set(items.map((item) => /\.(\d+)Z$/.exec(item.timestamp)?.[1]?.length ?? 0))

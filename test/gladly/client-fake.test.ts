@@ -14,7 +14,7 @@ import {
   type RequestStats,
 } from '../../src/lib/gladly/index.js'
 import {silentLogger} from '../../src/lib/log/index.js'
-import {DEMO_CREDENTIALS, startFakeGladly, type FakeGladly} from '../fakes/gladly/index.js'
+import {DEMO_CREDENTIALS, startFakeGladly, type ExportJob, type FakeGladly} from '../fakes/gladly/index.js'
 
 describe('Gladly client against the fake Gladly', function () {
   this.timeout(30_000)
@@ -40,12 +40,32 @@ describe('Gladly client against the fake Gladly', function () {
     return result.right
   }
 
-  it('lists only completed jobs, oldest first by updatedAt', async () => {
-    const jobs = await right(listCompletedJobs(http, {startAt: new Date(Date.now() - 13 * 24 * 3600 * 1000)}))
+  it('lists only completed jobs, oldest first by updatedAt, all of them usable', async () => {
+    const {jobs, unusable} = await right(listCompletedJobs(http, {startAt: new Date(Date.now() - 13 * 24 * 3600 * 1000)}))
+    expect(unusable).to.deep.equal([])
     expect(jobs.length).to.be.greaterThan(3)
     expect(jobs.every((job) => job.status === 'COMPLETED')).to.equal(true)
     const updated = jobs.map((job) => Date.parse(job.updatedAt))
     expect(updated).to.deep.equal([...updated].sort((a, b) => a - b))
+  })
+
+  it('sets aside a listed job without its window, with a line saying what it lacks', async () => {
+    const {dataset} = fake
+    const listed = dataset.jobs.bind(dataset)
+    const spoilt = listed(fake.clock.now()).filter((job) => job.status === 'COMPLETED').at(-1)
+    if (spoilt === undefined) return expect.fail('the fake lists completed jobs')
+    // The spec marks no job field required, so Gladly may list one without its window.
+    const withoutStart = ({parameters: {startAt: _startAt, ...parameters}, ...job}: ExportJob) => ({...job, parameters}) as unknown as ExportJob
+    dataset.jobs = (now) => listed(now).map((job) => (job.id === spoilt.id ? withoutStart(job) : job))
+    try {
+      const {jobs, unusable} = await right(listCompletedJobs(http, {startAt: new Date(Date.now() - 13 * 24 * 3600 * 1000)}))
+      expect(jobs.length).to.be.greaterThan(3)
+      expect(jobs.map((job) => job.id)).not.to.include(spoilt.id)
+      expect(unusable).to.have.length(1)
+      expect(unusable[0]).to.include(`export job (${spoilt.id}) without parameters.startAt: it cannot be read and is skipped.`)
+    } finally {
+      dataset.jobs = listed
+    }
   })
 
   it('follows a merged customer to the surviving profile (301 with meta.new)', async () => {
@@ -69,7 +89,7 @@ describe('Gladly client against the fake Gladly', function () {
   })
 
   it('downloads a file again when Gladly cuts it mid-stream', async () => {
-    const job = (await right(listCompletedJobs(http, {startAt: new Date(Date.now() - 13 * 24 * 3600 * 1000)}))).at(-1)
+    const job = (await right(listCompletedJobs(http, {startAt: new Date(Date.now() - 13 * 24 * 3600 * 1000)}))).jobs.at(-1)
     fake.configure({cutFiles: ['conversation_items.jsonl']})
     try {
       const files = await right(downloadJob(http, job!, dir))

@@ -12,7 +12,7 @@ export interface ResetResult {
 
 export default class StateReset extends BaseCommand<typeof StateReset> {
   static override summary = 'Forget what was imported, or move the watermark'
-  static override description = `Without --to, clears the profile's state (watermark, processed jobs, checkpoint, spooled items of open conversations, the ledger of sent conversations and the dead letters): the next import starts again from every export job Gladly still keeps (14 days); records Enterpret already has are skipped by Enterpret. With --to, only moves the watermark: export jobs updated from that instant on are imported again, older ones are skipped; dead letters are kept.
+  static override description = `Without --to, clears the profile's state (watermark, processed jobs, checkpoint, spooled items of open conversations, the ledger of sent conversations, the dead letters and the quarantined conversations): the next import starts again from every export job Gladly still keeps (14 days); records Enterpret already has are skipped by Enterpret. With --to, only moves the watermark: export jobs updated from that instant on are imported again, older ones are skipped; dead letters and quarantined conversations are kept.
 
 Asks for confirmation on a terminal; scripts pass --yes. Refuses while an import holds the profile's lock.`
 
@@ -41,7 +41,11 @@ Asks for confirmation on a terminal; scripts pass --yes. Refuses while an import
     }
     const store = openStateStore(settings.paths.stateDir, settings.profile)
     const state = await this.unwrap(async () => store.read())
-    const what = to === undefined ? `forget everything profile ${settings.profile} imported${state.deadLetters.length > 0 ? `, including ${state.deadLetters.length} failed record(s) awaiting retry` : ''}` : `move the watermark of profile ${settings.profile} to ${to.toISOString()}`
+    const owed = [
+      state.deadLetters.length > 0 ? `${state.deadLetters.length} failed record(s) awaiting retry` : undefined,
+      (state.quarantine ?? []).length > 0 ? `${(state.quarantine ?? []).length} quarantined conversation(s)` : undefined,
+    ].filter((part) => part !== undefined)
+    const what = to === undefined ? `forget everything profile ${settings.profile} imported${owed.length > 0 ? `, including ${owed.join(' and ')}` : ''}` : `move the watermark of profile ${settings.profile} to ${to.toISOString()}`
     await this.confirm(what)
     if (to === undefined) {
       await forgetEverything(settings.paths.stateDir, settings.profile)

@@ -2,11 +2,10 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import {pipe} from 'fp-ts/lib/function.js'
 import type * as t from 'io-ts'
-import {decode, ExitCode} from '../common/index.js'
+import {checkOrDecode, decode, ExitCode} from '../common/index.js'
 import {
   AgentList,
   Conversation,
-  ConversationItemList,
   ConversationList,
   CustomerProfile,
   ExportJobList,
@@ -15,18 +14,23 @@ import {
   MovedCustomerBody,
   Organization,
   TopicList,
-  type ConversationItem,
+  ConversationItem,
+  usableJob,
   type ExportJob,
 } from './codecs.js'
 import {wrongUrl, type GladlyError} from './errors.js'
 import type {GladlyHttp, GladlyResponse} from './http.js'
 import {compareTimestamps} from './time.js'
 
+function decodeError(path: string, message: string): GladlyError {
+  return {_tag: 'GladlyDecodeError', path, exit: ExitCode.failure, message}
+}
+
 function parseJson(response: GladlyResponse, label: string): E.Either<GladlyError, unknown> {
   try {
     return E.right(JSON.parse(response.body))
   } catch {
-    return E.left({_tag: 'GladlyDecodeError', path: label, exit: ExitCode.failure, message: `Gladly's answer to GET ${label} is not JSON.`})
+    return E.left(decodeError(label, `Gladly's answer to GET ${label} is not JSON.`))
   }
 }
 
@@ -36,7 +40,7 @@ function parseBody<A>(codec: t.Type<A, unknown, unknown>, response: GladlyRespon
     E.chain((json) =>
       pipe(
         decode(codec, json, `Gladly's answer to GET ${label}`),
-        E.mapLeft((failure): GladlyError => ({_tag: 'GladlyDecodeError', path: label, exit: ExitCode.failure, message: failure.message})),
+        E.mapLeft((failure) => decodeError(label, failure.message)),
       ),
     ),
   )
@@ -76,19 +80,40 @@ export function sortJobs(jobs: readonly ExportJob[]): ExportJob[] {
   return [...jobs].sort((a, b) => compareTimestamps(a.updatedAt, b.updatedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
 }
 
+export interface CompletedJobs {
+  /** Oldest first. */
+  readonly jobs: ExportJob[]
+  /** One line per listed COMPLETED job that lacks what an import needs: it cannot be read and is skipped. */
+  readonly unusable: readonly string[]
+}
+
 /** `GET /export/jobs?status=COMPLETED&startAt=…`: jobs updated in the window, oldest first. */
-export function listCompletedJobs(http: GladlyHttp, window: {readonly startAt: Date; readonly endAt?: Date}): TE.TaskEither<GladlyError, ExportJob[]> {
+export function listCompletedJobs(http: GladlyHttp, window: {readonly startAt: Date; readonly endAt?: Date}): TE.TaskEither<GladlyError, CompletedJobs> {
   const searchParams: Record<string, string> = {status: 'COMPLETED', startAt: window.startAt.toISOString()}
   if (window.endAt) searchParams.endAt = window.endAt.toISOString()
   return pipe(
     getOk(http, '/export/jobs', ExportJobList, searchParams),
-    TE.map((jobs) => sortJobs(jobs.filter((job) => job.status === 'COMPLETED'))),
+    TE.map((listings) => {
+      const jobs: ExportJob[] = []
+      const unusable: string[] = []
+      for (const listing of listings) {
+        // Asked for COMPLETED only: a job without a status is taken at Gladly's word, one with another is not ours.
+        if (listing.status !== undefined && listing.status !== 'COMPLETED') continue
+        const usable = usableJob({...listing, status: listing.status ?? 'COMPLETED'})
+        if (usable._tag === 'Usable') jobs.push(usable.job)
+        else unusable.push(`Gladly listed a completed export job${listing.id === undefined ? '' : ` (${listing.id})`} without ${usable.missing.join(', ')}: it cannot be read and is skipped. Ask Gladly Support about it if conversations of that period are missing.`)
+      }
+      return {jobs: sortJobs(jobs), unusable}
+    }),
   )
 }
 
 export type ConversationLookup = {readonly _tag: 'Found'; readonly conversation: Conversation} | {readonly _tag: 'Vanished'}
 
-/** `GET /conversations/{id}`; a 404 means the conversation was merged away or deleted. */
+/**
+ * `GET /conversations/{id}`; a 404 means the conversation was merged away or deleted. An answer about another
+ * conversation is an error of that one conversation, like an answer that does not decode.
+ */
 export function getConversation(http: GladlyHttp, id: string): TE.TaskEither<GladlyError, ConversationLookup> {
   const path = `/conversations/${encodeURIComponent(id)}`
   return pipe(
@@ -98,14 +123,27 @@ export function getConversation(http: GladlyHttp, id: string): TE.TaskEither<Gla
       if (response.status !== 200) return E.left(unexpected(response, path))
       return pipe(
         parseBody(Conversation, response, path),
-        E.map((conversation) => ({_tag: 'Found' as const, conversation})),
+        E.chain((conversation) =>
+          conversation.id === id
+            ? E.right({_tag: 'Found' as const, conversation})
+            : E.left(decodeError(path, `Gladly's answer to GET ${path} is conversation ${JSON.stringify(conversation.id)}, not the one asked for.`)),
+        ),
       )
     }),
   )
 }
 
+/** An item of a conversation's list that is not a valid item: left out, and reported with where it was. */
+export interface UnreadableItem {
+  /** Its place in Gladly's answer, from 0. */
+  readonly index: number
+  readonly itemId?: string
+  readonly reason: string
+}
+
 export interface ItemsPage {
   readonly items: readonly ConversationItem[]
+  readonly unreadable: readonly UnreadableItem[]
   /** Gladly returns at most 1000 items and says so in `Gladly-Limited-Data`. */
   readonly limited: boolean
 }
@@ -114,6 +152,23 @@ export interface ItemsPage {
 function isLimited(value: string | string[] | undefined): boolean {
   const text = Array.isArray(value) ? value[0] : value
   return text !== undefined && text.trim().toLowerCase() !== 'false'
+}
+
+/** Each element decoded on its own, like the lines of an export file: one bad item does not cost the others. */
+function decodeItemList(json: unknown, path: string): E.Either<GladlyError, Pick<ItemsPage, 'items' | 'unreadable'>> {
+  if (!Array.isArray(json)) return E.left(decodeError(path, `Gladly's answer to GET ${path} is not a list of items.`))
+  const items: ConversationItem[] = []
+  const unreadable: UnreadableItem[] = []
+  json.forEach((element: unknown, index) => {
+    const decoded = checkOrDecode(ConversationItem, element, `item [${index}]`)
+    if (decoded._tag === 'Right') {
+      items.push(decoded.right)
+      return
+    }
+    const itemId = typeof element === 'object' && element !== null && typeof (element as {id?: unknown}).id === 'string' ? (element as {id: string}).id : undefined
+    unreadable.push({index, ...(itemId === undefined ? {} : {itemId}), reason: decoded.left.message})
+  })
+  return E.right({items, unreadable})
 }
 
 /** `GET /conversations/{id}/items`: every item, ascending, at most 1000. Undefined when the conversation is gone. */
@@ -125,8 +180,9 @@ export function getConversationItems(http: GladlyHttp, id: string): TE.TaskEithe
       if (response.status === 404) return E.right(undefined)
       if (response.status !== 200) return E.left(unexpected(response, path))
       return pipe(
-        parseBody(ConversationItemList, response, path),
-        E.map((items) => ({items, limited: isLimited(response.headers['gladly-limited-data'])})),
+        parseJson(response, path),
+        E.chain((json) => decodeItemList(json, path)),
+        E.map((page) => ({...page, limited: isLimited(response.headers['gladly-limited-data'])})),
       )
     }),
   )
@@ -141,7 +197,7 @@ export function getCustomerConversations(http: GladlyHttp, customerId: string): 
   )
 }
 
-export type CustomerLookup = {readonly _tag: 'Found'; readonly customer: CustomerProfile; readonly mergedFrom?: string} | {readonly _tag: 'Missing'}
+export type CustomerLookup = {readonly _tag: 'Found'; readonly customer: CustomerProfile & {readonly id: string}; readonly mergedFrom?: string} | {readonly _tag: 'Missing'}
 
 /**
  * `GET /customer-profiles/{id}`. A merged profile answers 301 with the new id in `meta.new`; it is
@@ -166,7 +222,12 @@ export function getCustomerProfile(http: GladlyHttp, id: string): TE.TaskEither<
           )
         }
         if (response.status !== 200) return TE.left(unexpected(response, path))
-        return TE.fromEither(pipe(parseBody(CustomerProfile, response, path), E.map((customer) => ({_tag: 'Found' as const, customer}))))
+        return TE.fromEither(
+          pipe(
+            parseBody(CustomerProfile, response, path),
+            E.map((customer) => ({_tag: 'Found' as const, customer: {...customer, id: customer.id ?? customerId}})),
+          ),
+        )
       }),
     )
   }

@@ -10,7 +10,8 @@ import {Timestamp} from './time.js'
  * - Extra fields are kept, never an error: Gladly adds fields without a new API version.
  * - Enum values are open: Gladly's versioning policy counts new enum values as compatible changes, so an enum field
  *   accepts any string; its type lists the known values (`OpenEnum`) so code can switch on them.
- * - Fields the spec marks required are required, except where the spec's own examples omit them.
+ * - Fields the spec marks required are required, except where the spec's own examples or real payloads omit them
+ *   (each such exception says so); every other field is optional, and an optional field sent as `null` is absent.
  * - `content.type` is dispatched by value: a known type is decoded strictly by its own codec (bad fields fail), and
  *   only a type missing from `KNOWN_CONTENT_TYPES` becomes `UnknownContent`.
  */
@@ -47,8 +48,24 @@ function validateAs<A>(codec: t.Decoder<unknown, A>, u: unknown, c: t.Context): 
   return codec.validate(u, last === undefined ? c : [...c.slice(0, -1), {...last, type: codec}])
 }
 
-function struct<R extends t.Props, O extends t.Props>(name: string, required: R, optional: O) {
-  return t.intersection([t.type(required), t.partial(optional)], name)
+// `null` where a field is optional means "not there": real payloads send both. `is` still refuses null, so that a
+// value holding one is decoded (and the null dropped) rather than passed through as it is.
+function absentIfNull<C extends t.Mixed>(codec: C): C {
+  return new t.Type<t.TypeOf<C>, t.OutputOf<C>, unknown>(
+    codec.name,
+    codec.is,
+    (u, c) => (u === null ? t.success(undefined) : codec.validate(u, c)),
+    codec.encode,
+  ) as unknown as C
+}
+
+function optional<O extends t.Props>(props: O, name?: string): t.PartialC<O> {
+  const wrapped = Object.fromEntries(Object.entries(props).map(([key, codec]) => [key, absentIfNull(codec)])) as O
+  return t.partial(wrapped, name)
+}
+
+function struct<R extends t.Props, O extends t.Props>(name: string, required: R, optionalProps: O) {
+  return t.intersection([t.type(required), optional(optionalProps)], name)
 }
 
 // An absent array decodes to [] so callers need not tell "none" from "not sent"; a fresh array each time.
@@ -57,24 +74,27 @@ function arrayOrEmpty<C extends t.Mixed>(item: C) {
   return new t.Type<Array<t.TypeOf<C>>, Array<t.OutputOf<C>>, unknown>(
     array.name,
     array.is,
-    (u, c) => (u === undefined ? t.success([]) : array.validate(u, c)),
+    (u, c) => (u === undefined || u === null ? t.success([]) : array.validate(u, c)),
     array.encode,
   )
 }
 
-const NON_NEGATIVE_DECIMAL = /^\d+(?:\.\d+)?$/
+const DECIMAL = /^[-+]?\d+(?:\.\d+)?$/
 
 function isSeconds(u: unknown): u is number {
-  return typeof u === 'number' && Number.isFinite(u) && u >= 0
+  return typeof u === 'number' && Number.isFinite(u)
 }
 
-/** Seconds as a number; the spec's own example sends `recordingDuration: "100"`, so a numeric string is accepted. */
+/**
+ * Seconds as a number; the spec's own example sends `recordingDuration: "100"`, so a numeric string is accepted. The
+ * spec states no sign, and real calls have come with negative durations: any finite number is kept as sent.
+ */
 export const DurationSeconds = new t.Type<number, number, unknown>(
   'seconds as a number or numeric string',
   isSeconds,
   (u, c) => {
     if (isSeconds(u)) return t.success(u)
-    return typeof u === 'string' && NON_NEGATIVE_DECIMAL.test(u) ? t.success(Number(u)) : t.failure(u, c)
+    return typeof u === 'string' && DECIMAL.test(u.trim()) ? t.success(Number(u)) : t.failure(u, c)
   },
   t.identity,
 )
@@ -122,23 +142,50 @@ export type ExportSchedule = t.TypeOf<typeof ExportSchedule>
 export const ExportScheduleList = t.array(ExportSchedule, 'ExportScheduleList')
 export type ExportScheduleList = t.TypeOf<typeof ExportScheduleList>
 
-export const ExportJob = struct(
-  'ExportJob',
+/**
+ * An export job as listed. The spec marks none of its fields required, so none is: a job that lacks what the
+ * importer needs (id, status, updatedAt, its window) is set aside with a warning where jobs are listed
+ * (`usableJob`), not a reason to fail the whole list.
+ */
+export const ExportJobListing = optional(
   {
     id: t.string,
     status: ExportJobStatus,
     /** When the job last changed; the jobs list filters on it. */
     updatedAt: Timestamp,
     /** The exported window. */
-    parameters: t.type({type: ExportType, startAt: Timestamp, endAt: Timestamp}, 'ExportJobParameters'),
+    parameters: optional({type: ExportType, startAt: Timestamp, endAt: Timestamp}, 'ExportJobParameters'),
     /** File names for `GET /export/jobs/{id}/files/{name}`; the spec defaults it to [] (jobs not yet COMPLETED). */
-    files: arrayOrEmpty(t.string),
+    files: t.array(t.string),
+    scheduleId: t.string,
   },
-  {scheduleId: t.string},
+  'ExportJob',
 )
-export type ExportJob = t.TypeOf<typeof ExportJob>
-export const ExportJobList = t.array(ExportJob, 'ExportJobList')
+export type ExportJobListing = t.TypeOf<typeof ExportJobListing>
+export const ExportJobList = t.array(ExportJobListing, 'ExportJobList')
 export type ExportJobList = t.TypeOf<typeof ExportJobList>
+
+/** A job with everything an import needs of it. */
+export interface ExportJob {
+  readonly id: string
+  readonly status: ExportJobStatus
+  readonly updatedAt: string
+  readonly parameters: {readonly type?: string; readonly startAt: string; readonly endAt: string}
+  readonly files: readonly string[]
+  readonly scheduleId?: string
+}
+
+/** The listing as an `ExportJob`, or what it lacks. */
+export function usableJob(listing: ExportJobListing): {readonly _tag: 'Usable'; readonly job: ExportJob} | {readonly _tag: 'Unusable'; readonly missing: readonly string[]} {
+  const {id, status, updatedAt, parameters} = listing
+  const startAt = parameters?.startAt
+  const endAt = parameters?.endAt
+  if (id === undefined || status === undefined || updatedAt === undefined || startAt === undefined || endAt === undefined) {
+    const missing = [id === undefined && 'id', status === undefined && 'status', updatedAt === undefined && 'updatedAt', startAt === undefined && 'parameters.startAt', endAt === undefined && 'parameters.endAt']
+    return {_tag: 'Unusable', missing: missing.filter((field): field is string => field !== false)}
+  }
+  return {_tag: 'Usable', job: {...listing, id, status, updatedAt, parameters: {...parameters, startAt, endAt}, files: listing.files ?? []}}
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Conversations
@@ -147,8 +194,8 @@ export const CONVERSATION_STATUSES = ['OPEN', 'WAITING', 'CLOSED'] as const
 export const ConversationStatus = openEnum(CONVERSATION_STATUSES)
 export type ConversationStatus = t.TypeOf<typeof ConversationStatus>
 
-// The spec marks neither field required; an attribute without a value is kept rather than failing its conversation.
-export const ConversationCustomAttribute = struct('ConversationCustomAttribute', {id: t.string}, {value: t.string})
+// The spec marks neither field required: an attribute without an id cannot be named and is left out of the record.
+export const ConversationCustomAttribute = optional({id: t.string, value: t.string}, 'ConversationCustomAttribute')
 export type ConversationCustomAttribute = t.TypeOf<typeof ConversationCustomAttribute>
 
 export const Conversation = struct(
@@ -197,10 +244,10 @@ export type CustomerPhone = t.TypeOf<typeof CustomerPhone>
 const ExternalCustomerIds = t.record(t.string, t.string, 'ExternalCustomerIds')
 
 /** `GET /customer-profiles/{id}`: every field but `id` may be absent. */
-export const CustomerProfile = struct(
-  'CustomerProfile',
-  {id: t.string},
+/** The spec requires no field of a profile; its id is the one asked for where the answer leaves it out. */
+export const CustomerProfile = optional(
   {
+    id: t.string,
     name: t.string,
     image: t.string,
     address: t.string,
@@ -215,16 +262,17 @@ export const CustomerProfile = struct(
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
+  'CustomerProfile',
 )
 export type CustomerProfile = t.TypeOf<typeof CustomerProfile>
 export const CustomerProfileList = t.array(CustomerProfile, 'CustomerProfileList')
 export type CustomerProfileList = t.TypeOf<typeof CustomerProfileList>
 
 /** A `customers.jsonl` line: flatter than the API profile, with plain string lists and no timestamps. */
-export const ExportCustomer = struct(
-  'ExportCustomer',
-  {id: t.string},
+/** A line of `customers.jsonl`: the spec's line schema requires nothing and even leaves `id` out. */
+export const ExportCustomer = optional(
   {
+    id: t.string,
     name: t.string,
     address: t.string,
     emailAddresses: t.array(t.string),
@@ -233,8 +281,13 @@ export const ExportCustomer = struct(
     externalCustomerId: t.string,
     externalCustomerIds: ExternalCustomerIds,
   },
+  'ExportCustomer',
 )
 export type ExportCustomer = t.TypeOf<typeof ExportCustomer>
+
+/** A `customers.jsonl` line the importer can use: conversations refer to customers by id, so one without is refused. */
+export const KeyedExportCustomer = t.intersection([ExportCustomer, t.type({id: t.string})], 'ExportCustomer')
+export type KeyedExportCustomer = t.TypeOf<typeof KeyedExportCustomer>
 
 function primaryFirst<A extends {primary?: boolean}>(entries: readonly A[]): A[] {
   return [...entries].sort((a, b) => Number(b.primary === true) - Number(a.primary === true))
@@ -265,7 +318,7 @@ export function customerName(customer: CustomerProfile | ExportCustomer): string
 // ---------------------------------------------------------------------------------------------------------------
 // Conversation item content, one codec per `content.type`
 
-export const Attachment = t.partial(
+export const Attachment = optional(
   {id: t.string, contentType: t.string, filename: t.string, /** bytes */ fileSize: t.number},
   'Attachment',
 )
@@ -283,12 +336,12 @@ export const ChatMessageContent = struct(
   {
     // Required by the spec, yet absent from its examples (and so from real data, presumably): treat absent as TEXT.
     messageType: openEnum(CHAT_MESSAGE_TYPES),
-    messageData: t.partial(
+    messageData: optional(
       {
         /** QUICK_REPLY_REQUEST: the options offered. */
         options: t.array(QuickReplyOption),
         /** QUICK_REPLY_RESPONSE: the request answered, the choice, and the request's item id. */
-        quickReplyRequest: t.partial({options: t.array(QuickReplyOption)}),
+        quickReplyRequest: optional({options: t.array(QuickReplyOption)}),
         selectedOptionId: t.string,
         requestMessageId: t.string,
       },
@@ -305,11 +358,16 @@ export const EmailContent = struct(
     type: t.literal('EMAIL'),
     from: t.string,
     to: t.array(t.string),
-    subject: t.string,
     /** Plain text; the API offers no HTML body on read. */
     content: t.string,
   },
-  {cc: t.array(t.string), bcc: t.array(t.string), attachments: Attachments},
+  {
+    // Required by the spec, yet real exports carry emails without one.
+    subject: t.string,
+    cc: t.array(t.string),
+    bcc: t.array(t.string),
+    attachments: Attachments,
+  },
 )
 export type EmailContent = t.TypeOf<typeof EmailContent>
 
@@ -391,7 +449,7 @@ export const CustomerActivityContent = struct(
     /** Plain text or rich-content HTML. */
     body: t.string,
     sourceName: t.string,
-    link: t.partial({url: t.string, text: t.string}, 'ActivityLink'),
+    link: optional({url: t.string, text: t.string}, 'ActivityLink'),
     expandByDefault: t.boolean,
     /** Omitted when the creator did not set it; the timeline then uses receivedAt. */
     occurredAt: Timestamp,
@@ -430,11 +488,40 @@ export const TaskContent = struct(
   {
     body: t.string,
     dueAt: Timestamp,
-    assignee: t.partial({inboxId: t.string, agentId: t.string}, 'TaskAssignee'),
+    assignee: optional({inboxId: t.string, agentId: t.string}, 'TaskAssignee'),
     attachments: Attachments,
   },
 )
 export type TaskContent = t.TypeOf<typeof TaskContent>
+
+/** A file of a custom-channel message; the url is Gladly's, valid for a while. */
+export const CustomChannelFile = optional({url: t.string, fileName: t.string}, 'CustomChannelFile')
+export type CustomChannelFile = t.TypeOf<typeof CustomChannelFile>
+
+const customChannelFields = {
+  customChannelId: t.string,
+  companyAddress: t.string,
+  customerAddress: t.string,
+  sessionId: t.string,
+  groupId: t.string,
+  groupName: t.string,
+  status: optional({value: openEnum(['SENDING', 'SENT', 'ACCEPTED', 'DELIVERED', 'READ', 'FAILED']), details: t.string}, 'CustomChannelStatus'),
+}
+
+/**
+ * A message of a custom channel (an organization's own messaging integration). Its `content.type` is `TEXT` or
+ * `FILES`, not a `CUSTOM_CHANNEL_*` value (the older spec copy's "Custom Channel Message"); the text is one level
+ * down, in `content.content`. Nothing is marked required there, so only `type` is.
+ */
+export const CustomChannelTextContent = struct('CustomChannelTextContent', {type: t.literal('TEXT')}, {...customChannelFields, content: optional({text: t.string}, 'CustomChannelText')})
+export type CustomChannelTextContent = t.TypeOf<typeof CustomChannelTextContent>
+
+export const CustomChannelFilesContent = struct(
+  'CustomChannelFilesContent',
+  {type: t.literal('FILES')},
+  {...customChannelFields, content: optional({files: t.array(CustomChannelFile), caption: t.string}, 'CustomChannelFiles')},
+)
+export type CustomChannelFilesContent = t.TypeOf<typeof CustomChannelFilesContent>
 
 // Types each codec against its key, so a key and the literal `type` its codec decodes cannot drift apart.
 function byContentType<M extends {[K in keyof M]: t.Decoder<unknown, {type: K}>}>(codecs: M): M {
@@ -457,6 +544,8 @@ const CONTENT_CODECS = byContentType({
   CONVERSATION_STATUS_CHANGE: ConversationStatusChangeContent,
   VOICE_AI_MESSAGE: VoiceAiMessageContent,
   TASK: TaskContent,
+  TEXT: CustomChannelTextContent,
+  FILES: CustomChannelFilesContent,
 })
 
 export type KnownContentType = keyof typeof CONTENT_CODECS
@@ -489,7 +578,7 @@ export function isUnknownContent(content: ConversationItemContent): content is U
 }
 
 /**
- * Picks the codec by `content.type` with one map lookup (an io-ts union would try up to 15 codecs per item, and
+ * Picks the codec by `content.type` with one map lookup (an io-ts union would try up to 17 codecs per item, and
  * report all their errors).
  */
 export const ConversationItemContent = new t.Type<ConversationItemContent, ConversationItemContent, unknown>(
@@ -515,9 +604,10 @@ export type CommunicatorType = t.TypeOf<typeof CommunicatorType>
 
 /**
  * Who initiated or answered an item. `id` is an agent id for AGENT, a customer id for CUSTOMER, `SIDEKICK_V2` for
- * Gladly AI (type SYSTEM); the spec does not promise an id for every type.
+ * Gladly AI (type SYSTEM). The spec requires neither field, and real items come without an initiator at all: what
+ * such a message becomes is decided in one place, the transform's `speakerOf`.
  */
-export const Communicator = struct('Communicator', {type: CommunicatorType}, {id: t.string})
+export const Communicator = optional({type: CommunicatorType, id: t.string}, 'Communicator')
 export type Communicator = t.TypeOf<typeof Communicator>
 
 /** An item of `GET /conversation-items/{id}`, `GET /conversations/{id}/items` and `conversation_items.jsonl`. */
@@ -527,7 +617,6 @@ export const ConversationItem = struct(
     id: t.string,
     customerId: t.string,
     timestamp: Timestamp,
-    initiator: Communicator,
     content: ConversationItemContent,
   },
   {
@@ -535,6 +624,7 @@ export const ConversationItem = struct(
     conversationId: t.string,
     /** Chat or voice-AI session. */
     sessionId: t.string,
+    initiator: Communicator,
     responder: Communicator,
   },
 )

@@ -87,3 +87,22 @@ export function unreachable(origin: string, code: string, rawDetail: string): Gl
   }
   return {_tag: 'GladlyUnreachable', code, exit: ExitCode.failure, message: `Gladly at ${host} is unreachable (${code}: ${detail}).`, suggestions: ['Check the network path to Gladly and try again; transient failures were already retried.']}
 }
+
+/**
+ * Whether a failure met while reading one conversation concerns the whole run (stop it: the next conversation
+ * would fail the same way) or only that conversation (set it aside, go on). Credentials, a Gladly that cannot be
+ * reached or keeps answering 429 or 5xx after the retries, stop; an answer about this conversation that does not
+ * decode or that Gladly refuses (4xx) does not.
+ */
+export function concernsWholeRun(error: GladlyError): boolean {
+  switch (error._tag) {
+    case 'GladlyAuthError':
+    case 'GladlyUnreachable':
+      return true
+    case 'GladlyHttpError':
+      return error.status === 429 || error.status >= 500
+    case 'GladlyNotFound':
+    case 'GladlyDecodeError':
+      return false
+  }
+}

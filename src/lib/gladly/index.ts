@@ -2,8 +2,8 @@
 // incremental export feed that turns export jobs into touched conversations.
 export {createBudget, type Budget, type BudgetClock, type RateReport} from './budget.js'
 export {createGladlyHttp, type GladlyConnection, type GladlyHttp, type RequestStats} from './http.js'
-export {getAgents, getConversation, getConversationItems, getCustomerConversations, getCustomerProfile, getInboxes, getOrganization, getTopics, listCompletedJobs, sortJobs} from './client.js'
-export type {GladlyError} from './errors.js'
+export {getAgents, getConversation, getConversationItems, getCustomerConversations, getCustomerProfile, getInboxes, getOrganization, getTopics, listCompletedJobs, sortJobs, type CompletedJobs, type UnreadableItem} from './client.js'
+export {concernsWholeRun, type GladlyError} from './errors.js'
 export * from './feed/index.js'
 export {compareTimestamps, toEpochSeconds} from './time.js'
 export type {Agent, Conversation, ConversationItem, ExportJob, Inbox, Organization, Topic} from './codecs.js'

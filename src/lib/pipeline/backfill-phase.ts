@@ -2,8 +2,9 @@ import * as E from 'fp-ts/lib/Either.js'
 import type {AppError} from '../common/index.js'
 import {addDays, backfillFeed, createBudget, dayOf, type ExportJob, type JobPlan} from '../gladly/index.js'
 import type {Backfill} from '../state/index.js'
-import {DEFAULT_CONCURRENCY, guard, progress, startCheckpoint, type Run} from './context.js'
+import {DEFAULT_CONCURRENCY, guard, noteWarning, progress, startCheckpoint, type Run} from './context.js'
 import {consumeFeed, type UnitOutcome} from './events.js'
+import {settleQuarantine} from './quarantine.js'
 
 /** Days per conversation report: few requests (the Reports API allows 10 a minute), split when a report is full. */
 const WINDOW_DAYS = 7
@@ -59,16 +60,14 @@ export async function processBackfill(run: Run, backfill: Backfill): Promise<App
           sentClosedAt: (id) => run.ledger.closedAtOf(id),
           resendUpdated: options.resendUpdated,
           concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-          onWarning: (message) => {
-            options.logger.warn(message)
-            run.summary.warnings.push(message)
-          },
+          onWarning: (message) => noteWarning(run, message),
         })
-        return consumeFeed(run, startDay, feed)
+        return consumeFeed(run, {keepSince: startDay, source: `backfill window ${startDay} – ${endDay}`}, feed)
       })(),
     )
     if (result._tag === 'Left') return result.left
     if (result.right === 'stopped') return undefined
+    settleQuarantine(run)
     const next = addDays(endDay, 1)
     current = {...current, next: next <= current.to ? next : null}
     run.state = {...run.state, backfill: current, checkpoint: null}

@@ -40,6 +40,14 @@ export const SPOOL_TTL_DAYS = 30
 export const DEFAULT_CONCURRENCY = 16
 export const GLADLY_DOCUMENTED_RPS = 10
 
+/** Where feed events come from: for the spool (from when it holds a conversation's items) and for reports. */
+export interface Unit {
+  /** The unit's start: with this unit's items added, the spool holds a conversation's items from then on. */
+  readonly keepSince: string
+  /** For people: `export job <id>`, `backfill window <day>`, `quarantine retry`. */
+  readonly source: string
+}
+
 /** One run's connections, stores and running totals, shared by its phases. */
 export interface Run {
   readonly options: ImportOptions
@@ -55,6 +63,8 @@ export interface Run {
   readonly journal: Journal
   readonly delivery: Delivery
   readonly customers: CustomerDirectory
+  /** Quarantined conversations that reached an outcome in the unit at work (`settleQuarantine`). */
+  quarantineResolved: Set<string>
   /** Customers whose merge was already followed in this run. */
   readonly mergesFollowed: Set<string>
   /** Downloads and scratch files; a dry run keeps them out of the state folder. */
@@ -72,6 +82,12 @@ export function failure(message: string, exit: ExitCode = ExitCode.failure): App
 
 /** Anything thrown below (a full disk, say) ends the run with its message instead of a stack trace. */
 export const guard = <A>(work: () => Promise<A>): TE.TaskEither<AppError, A> => TE.tryCatch(work, (error) => failure(`The run stopped: ${(error as Error).message}`))
+
+/** A warning for the log and for the summary, which the command shows again at the end. */
+export function noteWarning(run: Run, warning: string): void {
+  run.options.logger.warn(warning)
+  run.summary.warnings.push(warning)
+}
 
 export function progress(run: Run): void {
   run.options.onProgress?.({jobsDone: run.summary.jobs.processed, jobsPlanned: run.summary.jobs.planned, conversationsDone: run.conversationsDone, conversationsKnown: run.conversationsKnown})

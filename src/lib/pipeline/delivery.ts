@@ -28,7 +28,7 @@ export interface DeliveryRun {
  */
 export interface Delivery {
   transformOptions(now: Date): TransformOptions
-  add(conversation: Conversation, result: Exclude<TransformResult, {_tag: 'NoMessages'}>): Promise<void>
+  add(conversation: Conversation, result: Extract<TransformResult, {_tag: 'Record'}>): Promise<void>
   /** A conversation finished without a record (kept open, vanished, skipped…). */
   markDone(conversationId: string): void
   noteUnknownType(type: string): void
@@ -223,7 +223,6 @@ export function createDelivery(run: DeliveryRun): Delivery {
     }),
 
     async add(conversation, result) {
-      if (result._tag === 'Invalid') return failWithoutSending(conversation, result.reason, 'InvalidRecord')
       if (dryRun && run.summary.sample === undefined) run.summary.sample = {conversationId: conversation.id, messages: result.record.conversation.msgs.slice(0, SAMPLE_MESSAGES)}
       pending.set(result.record.id, {conversationId: conversation.id, closedAt: conversation.closedAt ?? '', channels: result.channels})
       const {batches, oversized} = batcher.add(result.record)

@@ -1,16 +1,16 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type {AppError} from '../common/index.js'
 import {jobFeed, readLookups, type ExportJob} from '../gladly/index.js'
-import {DEFAULT_CONCURRENCY, guard, progress, startCheckpoint, type Run} from './context.js'
+import {DEFAULT_CONCURRENCY, guard, noteWarning, progress, startCheckpoint, type Run} from './context.js'
 import {consumeFeed, handle, type UnitOutcome} from './events.js'
 import {jobWindow, type JobWindow} from './job-window.js'
 import {completeJob} from './jobs.js'
 import {addFromJob} from './lookups.js'
+import {settleQuarantine} from './quarantine.js'
 
 function noteExpired(run: Run, job: ExportJob): void {
   const warning = `Export job ${job.id} (window ${job.parameters.startAt} – ${job.parameters.endAt}) expired before it could be read: conversations active only in that window were not imported.`
-  run.options.logger.warn(warning)
-  run.summary.warnings.push(warning)
+  noteWarning(run, warning)
   run.summary.jobs.lost++
 }
 
@@ -18,9 +18,10 @@ function noteExpired(run: Run, job: ExportJob): void {
 async function readJob(run: Run, job: ExportJob, files: ReadonlyMap<string, string>, dir: string, continuesLater: (conversationId: string) => boolean): Promise<E.Either<AppError, UnitOutcome>> {
   const {options} = run
   const jobLookups = await readLookups(job, files)
+  const unit = {keepSince: job.parameters.startAt, source: `export job ${job.id}`}
   try {
     addFromJob(run.lookups, jobLookups)
-    for (const line of jobLookups.malformed) await handle(run, job.parameters.startAt, {_tag: 'Malformed', line})
+    for (const line of jobLookups.malformed) await handle(run, unit, {_tag: 'Malformed', line})
     const feed = jobFeed({
       http: run.http,
       job,
@@ -33,10 +34,11 @@ async function readJob(run: Run, job: ExportJob, files: ReadonlyMap<string, stri
       sentClosedAt: (id) => run.ledger.closedAtOf(id),
       continuesLater,
       resendUpdated: options.resendUpdated,
+      itemsFromApi: options.settings.values.TRANSCRIPT_SOURCE === 'api',
       concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
       bucketBytes: options.bucketBytes,
     })
-    return await consumeFeed(run, job.parameters.startAt, feed)
+    return await consumeFeed(run, unit, feed)
   } finally {
     jobLookups.customers.close()
   }
@@ -56,6 +58,7 @@ async function processJob(run: Run, jobs: readonly ExportJob[], index: number, w
   if (outcome._tag === 'Left' || outcome.right === 'stopped') return outcome
   run.summary.jobs.processed++
   progress(run)
+  settleQuarantine(run)
   if (run.options.dryRun) return outcome
   run.state = completeJob(run.state, job, listed, run.now())
   const written = run.saveState()

@@ -19,12 +19,14 @@ import {
   type RequestStats,
 } from '../gladly/index.js'
 import {acquireLock, openJournal, openLedger, openSpool, openStateStore, overlaySpool, profileStateDir, readOnlyLedger, type Backfill, type Lock} from '../state/index.js'
-import {GLADLY_DOCUMENTED_RPS, guard, SPOOL_TTL_DAYS, type ImportOptions, type Run} from './context.js'
+import {GLADLY_DOCUMENTED_RPS, guard, noteWarning, SPOOL_TTL_DAYS, type ImportOptions, type Run} from './context.js'
 import {createDelivery, type Delivery} from './delivery.js'
 import {backfillWindows, planBackfill, processBackfill} from './backfill-phase.js'
 import {processJobs} from './export-phase.js'
 import {lastWindowEnd} from './jobs.js'
 import {fetchLookups} from './lookups.js'
+import {retryQuarantined} from './quarantine-phase.js'
+import {quarantined} from './quarantine.js'
 import {emptySummary, type RunSummary} from './summary.js'
 
 export type {ImportOptions, Progress} from './context.js'
@@ -102,6 +104,7 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
         records: 0,
         customers: customerDirectory(http, logger),
         mergesFollowed: new Set(),
+        quarantineResolved: new Set(),
         workDir: stores.workDir,
         delivery: undefined as unknown as Delivery,
       }
@@ -121,7 +124,15 @@ function plan(run: Run): TE.TaskEither<AppError, {plan: JobPlan; listed: ExportJ
       ),
     ),
     TE.bindTo('plan'),
-    TE.bindW('listed', ({plan: jobPlan}) => listCompletedJobs(run.http, {startAt: jobPlan.listFrom})),
+    TE.bindW('listed', ({plan: jobPlan}) =>
+      pipe(
+        listCompletedJobs(run.http, {startAt: jobPlan.listFrom}),
+        TE.map(({jobs, unusable}) => {
+          for (const warning of unusable) noteWarning(run, warning)
+          return jobs
+        }),
+      ),
+    ),
     TE.map(({plan: jobPlan, listed}) => ({
       plan: jobPlan,
       listed,
@@ -135,14 +146,9 @@ function plan(run: Run): TE.TaskEither<AppError, {plan: JobPlan; listed: ExportJ
 function housekeeping(run: Run, jobPlan: JobPlan, jobs: readonly ExportJob[]): TE.TaskEither<AppError, void> {
   const {logger} = run.options
   return guard(async () => {
-    for (const warning of jobPlan.warnings) {
-      logger.warn(warning)
-      run.summary.warnings.push(warning)
-    }
+    for (const warning of jobPlan.warnings) noteWarning(run, warning)
     if (jobPlan.lostSince !== undefined) {
-      const warning = lostPeriodWarning(jobPlan.lostSince, jobs[0]?.parameters.startAt, run.http.now())
-      logger.warn(warning)
-      run.summary.warnings.push(warning)
+      noteWarning(run, lostPeriodWarning(jobPlan.lostSince, jobs[0]?.parameters.startAt, run.http.now()))
       // The spool no longer holds every item since `since` of its conversations.
       if (!run.options.dryRun) await run.spool.expire(0, new Date(run.now().getTime() + 1))
     }
@@ -166,6 +172,7 @@ function finish(run: Run, startedAt: Date): RunSummary {
   summary.gladly = {...run.gladlyStats}
   summary.enterpret = run.delivery.stats()
   summary.deadLetters.remaining = run.state.deadLetters.length
+  summary.quarantine.remaining = quarantined(run).length
   summary.watermark = run.state.watermark?.updatedAt ?? null
   return summary
 }
@@ -208,6 +215,8 @@ export function runImport(options: ImportOptions): TE.TaskEither<AppError, RunRe
       TE.bind('error', ({run, selected}) =>
         TE.fromTask(async () => {
           const {backfill, jobs, listed} = selected
+          // Those of earlier runs; the ones this run sets aside wait for the next.
+          const quarantinedBefore = quarantined(run).map((entry) => entry.conversationId)
           run.summary.jobs.planned = jobs.length + (backfill ? backfillWindows(backfill) : 0)
           if (backfill) {
             run.summary.backfill = {from: backfill.from, to: backfill.to, windows: 0, done: false}
@@ -216,18 +225,20 @@ export function runImport(options: ImportOptions): TE.TaskEither<AppError, RunRe
             run.summary.backfill.done = run.state.backfill?.next === null
             if (stopped !== undefined || run.summary.stopped !== undefined) return stopped
           }
-          return processJobs(run, jobs, listed)
+          const stoppedInJobs = await processJobs(run, jobs, listed)
+          if (stoppedInJobs !== undefined || run.summary.stopped !== undefined) return stoppedInJobs
+          return retryQuarantined(run, quarantinedBefore)
         }),
       ),
       TE.chainFirst(({run}) => (options.dryRun ? guard(() => rm(run.workDir, {recursive: true, force: true})) : TE.right(undefined))),
       TE.map(({run, error}) => {
         if (error !== undefined) run.summary.stopped = error.message
         const summary = finish(run, startedAt)
-        if (!options.dryRun) {
-          run.state = {...run.state, lastRun: {...summary}}
-          run.saveState()
-        }
-        return {summary, error}
+        if (options.dryRun) return {summary, error}
+        run.state = {...run.state, lastRun: {...summary}}
+        // Everything owed was saved as it happened; a state that cannot be written now is still the run's failure.
+        const written = run.saveState()
+        return {summary, error: error ?? (written._tag === 'Left' ? written.left : undefined)}
       }),
     ),
   )

@@ -21,10 +21,16 @@ export interface RunSummary {
     noMessages: number
     /** Closed conversations whose transcript needed GET /items (it began before the local history). */
     fetchedWhole: number
+    /** Set aside this run: they could not be read or turned into a record (see `quarantine`). */
+    quarantined: number
   }
+  /** Conversations kept for the next run to fetch again: retried from earlier runs, recovered, and waiting now. */
+  quarantine: {retried: number; recovered: number; remaining: number}
   messages: number
   channels: Record<string, number>
   malformedLines: number
+  /** Items of GET /conversations/{id}/items that were not valid items; their conversations went on without them. */
+  unreadableItems: number
   timelineOnlyItems: number
   deadLetters: {retried: number; delivered: number; remaining: number}
   gladly: {requests: number; rateLimited: number; retries: number}
@@ -32,7 +38,7 @@ export interface RunSummary {
   conversationsPerSecond: number
   watermark: string | null
   warnings: string[]
-  /** Where the lines that could not be read were written, when there were any. */
+  /** Where the lines and items that could not be read were written, when there were any. */
   malformedReport?: string
   /** Dry run: the start of one transcript, to see what Enterpret would get. */
   sample?: {conversationId: string; messages: ReadonlyArray<{actor: string; text: string}>}
@@ -47,10 +53,12 @@ export function emptySummary(mode: RunSummary['mode'], profile: string, startedA
     durationMs: 0,
     jobs: {planned: 0, processed: 0, lost: 0},
     backfill: {from: null, to: null, windows: 0, done: true},
-    conversations: {seen: 0, sent: 0, keptOpen: 0, failed: 0, vanished: 0, alreadySent: 0, noMessages: 0, fetchedWhole: 0},
+    conversations: {seen: 0, sent: 0, keptOpen: 0, failed: 0, vanished: 0, alreadySent: 0, noMessages: 0, fetchedWhole: 0, quarantined: 0},
+    quarantine: {retried: 0, recovered: 0, remaining: 0},
     messages: 0,
     channels: {},
     malformedLines: 0,
+    unreadableItems: 0,
     timelineOnlyItems: 0,
     deadLetters: {retried: 0, delivered: 0, remaining: 0},
     gladly: {requests: 0, rateLimited: 0, retries: 0},
@@ -68,10 +76,12 @@ export function describeSummary(summary: RunSummary): string[] {
   const verb = summary.mode === 'dry-run' ? 'would send' : 'sent'
   const lines = [
     `${summary.mode === 'dry-run' ? 'Dry run' : 'Import'} of profile ${summary.profile} ${summary.stopped ? `stopped (${summary.stopped})` : 'finished'} in ${seconds} s: ${summary.jobs.processed} of ${summary.jobs.planned} export job(s)${summary.backfill.from ? ` and backfill windows (history ${summary.backfill.from} – ${summary.backfill.to}${summary.backfill.done ? '' : ', unfinished'})` : ''}.`,
-    `Conversations: ${c.seen} seen, ${c.sent} ${verb}, ${c.keptOpen} kept open, ${c.failed} failed, ${c.vanished} vanished, ${c.alreadySent} already sent, ${c.noMessages} without messages; ${summary.messages} messages.`,
+    `Conversations: ${c.seen} seen, ${c.sent} ${verb}, ${c.keptOpen} kept open, ${c.failed} failed, ${c.quarantined} quarantined, ${c.vanished} vanished, ${c.alreadySent} already sent, ${c.noMessages} without messages; ${summary.messages} messages.`,
     `Requests: Gladly ${summary.gladly.requests} (${summary.gladly.rateLimited} × 429), Enterpret ${summary.enterpret.requests} (${summary.enterpret.rateLimited} × 429); ${summary.conversationsPerSecond.toFixed(1)} conversations/s.`,
   ]
   if (summary.malformedLines > 0) lines.push(`${summary.malformedLines} export line(s) could not be read${summary.malformedReport ? `: see ${summary.malformedReport}` : ''}.`)
+  if (summary.unreadableItems > 0) lines.push(`${summary.unreadableItems} item(s) of Gladly's answers could not be read; their conversations went on without them${summary.malformedReport ? `: see ${summary.malformedReport}` : ''}.`)
+  if (summary.quarantine.remaining > 0) lines.push(`${summary.quarantine.remaining} conversation(s) are quarantined: they could not be read or turned into a record; the next import fetches them again from Gladly (state show lists them with the reason).`)
   if (summary.deadLetters.remaining > 0) lines.push(`${summary.deadLetters.remaining} record(s) failed and wait in the dead-letter store; the next import retries them first (state show lists them).`)
   return lines
 }

@@ -7,7 +7,7 @@ import {profileStateDir} from './store.js'
 
 /**
  * Moves the watermark to `to`: jobs updated at or after it will be imported again, jobs before it are
- * skipped. Dead letters stay: they are still owed.
+ * skipped. Dead letters and quarantined conversations stay: they are still owed.
  */
 export function moveWatermark(state: State, to: Date): State {
   const instant = to.toISOString()

@@ -28,6 +28,20 @@ export const DeadLetter = t.intersection([
   t.partial({code: t.string, closedAt: Timestamp}),
 ])
 
+/**
+ * A conversation that could not be read or turned into a record (its lookup or items did not decode, its transform
+ * failed): kept out of its run without holding the others back, and fetched again from Gladly by the next run.
+ */
+export const Quarantined = t.type({
+  conversationId: t.string,
+  reason: t.string,
+  /** Where it was met: an export job, a backfill window, or an earlier quarantine retry. */
+  source: t.string,
+  firstFailedAt: Timestamp,
+  failedAt: Timestamp,
+  attempts: t.number,
+})
+
 /** A backfill from the Reports API: whole UTC days, `next` is the first day not done (null once finished). */
 export const Backfill = t.type({from: t.string, to: t.string, next: t.union([t.null, t.string])})
 
@@ -41,7 +55,7 @@ const StateFields = t.type({
 })
 
 // Fields added after a schema version was first written are optional, so that version still reads.
-export const StateV1 = t.intersection([StateFields, t.partial({backfill: t.union([t.null, Backfill])})], 'state')
+export const StateV1 = t.intersection([StateFields, t.partial({backfill: t.union([t.null, Backfill]), quarantine: t.array(Quarantined)})], 'state')
 
 export type State = t.TypeOf<typeof StateV1>
 export type Backfill = t.TypeOf<typeof Backfill>
@@ -49,6 +63,7 @@ export type Watermark = t.TypeOf<typeof Watermark>
 export type ProcessedJob = t.TypeOf<typeof ProcessedJob>
 export type Checkpoint = t.TypeOf<typeof Checkpoint>
 export type DeadLetter = t.TypeOf<typeof DeadLetter>
+export type Quarantined = t.TypeOf<typeof Quarantined>
 
 export const EMPTY_STATE: State = Object.freeze({
   schemaVersion: STATE_SCHEMA_VERSION,

@@ -1,5 +1,5 @@
 import type {Actor} from '../enterpret/schema.js'
-import {COMMUNICATOR_TYPES, isKnownValue} from '../gladly/codecs.js'
+import {COMMUNICATOR_TYPES, isKnownValue, isUnknownContent, type ConversationItem} from '../gladly/codecs.js'
 
 /**
  * Who speaks, in Enterpret's words, for each Gladly initiator type. INTERNAL and EXTERNAL are third-party
@@ -21,4 +21,28 @@ export const UNKNOWN_INITIATOR_ACTOR: Actor = 'bot'
 
 export function actorOf(initiatorType: string): Actor {
   return isKnownValue(COMMUNICATOR_TYPES, initiatorType) ? ACTOR_BY_INITIATOR[initiatorType] : UNKNOWN_INITIATOR_ACTOR
+}
+
+/**
+ * Who speaks in an item, the one rule for every item. With an initiator type: its mapping above. Without one (the
+ * spec makes `initiator` optional, and real exports have such items): an email is the customer's when it comes from
+ * one of the customer's addresses or when those are unknown, the company's when it comes from another address;
+ * any other item is the customer's, since Gladly records the company's own side (agents, rules, AI, API) with an
+ * initiator.
+ */
+export function speakerOf(item: ConversationItem, customerEmails: readonly string[]): Actor {
+  const type = item.initiator?.type
+  if (type !== undefined) return actorOf(type)
+  const {content} = item
+  if (!isUnknownContent(content) && content.type === 'EMAIL' && customerEmails.length > 0) {
+    const from = normalizedAddress(content.from)
+    return customerEmails.some((email) => normalizedAddress(email) === from) ? 'user' : 'agent'
+  }
+  return 'user'
+}
+
+// `Name <a@b.c>` and `A@B.C` are the same address as `a@b.c`.
+function normalizedAddress(address: string): string {
+  const bracketed = /<([^>]*)>/.exec(address)
+  return (bracketed?.[1] ?? address).trim().toLowerCase()
 }

@@ -3,6 +3,8 @@ import {
   isUnknownContent,
   type ChatMessageContent,
   type ConversationItem,
+  type CustomChannelFilesContent,
+  type CustomChannelTextContent,
   type EmailContent,
   type KnownContent,
   type KnownContentType,
@@ -10,7 +12,7 @@ import {
   type UnknownContent,
 } from '../gladly/codecs.js'
 import {parseTimestamp, type ParsedTimestamp} from '../gladly/time.js'
-import {actorOf} from './actors.js'
+import {speakerOf} from './actors.js'
 import {cleanText, stripHtml, threadSubject} from './text.js'
 
 /*
@@ -29,6 +31,9 @@ export const CHANNEL_BY_CONTENT_TYPE: {readonly [K in KnownContentType]?: string
   WHATSAPP: 'whatsapp',
   TWITTER: 'twitter',
   VOICE_AI_MESSAGE: 'voice_ai',
+  // Gladly gives no endpoint to name a custom channel by its id: all of them count as one.
+  TEXT: 'custom_channel',
+  FILES: 'custom_channel',
 }
 
 export interface Transcript {
@@ -127,6 +132,8 @@ function chatText(content: ChatMessageContent): string | undefined {
 function emailTexts(): (content: EmailContent) => string | undefined {
   let previousSubject: string | undefined
   return (content) => {
+    // An email without a subject neither shows one nor ends the thread's: its reply still counts as the same thread.
+    if (content.subject === undefined) return nonEmpty(content.content)
     const subject = threadSubject(content.subject)
     const showSubject = subject !== '' && subject !== previousSubject
     previousSubject = subject
@@ -138,6 +145,11 @@ function emailTexts(): (content: EmailContent) => string | undefined {
 /** Gladly's own summary of a recording, once it is ready. */
 function summaryText(label: string, summary: RecordingSummary | undefined): string | undefined {
   return summary?.status === 'READY' ? labelled(label, summary.summary) : undefined
+}
+
+/** A custom channel's text, or the caption of its files (files alone say nothing, like other channels' attachments). */
+function customChannelText(content: CustomChannelTextContent | CustomChannelFilesContent): string | undefined {
+  return content.type === 'TEXT' ? nonEmpty(content.content?.text) : nonEmpty(content.content?.caption)
 }
 
 /** A content type added after this importer: kept when it carries a text in `content` or `body`. */
@@ -171,6 +183,9 @@ function knownContentSays(content: KnownContent, includeNotes: boolean, emailTex
       return said(nonEmpty(content.content))
     case 'VOICE_AI_MESSAGE':
       return said(nonEmpty(content.body))
+    case 'TEXT':
+    case 'FILES':
+      return said(customChannelText(content))
     case 'PHONE_CALL':
       return said(summaryText('Call summary', content.recordingSummary))
     case 'VOICEMAIL':
@@ -196,7 +211,7 @@ function knownContentSays(content: KnownContent, includeNotes: boolean, emailTex
  * give no message; communication items count for the channels even when they give none (a call without
  * summary). An unknown content type counts as a channel only when it gives a message.
  */
-export function buildTranscript(items: readonly ConversationItem[], includeNotes: boolean): Transcript | BadTimestamp {
+export function buildTranscript(items: readonly ConversationItem[], includeNotes: boolean, customerEmails: readonly string[] = []): Transcript | BadTimestamp {
   const timeline = inTimeOrder(items)
   if (timeline._tag === 'BadTimestamp') return timeline
   const messages: Message[] = []
@@ -219,7 +234,7 @@ export function buildTranscript(items: readonly ConversationItem[], includeNotes
       if (channel !== undefined) channels.add(channel)
       said = knownContentSays(content, includeNotes, emailText)
     }
-    if (said !== undefined) messages.push({actor: said.actor ?? actorOf(item.initiator.type), text: said.text})
+    if (said !== undefined) messages.push({actor: said.actor ?? speakerOf(item, customerEmails), text: said.text})
   }
   return {
     _tag: 'Transcript',

@@ -109,7 +109,8 @@ function customAttributeValues(conversation: Conversation, lookups: Lookups): Ma
   const byKey = new Map<string, string[]>()
   for (const attribute of conversation.customAttributes) {
     const value = trimmed(attribute.value)
-    if (value === undefined) continue
+    // Without an id an attribute has no name to be sent under.
+    if (value === undefined || attribute.id === undefined) continue
     const key = customAttributeKey(attribute.id, lookups.customAttributes.get(attribute.id))
     const values = byKey.get(key) ?? []
     if (!values.includes(value)) values.push(value)

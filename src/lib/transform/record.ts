@@ -66,7 +66,7 @@ function surelyFits(value: unknown, maxBytes: number): boolean {
  */
 export function toEnterpretRecord(input: TransformInput, options: TransformOptions): TransformResult {
   const {conversation} = input
-  const transcript = buildTranscript(input.items, options.includeNotes)
+  const transcript = buildTranscript(input.items, options.includeNotes, input.customer?.emails)
   if (transcript._tag === 'BadTimestamp') {
     return {_tag: 'Invalid', reason: `item ${transcript.itemId} has timestamp ${JSON.stringify(transcript.timestamp)}, which is not RFC 3339`}
   }

@@ -51,5 +51,5 @@ export type TransformResult =
     }
   /** Nothing customer-visible to send: not an error, counted and skipped. */
   | {readonly _tag: 'NoMessages'; readonly reason: string}
-  /** The record cannot be built or fails the ConversationRecord codec: the caller dead-letters it. */
+  /** The record cannot be built or fails the ConversationRecord codec: the caller quarantines the conversation. */
   | {readonly _tag: 'Invalid'; readonly reason: string}

@@ -54,6 +54,7 @@ export interface PlannedItem {
   sessionId?: string
   /** A customer party has no id until rendered, because a merge can change it. */
   initiator: Party
+  omitInitiator?: boolean
   responder?: Party
   content: ItemContent
 }
@@ -83,6 +84,8 @@ type StatusEffect = 'close' | 'customer' | 'reopen' | 'reply'
 
 export interface ItemBody {
   initiator: Party
+  /** Rendered without `initiator`, as real export lines sometimes are (the spec does not require it). */
+  omitInitiator?: boolean
   responder?: Party
   content: ItemContent
   sessionId?: string
@@ -166,6 +169,7 @@ export class Writer {
   chat(party: Party, content: string, options: {
     messageType?: 'QUICK_REPLY_REQUEST' | 'QUICK_REPLY_RESPONSE' | 'TEXT'
     omitMessageType?: boolean
+    omitInitiator?: boolean
     messageData?: Record<string, unknown>
     withAttachment?: boolean
   } = {}): Draft {
@@ -173,6 +177,7 @@ export class Writer {
     return {
       build: (_at, _id, ordinal) => ({
         initiator: party,
+        ...(options.omitInitiator ? {omitInitiator: true} : {}),
         content: {
           type: 'CHAT_MESSAGE', sessionId, content,
           ...(options.omitMessageType ? {} : {messageType: options.messageType ?? 'TEXT'}),
@@ -211,6 +216,8 @@ export class Writer {
   email(party: Party, content: string, options: {
     from?: string
     subject?: string
+    /** Real exports carry emails without a subject, though the spec requires one. */
+    omitSubject?: boolean
     cc?: string[]
     bcc?: string[]
     withAttachment?: boolean
@@ -227,7 +234,7 @@ export class Writer {
           type: 'EMAIL', from, to,
           ...(options.cc ? {cc: options.cc} : {}),
           ...(options.bcc ? {bcc: options.bcc} : {}),
-          subject, content,
+          ...(options.omitSubject ? {} : {subject}), content,
           ...(options.withAttachment ? {attachments: this.attachments(ordinal, 2)} : {}),
         },
       }),
@@ -263,9 +270,10 @@ export class Writer {
           }
 
           case 'CUSTOM': {
-            // Not in Gladly's spec: stands for the content types Gladly adds without notice.
-            return {initiator: party, content: {type: 'CUSTOM_CHANNEL_MESSAGE', channelId: 'in-app-messenger', content,
-              ...attachments}}
+            return this.customChannelBody(party, withAttachment
+              ? {type: 'FILES', content: {files: [{url: `https://files.example.com/${ordinal}.png`, fileName: 'photo.png'}],
+                caption: content}}
+              : {type: 'TEXT', content: {text: content}})
           }
 
           default: {
@@ -278,9 +286,26 @@ export class Writer {
     }
   }
 
+  /** A custom channel message as the older spec copy describes it: `content.type` TEXT or FILES, text one level down. */
+  private customChannelBody(party: Party, message: {type: 'TEXT' | 'FILES'; content: Record<string, unknown>}): ItemBody {
+    const fromCustomer = party.type === 'CUSTOMER'
+    return {initiator: party, content: {
+      ...message, customChannelId: this.ctx.ids.encode('channel', 0), sessionId: this.chatSession,
+      companyAddress: 'support@in-app', customerAddress: this.customerFacts.email,
+      status: {value: fromCustomer ? 'DELIVERED' : 'READ'},
+    }}
+  }
+
+  /** A content type this importer does not know, as Gladly may add without notice. */
+  futureType(party: Party, content: string): Draft {
+    return {build: () => ({initiator: party, content: {type: 'APPLE_BUSINESS_CHAT', content}}), effect: effectOf(party, true)}
+  }
+
   phoneCall(direction: 'inbound' | 'outbound', options: {
     summary?: 'FAILED' | 'PENDING' | 'READY'
     durationAsString?: boolean
+    /** Real calls have come with a negative duration; the spec states no sign. */
+    negativeDuration?: boolean
     recording?: 'AVAILABLE' | 'DELETED' | 'ERROR'
     missed?: boolean
   } = {}): Draft {
@@ -307,7 +332,7 @@ export class Writer {
             ...(recording ? {recordingStatus: recording} : {}),
             ...(recording === 'AVAILABLE' ? {
               recordingUrl: `/api/v1/conversation-items/${id}/media/recording`,
-              recordingDuration: options.durationAsString ? String(duration) : duration,
+              recordingDuration: options.negativeDuration ? -duration : options.durationAsString ? String(duration) : duration,
             } : {}),
             ...this.summary(options.summary),
           },

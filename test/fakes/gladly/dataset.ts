@@ -684,7 +684,7 @@ export class GladlyDataset {
       customerId,
       ...(item.sessionId ? {sessionId: item.sessionId} : {}),
       timestamp: formatInstant(item.at),
-      initiator: party(item.initiator),
+      ...(item.omitInitiator ? {} : {initiator: party(item.initiator)}),
       ...(item.responder ? {responder: party(item.responder)} : {}),
       content: item.content,
     }

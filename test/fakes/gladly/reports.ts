@@ -197,7 +197,7 @@ export function csvField(value: string): string {
 function firstCustomerMessage(items: ConversationItem[]): string {
   for (const item of items) {
     const text = item.content.content ?? item.content.body
-    if (item.initiator.type === 'CUSTOMER' && typeof text === 'string') return text
+    if (item.initiator?.type === 'CUSTOMER' && typeof text === 'string') return text
   }
 
   return ''

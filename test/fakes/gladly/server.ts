@@ -56,7 +56,17 @@ export interface FaultSwitches {
   reportLatencyMs: number
   /** The next n valid report requests within the limits answer 200 with an HTML page instead of CSV. */
   reportGarbage: number
+  /** Conversations whose answers are damaged, by id: how (see `ConversationDamage`). */
+  damaged: Record<string, ConversationDamage>
 }
+
+/**
+ * What real Gladly answers have been seen to do to one conversation: `items-not-a-list` (GET /items is not a list),
+ * `item-undecodable` (one element of GET /items is not an item), `lookup-undecodable` (GET /conversations/{id} lacks
+ * its status), `lookup-other-id` (it describes another conversation), `created-before-2000` (a createdAt Enterpret
+ * refuses, so the transform cannot make a record).
+ */
+export type ConversationDamage = 'items-not-a-list' | 'item-undecodable' | 'lookup-undecodable' | 'lookup-other-id' | 'created-before-2000'
 
 export interface FakeGladlyOptions extends Partial<FaultSwitches> {
   port?: number
@@ -285,6 +295,7 @@ class FakeGladlyServer {
       reportRowCap: options.reportRowCap ?? REPORT_ROW_CAP,
       reportLatencyMs: options.reportLatencyMs ?? REPORT_LATENCY_MS,
       reportGarbage: options.reportGarbage ?? 0,
+      damaged: options.damaged ?? {},
     }
     this.faults = rng(options.faultSeed ?? dataset.options.seed, 0xfa17)
     this.routes = this.buildRoutes()
@@ -318,6 +329,43 @@ class FakeGladlyServer {
   private configure(switches: Partial<FaultSwitches>): void {
     Object.assign(this.switches, switches)
     if (switches.cutFiles) this.cutDone = new Set()
+  }
+
+  private damagedConversation(id: string, conversation: object): unknown {
+    switch (this.switches.damaged[id]) {
+      case 'lookup-undecodable': {
+        const {status: _status, ...rest} = conversation as {status: unknown}
+        return rest
+      }
+
+      case 'lookup-other-id': {
+        return {...conversation, id: `${id}-other`}
+      }
+
+      case 'created-before-2000': {
+        return {...conversation, createdAt: '1999-12-31T23:00:00Z'}
+      }
+
+      default: {
+        return conversation
+      }
+    }
+  }
+
+  private damagedItems(id: string, items: readonly object[]): unknown {
+    switch (this.switches.damaged[id]) {
+      case 'items-not-a-list': {
+        return {items: 'unavailable'}
+      }
+
+      case 'item-undecodable': {
+        return [{id: 'broken-item', timestamp: 'yesterday'}, ...items]
+      }
+
+      default: {
+        return items
+      }
+    }
   }
 
   private async close(): Promise<void> {
@@ -449,12 +497,13 @@ class FakeGladlyServer {
       ['/api/v1/export/jobs/:id', (ctx) => json(ctx, d.job(param(ctx, 0), ctx.now)
         ?? throwing(notFound('job', param(ctx, 0))))],
       ['/api/v1/export/jobs/:id/files/:name', (ctx) => this.file(ctx, param(ctx, 0), param(ctx, 1))],
-      ['/api/v1/conversations/:id', (ctx) => json(ctx, d.conversation(param(ctx, 0), ctx.now)
-        ?? throwing(notFound('conversation', param(ctx, 0))))],
+      ['/api/v1/conversations/:id', (ctx) => json(ctx, this.damagedConversation(param(ctx, 0),
+        d.conversation(param(ctx, 0), ctx.now) ?? throwing(notFound('conversation', param(ctx, 0)))))],
       ['/api/v1/conversations/:id/items', (ctx) => {
         const sessionId = ctx.url.searchParams.get('sessionId') ?? undefined
         const items = d.items(param(ctx, 0), ctx.now, sessionId) ?? throwing(notFound('conversation', param(ctx, 0)))
-        json(ctx, items.slice(0, ITEMS_CAP), {'Gladly-Limited-Data': String(items.length > ITEMS_CAP)})
+        json(ctx, this.damagedItems(param(ctx, 0), items.slice(0, ITEMS_CAP)),
+          {'Gladly-Limited-Data': String(items.length > ITEMS_CAP)})
       }],
       ['/api/v1/customers/:id/conversations', (ctx) => {
         const found = d.customerConversations(param(ctx, 0), ctx.now)

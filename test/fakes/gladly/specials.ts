@@ -145,6 +145,12 @@ function scriptFor(ctx: GenerationContext, layout: SpecialLayout, slot: number, 
         w.activity(false, true),
         w.activity(true, false),
         w.social('CUSTOM', CUSTOMER, 'Sent from the in-app messenger: thanks for the help!'),
+        w.social('CUSTOM', CUSTOMER, 'The label, as a photo.', true),
+        w.futureType(CUSTOMER, 'Sent from a channel Gladly added later.'),
+        // Real payloads are looser than the spec's required lists.
+        w.chat(CUSTOMER, 'One more question, typed before the agent answered.', {omitInitiator: true}),
+        w.email(CUSTOMER, 'Forwarding the receipt, no subject line this time.', {omitSubject: true}),
+        w.phoneCall('inbound', {summary: 'READY', negativeDuration: true}),
         w.chat(agent, w.pickText(t.closers)),
         w.statusChange('CLOSED', agent),
       ]

@@ -26,7 +26,7 @@ export interface ConversationItem {
   customerId: string
   sessionId?: string
   timestamp: string
-  initiator: Party
+  initiator?: Party
   responder?: Party
   content: ItemContent
 }

@@ -1,6 +1,6 @@
 import {decode, mapOrdered} from '../../common/index.js'
 import type {Logger} from '../../log/index.js'
-import {getConversation, getConversationItems, getCustomerProfile} from '../client.js'
+import {getConversation, getConversationItems, getCustomerProfile, type UnreadableItem} from '../client.js'
 import {ConversationItem, customerEmails, customerName, type Conversation, type ExportJob} from '../codecs.js'
 import type {GladlyError} from '../errors.js'
 import type {GladlyHttp} from '../http.js'
@@ -15,6 +15,8 @@ export type FeedEvent =
       readonly conversation: Conversation
       /** Every item of the conversation, oldest first, without repeats. */
       readonly items: readonly ConversationItem[]
+      /** Items of Gladly's answer to GET /items that are not valid items: the transcript goes on without them. */
+      readonly unreadable: readonly UnreadableItem[]
       readonly customer?: CustomerSummary
       /** Gladly cut the item list at its cap (Gladly-Limited-Data). */
       readonly itemsTruncated: boolean
@@ -29,11 +31,15 @@ export type FeedEvent =
   | {readonly _tag: 'Skipped'; readonly conversationId: string; readonly reason: 'already sent' | 'unchanged since sent' | 'done before an interruption' | 'still open'}
   | {readonly _tag: 'Malformed'; readonly line: MalformedLine}
   | {readonly _tag: 'TimelineOnly'; readonly count: number}
+  /** This conversation could not be read; whether that stops the run or only sets it aside is the core's call. */
   | {readonly _tag: 'Failed'; readonly conversationId: string; readonly error: GladlyError}
+  /** The unit itself could not be read (a backfill window's report): nothing of it can be trusted as done. */
+  | {readonly _tag: 'UnitFailed'; readonly error: GladlyError}
 
 /** Items stored by earlier runs for conversations that were still open (the state's spool). */
 export interface SpoolReader {
-  read(conversationId: string): Promise<{readonly since: string; readonly items: readonly unknown[]} | undefined>
+  /** `damaged`: some of what was stored could not be read back, so the local history is not whole. */
+  read(conversationId: string): Promise<{readonly since: string; readonly items: readonly unknown[]; readonly damaged?: boolean} | undefined>
 }
 
 /** Customers of the job's file first, then the API (following a merge), each looked up once per run. */
@@ -80,6 +86,11 @@ export interface FeedOptions {
   /** Whether a later job of this run touches the conversation too. */
   readonly continuesLater: (conversationId: string) => boolean
   readonly resendUpdated: boolean
+  /**
+   * Transcripts from GET /conversations/{id}/items for every closed conversation, not from the export files alone:
+   * for organizations whose content types the export leaves out (voice AI). One more request per conversation.
+   */
+  readonly itemsFromApi: boolean
   /** Conversation lookups in flight at once; the request budget paces them. */
   readonly concurrency: number
   readonly bucketBytes?: number
@@ -102,38 +113,44 @@ function mergeItems(...lists: ReadonlyArray<readonly ConversationItem[]>): Conve
     .map(({item}) => item)
 }
 
-function decodeSpooled(items: readonly unknown[]): ConversationItem[] {
+/** The stored items that still decode; `whole` is false when any did not (the spool's copy is then not trusted). */
+function decodeSpooled(items: readonly unknown[]): {readonly items: ConversationItem[]; readonly whole: boolean} {
   const decoded: ConversationItem[] = []
   for (const item of items) {
     const result = decode(ConversationItem, item, 'spooled item')
     if (result._tag === 'Right') decoded.push(result.right)
   }
-  return decoded
+  return {items: decoded, whole: decoded.length === items.length}
 }
 
 /**
  * A conversation's transcript is complete locally when every item since it began is here: it began
- * inside the window the spool (or this job) covers, and nothing happened after this job's window.
- * Otherwise GET /conversations/{id}/items fills the gap (at most 1,000 items).
+ * inside the window the spool (or this job) covers, nothing happened after this job's window, and the
+ * spool's copy reads back whole. Otherwise GET /conversations/{id}/items fills the gap (at most 1,000 items),
+ * as it does for every conversation when transcripts come from the API.
  */
 async function closedEvent(options: FeedOptions, conversation: Conversation, jobItems: readonly ConversationItem[]): Promise<FeedEvent> {
   const {http, job} = options
   const spooled = await options.spool.read(conversation.id)
   const since = spooled?.since ?? job.parameters.startAt
-  const local = mergeItems(spooled ? decodeSpooled(spooled.items) : [], jobItems)
+  const stored = spooled ? decodeSpooled(spooled.items) : {items: [], whole: true}
+  const local = mergeItems(stored.items, jobItems)
   const closedLater = conversation.closedAt !== undefined && compareTimestamps(conversation.closedAt, job.parameters.endAt) >= 0
-  const complete = compareTimestamps(conversation.createdAt, since) >= 0 && !closedLater
+  const spoolWhole = stored.whole && spooled?.damaged !== true
+  const complete = !options.itemsFromApi && spoolWhole && compareTimestamps(conversation.createdAt, since) >= 0 && !closedLater
   let items = local
+  let unreadable: readonly UnreadableItem[] = []
   let itemsTruncated = false
   if (!complete) {
     const page = await getConversationItems(http, conversation.id)()
     if (page._tag === 'Left') return {_tag: 'Failed', conversationId: conversation.id, error: page.left}
     if (page.right === undefined) return {_tag: 'Vanished', conversationId: conversation.id}
     items = mergeItems(page.right.items, local)
+    unreadable = page.right.unreadable
     itemsTruncated = page.right.limited
   }
   const customer = await options.directory.find(conversation.customerId, options.customers)
-  return {_tag: 'Closed', conversation, items, customer, itemsTruncated, fetchedItems: !complete}
+  return {_tag: 'Closed', conversation, items, unreadable, customer, itemsTruncated, fetchedItems: !complete}
 }
 
 async function resolve(options: FeedOptions, conversationId: string, lines: readonly RawItem[]): Promise<FeedEvent[]> {

@@ -1,6 +1,6 @@
 import type * as t from 'io-ts'
 import {checkOrDecode, KeyedLines, readLines} from '../../common/index.js'
-import {Agent, customerEmails, customerName, ExportCustomer, Topic, type ExportJob} from '../codecs.js'
+import {Agent, customerEmails, customerName, KeyedExportCustomer, Topic, type ExportJob} from '../codecs.js'
 import {parseLine, type MalformedLine} from './job-files.js'
 
 export interface CustomerSummary {
@@ -16,12 +16,12 @@ export interface CustomerLookup {
 
 const CUSTOMERS_FILE = 'customers.jsonl'
 
-function summaryOf(customer: ExportCustomer): CustomerSummary {
+function summaryOf(customer: KeyedExportCustomer): CustomerSummary {
   return {id: customer.id, name: customerName(customer), emails: customerEmails(customer)}
 }
 
-function customerOf(text: string): ExportCustomer | undefined {
-  const decoded = checkOrDecode(ExportCustomer, JSON.parse(text), 'customer')
+function customerOf(text: string): KeyedExportCustomer | undefined {
+  const decoded = checkOrDecode(KeyedExportCustomer, JSON.parse(text), 'customer')
   return decoded._tag === 'Right' ? decoded.right : undefined
 }
 
@@ -31,7 +31,7 @@ function customerOf(text: string): ExportCustomer | undefined {
  * Holds the file open once read from: close it before the job's files are removed.
  */
 export class CustomerFile implements CustomerLookup {
-  private constructor(private readonly lines: KeyedLines<ExportCustomer>) {}
+  private constructor(private readonly lines: KeyedLines<KeyedExportCustomer>) {}
 
   /** No customers file: every customer is looked up through the API. */
   static readonly none = new CustomerFile(new KeyedLines('', customerOf, (customer) => customer.id))
@@ -39,7 +39,7 @@ export class CustomerFile implements CustomerLookup {
   /** Indexes the file; a line that is not a customer goes to `malformed` (a repeated id: the last line wins). */
   static async index(path: string, jobId: string, malformed: MalformedLine[]): Promise<CustomerFile> {
     const lines = new KeyedLines(path, customerOf, (customer) => customer.id)
-    for await (const {value, offset} of decodedLines(path, CUSTOMERS_FILE, jobId, ExportCustomer, malformed)) lines.set(value.id, offset)
+    for await (const {value, offset} of decodedLines(path, CUSTOMERS_FILE, jobId, KeyedExportCustomer, malformed)) lines.set(value.id, offset)
     return new CustomerFile(lines)
   }
 

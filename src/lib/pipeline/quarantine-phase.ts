@@ -1,0 +1,34 @@
+import type {AppError} from '../common/index.js'
+import {conversationsById} from '../gladly/index.js'
+import {DEFAULT_CONCURRENCY, type Run} from './context.js'
+import {consumeFeed} from './events.js'
+import {quarantined, settleQuarantine} from './quarantine.js'
+
+/**
+ * The conversations quarantined by earlier runs, fetched again whole from Gladly after this run's own units (so the
+ * journal of an interrupted unit is not mixed with them). Those that fail again stay, with one more attempt.
+ */
+export async function retryQuarantined(run: Run, conversationIds: readonly string[]): Promise<AppError | undefined> {
+  const pending = conversationIds.filter((id) => quarantined(run).some((entry) => entry.conversationId === id) && !run.quarantineResolved.has(id))
+  if (pending.length === 0) return undefined
+  const {options} = run
+  options.logger.info(`Fetching again ${pending.length} quarantined conversation(s) from Gladly.`)
+  run.summary.quarantine.retried += pending.length
+  if (!options.dryRun && run.state.checkpoint === null) await run.journal.clear()
+  const feed = conversationsById(
+    {
+      http: run.http,
+      directory: run.customers,
+      isDone: () => false,
+      sentClosedAt: (id) => run.ledger.closedAtOf(id),
+      resendUpdated: options.resendUpdated,
+      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+    },
+    pending,
+  )
+  const outcome = await consumeFeed(run, {source: 'quarantine retry', keepSince: run.now().toISOString()}, feed)
+  if (outcome._tag === 'Left') return outcome.left
+  settleQuarantine(run)
+  const written = run.saveState()
+  return written._tag === 'Left' ? written.left : undefined
+}

@@ -1,0 +1,54 @@
+import type {AppError} from '../common/index.js'
+import type {Quarantined} from '../state/index.js'
+import type {Run, Unit} from './context.js'
+
+/*
+ * A conversation that fails on the source side (its lookup or items do not decode, Gladly answers about another
+ * conversation, its transform fails) is set aside here instead of stopping the run: recorded in the state with the
+ * reason, counted, and fetched again from Gladly by the next run. Its unit still completes, so it never holds the
+ * watermark back; while any stays the run exits 3, like a dead letter.
+ */
+
+export function quarantined(run: Run): readonly Quarantined[] {
+  return run.state.quarantine ?? []
+}
+
+/**
+ * Records the conversation before its unit may count it as done, so that a run killed right after cannot forget
+ * it. Its spooled items may miss this unit's: the spool is marked so that its transcript is fetched whole.
+ */
+export async function quarantine(run: Run, unit: Unit, conversationId: string, reason: string): Promise<AppError | undefined> {
+  const {summary, options} = run
+  const now = run.now().toISOString()
+  const previous = quarantined(run).find((entry) => entry.conversationId === conversationId)
+  const entry: Quarantined = {conversationId, reason, source: unit.source, firstFailedAt: previous?.firstFailedAt ?? now, failedAt: now, attempts: (previous?.attempts ?? 0) + 1}
+  run.state = {...run.state, quarantine: [...quarantined(run).filter((known) => known.conversationId !== conversationId), entry]}
+  run.quarantineResolved.delete(conversationId)
+  summary.conversations.quarantined++
+  if (options.dryRun) {
+    options.logger.warn(`Conversation ${conversationId} (${unit.source}) would be quarantined: ${reason}.`)
+    return undefined
+  }
+  options.logger.warn(`Conversation ${conversationId} (${unit.source}) is quarantined: ${reason}. The next import fetches it again from Gladly (state show lists it).`)
+  const written = run.saveState()
+  if (written._tag === 'Left') return written.left
+  await run.spool.markIncomplete(conversationId)
+  return undefined
+}
+
+/** A conversation that reached an outcome (sent, kept open, vanished…): it leaves the quarantine once its unit is settled. */
+export function noteResolved(run: Run, conversationId: string): void {
+  if (quarantined(run).some((entry) => entry.conversationId === conversationId)) run.quarantineResolved.add(conversationId)
+}
+
+/**
+ * Drops the resolved conversations from the quarantine. Only once their unit is drained: until then a record may
+ * still be in flight, and a run killed before it was delivered must find the conversation still quarantined.
+ */
+export function settleQuarantine(run: Run): void {
+  if (run.quarantineResolved.size === 0) return
+  const resolved = run.quarantineResolved
+  run.summary.quarantine.recovered += quarantined(run).filter((entry) => resolved.has(entry.conversationId)).length
+  run.state = {...run.state, quarantine: quarantined(run).filter((entry) => !resolved.has(entry.conversationId))}
+  run.quarantineResolved = new Set()
+}
