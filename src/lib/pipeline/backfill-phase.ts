@@ -1,10 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js'
-import type {AppError} from '../common/index.js'
 import {addDays, backfillFeed, createBudget, dayOf, type ExportJob, type JobPlan} from '../gladly/index.js'
 import type {Backfill} from '../state/index.js'
-import {DEFAULT_CONCURRENCY, guard, noteWarning, progress, startCheckpoint, type Run} from './context.js'
-import {consumeFeed, type UnitOutcome} from './events.js'
-import {settleQuarantine} from './quarantine.js'
+import {DEFAULT_CONCURRENCY, noteWarning, type Run} from './context.js'
+import {skipRules, type FeedUnit} from './units.js'
 
 /** Days per conversation report: few requests (the Reports API allows 10 a minute), split when a report is full. */
 const WINDOW_DAYS = 7
@@ -31,10 +29,10 @@ export function backfillWindows(backfill: Backfill): number {
 }
 
 /**
- * Reads the backfill window by window, oldest first: each window's conversations are delivered, then
- * the window is checkpointed, so a killed backfill resumes at the window it was in.
+ * The backfill's units: one window of `WINDOW_DAYS` at a time, oldest first, each read from a conversation report.
+ * A window's completion moves the backfill's `next` day past it, so a killed backfill resumes at the window it was in.
  */
-export async function processBackfill(run: Run, backfill: Backfill): Promise<AppError | undefined> {
+export async function* backfillUnits(run: Run, backfill: Backfill): AsyncGenerator<FeedUnit> {
   const {options} = run
   const reports = {
     http: run.http,
@@ -42,41 +40,32 @@ export async function processBackfill(run: Run, backfill: Backfill): Promise<App
     rowCap: options.settings.values.GLADLY_REPORT_ROW_CAP,
     inboxIds: [...run.lookups.inboxes.keys()],
   }
-  let current = backfill
-  while (current.next !== null) {
-    const startDay = current.next
+  for (let startDay = backfill.next; startDay !== null && startDay <= backfill.to; startDay = addDays(startDay, WINDOW_DAYS)) {
     const lastDay = addDays(startDay, WINDOW_DAYS - 1)
-    const endDay = lastDay < current.to ? lastDay : current.to
-    options.logger.debug(`Backfill window ${startDay} – ${endDay} from Gladly's conversation report`)
-    const result = E.flatten(
-      await guard(async (): Promise<E.Either<AppError, UnitOutcome>> => {
-        await startCheckpoint(run, `report:${startDay}`)
-        const feed = backfillFeed({
-          http: run.http,
-          reports,
-          window: {startDay, endDay},
-          directory: run.customers,
-          isDone: (id) => run.journal.has(id),
-          sentClosedAt: (id) => run.ledger.closedAtOf(id),
-          resendUpdated: options.resendUpdated,
-          concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-          onWarning: (message) => noteWarning(run, message),
-        })
-        return consumeFeed(run, {keepSince: startDay, source: `backfill window ${startDay} – ${endDay}`}, feed)
-      })(),
-    )
-    if (result._tag === 'Left') return result.left
-    if (result.right === 'stopped') return undefined
-    settleQuarantine(run)
-    const next = addDays(endDay, 1)
-    current = {...current, next: next <= current.to ? next : null}
-    run.state = {...run.state, backfill: current, checkpoint: null}
-    run.summary.backfill.windows++
-    run.summary.jobs.processed++
-    progress(run)
-    const written = run.saveState()
-    if (written._tag === 'Left') return written.left
-    if (!options.dryRun) await run.journal.clear()
+    const endDay = lastDay < backfill.to ? lastDay : backfill.to
+    const window = {startDay, endDay}
+    yield {
+      checkpointKey: `report:${startDay}`,
+      source: `backfill window ${startDay} – ${endDay}`,
+      keepSince: startDay,
+      open: async () =>
+        E.right({
+          events: backfillFeed({
+            ...skipRules(run),
+            http: run.http,
+            reports,
+            window,
+            directory: run.customers,
+            concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+            onWarning: (message) => noteWarning(run, message),
+          }),
+          close: async () => undefined,
+        }),
+      complete: (state) => {
+        const next = addDays(endDay, 1)
+        run.summary.backfill.windows++
+        return {...state, backfill: {...backfill, next: next <= backfill.to ? next : null}}
+      },
+    }
   }
-  return undefined
 }

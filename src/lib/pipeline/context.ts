@@ -92,13 +92,3 @@ export function noteWarning(run: Run, warning: string): void {
 export function progress(run: Run): void {
   run.options.onProgress?.({jobsDone: run.summary.jobs.processed, jobsPlanned: run.summary.jobs.planned, conversationsDone: run.conversationsDone, conversationsKnown: run.conversationsKnown})
 }
-
-/** `unitId`: an export job's id, or `report:<day>` for a backfill window. */
-export async function startCheckpoint(run: Run, unitId: string): Promise<void> {
-  if (run.options.dryRun || run.state.checkpoint?.jobId === unitId) return
-  await run.journal.clear()
-  run.state = {...run.state, checkpoint: {runId: run.options.runId, startedAt: run.now().toISOString(), jobId: unitId}}
-  const written = run.saveState()
-  if (written._tag === 'Left') throw new Error(written.left.message)
-}
-

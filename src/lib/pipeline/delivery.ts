@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
+import {pipe} from 'fp-ts/lib/function.js'
 import {ExitCode, type AppError} from '../common/index.js'
 import {createBatcher, createSink, requestBody, type Batch, type BatchOutcome, type ConversationRecord, type FailedRecord} from '../enterpret/index.js'
 import type {Conversation} from '../gladly/index.js'
@@ -182,9 +183,9 @@ export function createDelivery(run: DeliveryRun): Delivery {
   }
 
   /** Records of earlier runs that Enterpret did not take, sent again before anything new. */
-  async function retryDeadLetters(): Promise<void> {
+  async function retryDeadLetters(): Promise<E.Either<AppError, void>> {
     const letters = run.state.deadLetters
-    if (dryRun || letters.length === 0) return
+    if (dryRun || letters.length === 0) return E.right(undefined)
     logger.info(`Retrying ${letters.length} record(s) from the dead-letter store first.`)
     const retry = createBatcher({maxRecords: values.BATCH_SIZE, maxBodyBytes: values.ENTERPRET_MAX_BODY_BYTES})
     const batches: Batch[] = []
@@ -199,7 +200,7 @@ export function createDelivery(run: DeliveryRun): Delivery {
     for (const batch of batches) {
       run.summary.deadLetters.retried += batch.records.length
       const outcome = await target.send(batch)
-      if (outcome._tag === 'Left') throw outcome.left
+      if (outcome._tag === 'Left') return outcome
       const delivered = new Set(outcome.right.delivered)
       countSent(batch.records.filter((record) => delivered.has(record.id)))
       run.summary.deadLetters.delivered += delivered.size
@@ -211,6 +212,7 @@ export function createDelivery(run: DeliveryRun): Delivery {
       for (const record of batch.records) pending.delete(record.id)
       save()
     }
+    return fatal === undefined ? E.right(undefined) : E.left(fatal)
   }
 
   return {
@@ -253,8 +255,9 @@ export function createDelivery(run: DeliveryRun): Delivery {
     },
 
     retryDeadLetters: () =>
-      TE.tryCatch(retryDeadLetters, (error): AppError =>
-        typeof error === 'object' && error !== null && '_tag' in error ? (error as AppError) : {_tag: 'RunError', exit: ExitCode.failure, message: `Retrying dead letters failed: ${(error as Error).message}`},
+      pipe(
+        TE.tryCatch(retryDeadLetters, (error): AppError => ({_tag: 'RunError', exit: ExitCode.failure, message: `Retrying dead letters failed: ${(error as Error).message}`})),
+        TE.chainEitherK((result) => result),
       ),
 
     stats: () => target.stats(),

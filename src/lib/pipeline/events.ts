@@ -1,8 +1,10 @@
 import * as E from 'fp-ts/lib/Either.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import {pipe} from 'fp-ts/lib/function.js'
 import type {AppError} from '../common/index.js'
-import {compareTimestamps, concernsWholeRun, getCustomerConversations, getCustomerProfile, type Conversation, type FeedEvent, type UnreadableItem} from '../gladly/index.js'
+import {compareTimestamps, concernsWholeRun, getCustomerConversations, getCustomerProfile, type Conversation, type FeedEvent} from '../gladly/index.js'
 import {toEnterpretRecord, type TransformResult} from '../transform/index.js'
-import {progress, type Run, type Unit} from './context.js'
+import {guard, progress, type Run, type Unit} from './context.js'
 import {malformedReport} from './malformed.js'
 import {noteResolved, quarantine} from './quarantine.js'
 
@@ -29,122 +31,162 @@ async function followMerge(run: Run, customerId: string, lastActivity: string | 
   }
 }
 
+type ClosedEvent = Extract<FeedEvent, {_tag: 'Closed'}>
+
 /** Items of Gladly's answer to GET /items that were not valid items: each reported, the conversation goes on. */
-async function reportUnreadable(run: Run, conversationId: string, unreadable: readonly UnreadableItem[]): Promise<void> {
-  if (unreadable.length === 0) return
+function reportUnreadable(run: Run, event: ClosedEvent): TE.TaskEither<AppError, void> {
   const {summary, options} = run
-  const report = malformedReport(options.settings.paths.logDir, options.runId, run.now())
+  const conversationId = event.conversation.id
   const source = `GET /conversations/${conversationId}/items`
-  for (const item of unreadable) {
-    summary.unreadableItems++
-    options.logger.warn(`Conversation ${conversationId}, item ${item.itemId ?? `[${item.index}]`} of ${source}: ${item.reason}. The transcript goes on without it.`)
-    await report.add({conversationId, source, index: item.index, ...(item.itemId === undefined ? {} : {itemId: item.itemId}), reason: item.reason})
-  }
-  summary.malformedReport = report.path
+  const report = malformedReport(options.settings.paths.logDir, options.runId, run.now())
+  return guard(async () => {
+    for (const item of event.unreadable) {
+      summary.unreadableItems++
+      options.logger.warn(`Conversation ${conversationId}, item ${item.itemId ?? `[${item.index}]`} of ${source}: ${item.reason}. The transcript goes on without it.`)
+      await report.add({conversationId, source, index: item.index, ...(item.itemId === undefined ? {} : {itemId: item.itemId}), reason: item.reason})
+      summary.malformedReport = report.path
+    }
+  })
 }
 
+/** What the transform makes of a closed conversation; `Unusable` when Gladly's data cannot become a record. */
+type Transformed = Extract<TransformResult, {_tag: 'Record' | 'NoMessages'}> | {readonly _tag: 'Unusable'; readonly reason: string}
+
 /** The transform is pure but fed real data: anything it throws is this conversation's problem, not the run's. */
-function transform(run: Run, event: Extract<FeedEvent, {_tag: 'Closed'}>): E.Either<string, TransformResult> {
-  return E.tryCatch(
-    () =>
-      toEnterpretRecord(
-        {conversation: event.conversation, items: event.items, customer: event.customer, lookups: run.lookups, gladlyAppUrl: run.gladlyAppUrl, itemsTruncated: event.itemsTruncated},
-        run.delivery.transformOptions(run.now()),
-      ),
-    (error) => `its transform failed (${error instanceof Error ? error.message : String(error)})`,
+function transform(run: Run, event: ClosedEvent): Transformed {
+  const input = {conversation: event.conversation, items: event.items, customer: event.customer, lookups: run.lookups, gladlyAppUrl: run.gladlyAppUrl, itemsTruncated: event.itemsTruncated}
+  try {
+    const result = toEnterpretRecord(input, run.delivery.transformOptions(run.now()))
+    return result._tag === 'Invalid' ? {_tag: 'Unusable', reason: result.reason} : result
+  } catch (error) {
+    return {_tag: 'Unusable', reason: `its transform failed (${error instanceof Error ? error.message : String(error)})`}
+  }
+}
+
+/** Set aside for the next run, then done for this unit (only once the quarantine is saved). */
+function quarantineStep(run: Run, unit: Unit, conversationId: string, reason: string): TE.TaskEither<AppError, void> {
+  return pipe(
+    guard(() => quarantine(run, unit, conversationId, reason)),
+    TE.chain((stopped) => (stopped === undefined ? TE.fromIO(() => run.delivery.markDone(conversationId)) : TE.left(stopped))),
   )
 }
 
-async function handleClosed(run: Run, unit: Unit, event: Extract<FeedEvent, {_tag: 'Closed'}>): Promise<AppError | undefined> {
+/** The record to delivery (batched, sent while the feed goes on); nothing to send is done at once. */
+function deliverStep(run: Run, unit: Unit, event: ClosedEvent, transformed: Transformed): TE.TaskEither<AppError, void> {
   const {summary, options} = run
   const {id} = event.conversation
-  await reportUnreadable(run, id, event.unreadable)
-  if (event.fetchedItems) summary.conversations.fetchedWhole++
-  if (event.itemsTruncated) options.logger.warn(`Conversation ${id} has more items than Gladly returns (1,000): its record is marked truncated.`)
-  const result = transform(run, event)
-  run.records++
-  // Gladly's data, not Enterpret, is what cannot be used: fetched again next run rather than resent as it is.
-  if (result._tag === 'Left') return quarantineAndFinish(run, unit, id, result.left)
-  if (result.right._tag === 'Invalid') return quarantineAndFinish(run, unit, id, result.right.reason)
-  noteResolved(run, id)
-  if (result.right._tag === 'NoMessages') {
-    summary.conversations.noMessages++
-    options.logger.info(`Conversation ${id} has no customer-visible message (${result.right.reason}); nothing to send.`)
-    run.delivery.markDone(id)
-    return undefined
+  switch (transformed._tag) {
+    case 'Unusable':
+      // Gladly's data, not Enterpret, is what cannot be used: fetched again next run rather than resent as it is.
+      return quarantineStep(run, unit, id, transformed.reason)
+    case 'NoMessages':
+      return TE.fromIO(() => {
+        summary.conversations.noMessages++
+        options.logger.info(`Conversation ${id} has no customer-visible message (${transformed.reason}); nothing to send.`)
+        noteResolved(run, id)
+        run.delivery.markDone(id)
+      })
+    case 'Record':
+      for (const warning of transformed.warnings) {
+        summary.transformWarnings++
+        options.logger.warn(`Conversation ${id}: ${warning}.`)
+      }
+      for (const type of transformed.unknownContentTypes) run.delivery.noteUnknownType(type)
+      noteResolved(run, id)
+      return guard(() => run.delivery.add(event.conversation, transformed))
   }
-  for (const type of result.right.unknownContentTypes) run.delivery.noteUnknownType(type)
-  await run.delivery.add(event.conversation, result.right)
-  return undefined
 }
 
-async function quarantineAndFinish(run: Run, unit: Unit, conversationId: string, reason: string): Promise<AppError | undefined> {
-  const stopped = await quarantine(run, unit, conversationId, reason)
-  if (stopped === undefined) run.delivery.markDone(conversationId)
-  return stopped
+/** A closed conversation: report what could not be read of it → transform → deliver. */
+function handleClosed(run: Run, unit: Unit, event: ClosedEvent): TE.TaskEither<AppError, void> {
+  return pipe(
+    reportUnreadable(run, event),
+    TE.map(() => {
+      if (event.fetchedItems) run.summary.conversations.fetchedWhole++
+      run.records++
+      return transform(run, event)
+    }),
+    TE.chain((transformed) => deliverStep(run, unit, event, transformed)),
+  )
 }
 
-/**
- * One feed event: transform a closed conversation and hand it to delivery; the rest is bookkeeping. A failure
- * that concerns only its conversation quarantines it; one that concerns the whole run is returned, to stop it.
- */
-export async function handle(run: Run, unit: Unit, event: FeedEvent): Promise<AppError | undefined> {
+/** The conversation is settled for this unit: kept open, vanished or skipped, with nothing to send. */
+function finishWithoutRecord(run: Run, conversationId: string): void {
+  noteResolved(run, conversationId)
+  run.delivery.markDone(conversationId)
+}
+
+/** One conversation's event, counted as seen once handled. */
+function handleConversation(run: Run, unit: Unit, event: Exclude<FeedEvent, {_tag: 'Malformed' | 'TimelineOnly' | 'UnitFailed' | 'Deferred'}>): TE.TaskEither<AppError, void> {
   const {summary, options} = run
   const c = summary.conversations
   switch (event._tag) {
+    case 'Failed':
+      return concernsWholeRun(event.error) ? TE.left(event.error) : quarantineStep(run, unit, event.conversationId, event.error.message)
+    case 'Skipped':
+      return TE.fromIO(() => {
+        if (event.reason === 'still open') c.keptOpen++
+        else if (event.reason !== 'done before an interruption') c.alreadySent++
+        finishWithoutRecord(run, event.conversationId)
+      })
+    case 'Vanished':
+      return guard(async () => {
+        c.vanished++
+        options.logger.info(`Conversation ${event.conversationId} no longer exists in Gladly (merged or deleted); skipped.`)
+        await run.spool.drop(event.conversationId)
+        if (event.customerId !== undefined) await followMerge(run, event.customerId, event.lastActivity)
+        finishWithoutRecord(run, event.conversationId)
+      })
+    case 'Open':
+      return guard(async () => {
+        c.keptOpen++
+        await run.spool.keep(event.conversationId, unit.keepSince, event.items)
+        finishWithoutRecord(run, event.conversationId)
+      })
+    case 'Closed':
+      return handleClosed(run, unit, event)
+  }
+}
+
+/**
+ * One feed event: a closed conversation is transformed and handed to delivery; the rest is bookkeeping. A
+ * failure that concerns only its conversation quarantines it; one that concerns the whole run is a Left, to stop it.
+ */
+export function handle(run: Run, unit: Unit, event: FeedEvent): TE.TaskEither<AppError, void> {
+  const {summary, options} = run
+  switch (event._tag) {
     case 'Malformed': {
-      summary.malformedLines++
-      options.logger.warn(`Job ${event.line.jobId}, ${event.line.file} line ${event.line.line}: ${event.line.reason}`)
       const report = malformedReport(options.settings.paths.logDir, options.runId, run.now())
-      await report.add(event.line)
-      summary.malformedReport = report.path
-      return undefined
+      return guard(async () => {
+        summary.malformedLines++
+        options.logger.warn(`Job ${event.line.jobId}, ${event.line.file} line ${event.line.line}: ${event.line.reason}`)
+        await report.add(event.line)
+        summary.malformedReport = report.path
+      })
     }
     case 'TimelineOnly':
-      summary.timelineOnlyItems += event.count
-      return undefined
+      return TE.fromIO(() => {
+        summary.timelineOnlyItems += event.count
+      })
     case 'UnitFailed':
-      return event.error
-    case 'Failed': {
-      if (concernsWholeRun(event.error)) return event.error
-      const stopped = await quarantineAndFinish(run, unit, event.conversationId, event.error.message)
-      if (stopped !== undefined) return stopped
-      break
-    }
-    case 'Skipped':
-      if (event.reason === 'still open') c.keptOpen++
-      else if (event.reason !== 'done before an interruption') c.alreadySent++
-      noteResolved(run, event.conversationId)
-      run.delivery.markDone(event.conversationId)
-      break
-    case 'Vanished':
-      c.vanished++
-      options.logger.info(`Conversation ${event.conversationId} no longer exists in Gladly (merged or deleted); skipped.`)
-      await run.spool.drop(event.conversationId)
-      if (event.customerId !== undefined) await followMerge(run, event.customerId, event.lastActivity)
-      noteResolved(run, event.conversationId)
-      run.delivery.markDone(event.conversationId)
-      break
+      return TE.left(event.error)
     case 'Deferred':
-      await run.spool.keep(event.conversationId, unit.keepSince, event.items)
-      run.delivery.markDone(event.conversationId)
-      return undefined
-    case 'Open':
-      c.keptOpen++
-      await run.spool.keep(event.conversationId, unit.keepSince, event.items)
-      noteResolved(run, event.conversationId)
-      run.delivery.markDone(event.conversationId)
-      break
-    case 'Closed': {
-      const stopped = await handleClosed(run, unit, event)
-      if (stopped !== undefined) return stopped
-      break
-    }
+      // Looked up in a later job of this run; its items wait in the spool until then.
+      return guard(async () => {
+        await run.spool.keep(event.conversationId, unit.keepSince, event.items)
+        run.delivery.markDone(event.conversationId)
+      })
+    default:
+      return pipe(
+        handleConversation(run, unit, event),
+        TE.chain(() => {
+          summary.conversations.seen++
+          run.conversationsDone++
+          progress(run)
+          return run.delivery.fatal === undefined ? TE.right(undefined) : TE.left(run.delivery.fatal)
+        }),
+      )
   }
-  c.seen++
-  run.conversationsDone++
-  progress(run)
-  return run.delivery.fatal
 }
 
 export type UnitOutcome = 'done' | 'stopped'
@@ -158,10 +200,10 @@ export async function consumeFeed(run: Run, unit: Unit, feed: AsyncIterable<Feed
   const {limit} = run.options
   for await (const event of feed) {
     if (event._tag !== 'Malformed' && event._tag !== 'TimelineOnly' && event._tag !== 'Deferred' && event._tag !== 'UnitFailed') run.conversationsKnown++
-    const fatal = await handle(run, unit, event)
-    if (fatal !== undefined) {
+    const handled = await handle(run, unit, event)()
+    if (handled._tag === 'Left') {
       await run.delivery.drain()
-      return E.left(fatal)
+      return handled
     }
     if (limit !== undefined && run.records >= limit) {
       await run.delivery.drain()

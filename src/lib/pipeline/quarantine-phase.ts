@@ -3,6 +3,7 @@ import {conversationsById} from '../gladly/index.js'
 import {DEFAULT_CONCURRENCY, type Run} from './context.js'
 import {consumeFeed} from './events.js'
 import {quarantined, settleQuarantine} from './quarantine.js'
+import {skipRules} from './units.js'
 
 /**
  * The conversations quarantined by earlier runs, fetched again whole from Gladly after this run's own units (so the
@@ -17,11 +18,11 @@ export async function retryQuarantined(run: Run, conversationIds: readonly strin
   if (!options.dryRun && run.state.checkpoint === null) await run.journal.clear()
   const feed = conversationsById(
     {
+      ...skipRules(run),
+      // Not part of any unit: a journal left by an interrupted unit says nothing about these.
+      isDone: () => false,
       http: run.http,
       directory: run.customers,
-      isDone: () => false,
-      sentClosedAt: (id) => run.ledger.closedAtOf(id),
-      resendUpdated: options.resendUpdated,
       concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     },
     pending,

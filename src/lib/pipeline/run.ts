@@ -21,13 +21,14 @@ import {
 import {acquireLock, openJournal, openLedger, openSpool, openStateStore, overlaySpool, profileStateDir, readOnlyLedger, type Backfill, type Lock} from '../state/index.js'
 import {GLADLY_DOCUMENTED_RPS, guard, noteWarning, SPOOL_TTL_DAYS, type ImportOptions, type Run} from './context.js'
 import {createDelivery, type Delivery} from './delivery.js'
-import {backfillWindows, planBackfill, processBackfill} from './backfill-phase.js'
-import {processJobs} from './export-phase.js'
+import {backfillUnits, backfillWindows, planBackfill} from './backfill-phase.js'
+import {exportJobUnits} from './export-phase.js'
 import {lastWindowEnd} from './jobs.js'
 import {fetchLookups} from './lookups.js'
 import {retryQuarantined} from './quarantine-phase.js'
 import {quarantined} from './quarantine.js'
 import {emptySummary, type RunSummary} from './summary.js'
+import {processUnits, type FeedUnit} from './units.js'
 
 export type {ImportOptions, Progress} from './context.js'
 
@@ -163,6 +164,12 @@ function housekeeping(run: Run, jobPlan: JobPlan, jobs: readonly ExportJob[]): T
   })
 }
 
+/** History first, oldest first: the export jobs then continue from where it ends. */
+async function* allUnits(run: Run, backfill: Backfill | undefined, jobs: readonly ExportJob[], listed: readonly ExportJob[]): AsyncGenerator<FeedUnit> {
+  if (backfill) yield* backfillUnits(run, backfill)
+  yield* exportJobUnits(run, jobs, listed)
+}
+
 function finish(run: Run, startedAt: Date): RunSummary {
   const {summary} = run
   const finishedAt = run.now()
@@ -218,15 +225,10 @@ export function runImport(options: ImportOptions): TE.TaskEither<AppError, RunRe
           // Those of earlier runs; the ones this run sets aside wait for the next.
           const quarantinedBefore = quarantined(run).map((entry) => entry.conversationId)
           run.summary.jobs.planned = jobs.length + (backfill ? backfillWindows(backfill) : 0)
-          if (backfill) {
-            run.summary.backfill = {from: backfill.from, to: backfill.to, windows: 0, done: false}
-            // History first, oldest first: the export jobs then continue from where it ends.
-            const stopped = await processBackfill(run, backfill)
-            run.summary.backfill.done = run.state.backfill?.next === null
-            if (stopped !== undefined || run.summary.stopped !== undefined) return stopped
-          }
-          const stoppedInJobs = await processJobs(run, jobs, listed)
-          if (stoppedInJobs !== undefined || run.summary.stopped !== undefined) return stoppedInJobs
+          if (backfill) run.summary.backfill = {from: backfill.from, to: backfill.to, windows: 0, done: false}
+          const stopped = await processUnits(run, allUnits(run, backfill, jobs, listed))
+          if (backfill) run.summary.backfill.done = run.state.backfill?.next === null
+          if (stopped !== undefined || run.summary.stopped !== undefined) return stopped
           return retryQuarantined(run, quarantinedBefore)
         }),
       ),

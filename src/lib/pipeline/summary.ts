@@ -29,6 +29,8 @@ export interface RunSummary {
   messages: number
   channels: Record<string, number>
   malformedLines: number
+  /** What the transform said of the records it made: repeated items, a transcript cut to fit (each logged). */
+  transformWarnings: number
   /** Items of GET /conversations/{id}/items that were not valid items; their conversations went on without them. */
   unreadableItems: number
   timelineOnlyItems: number
@@ -58,6 +60,7 @@ export function emptySummary(mode: RunSummary['mode'], profile: string, startedA
     messages: 0,
     channels: {},
     malformedLines: 0,
+    transformWarnings: 0,
     unreadableItems: 0,
     timelineOnlyItems: 0,
     deadLetters: {retried: 0, delivered: 0, remaining: 0},

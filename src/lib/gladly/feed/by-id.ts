@@ -3,13 +3,11 @@ import {getConversation, getConversationItems} from '../client.js'
 import type {GladlyHttp} from '../http.js'
 import type {CustomerDirectory, FeedEvent} from './feed.js'
 import {CustomerFile} from './job-lookups.js'
+import {skipBeforeLookup, skipUnchanged, type SkipRules} from './skip.js'
 
-export interface ByIdOptions {
+export interface ByIdOptions extends SkipRules {
   readonly http: GladlyHttp
   readonly directory: CustomerDirectory
-  readonly isDone: (conversationId: string) => boolean
-  readonly sentClosedAt: (conversationId: string) => string | undefined
-  readonly resendUpdated: boolean
   readonly concurrency: number
 }
 
@@ -18,15 +16,15 @@ export interface ByIdOptions {
  * left to the export jobs, which show it closing; with no local history of it, it is fetched whole then.
  */
 export async function resolveById(options: ByIdOptions, conversationId: string): Promise<FeedEvent> {
-  if (options.isDone(conversationId)) return {_tag: 'Skipped', conversationId, reason: 'done before an interruption'}
-  const sentClosedAt = options.sentClosedAt(conversationId)
-  if (sentClosedAt !== undefined && !options.resendUpdated) return {_tag: 'Skipped', conversationId, reason: 'already sent'}
+  const skipped = skipBeforeLookup(options, conversationId)
+  if (skipped !== undefined) return {_tag: 'Skipped', conversationId, reason: skipped}
   const lookup = await getConversation(options.http, conversationId)()
   if (lookup._tag === 'Left') return {_tag: 'Failed', conversationId, error: lookup.left}
   if (lookup.right._tag === 'Vanished') return {_tag: 'Vanished', conversationId}
   const {conversation} = lookup.right
   if (conversation.status !== 'CLOSED') return {_tag: 'Skipped', conversationId, reason: 'still open'}
-  if (sentClosedAt !== undefined && sentClosedAt === conversation.closedAt) return {_tag: 'Skipped', conversationId, reason: 'unchanged since sent'}
+  const unchanged = skipUnchanged(options, conversation)
+  if (unchanged !== undefined) return {_tag: 'Skipped', conversationId, reason: unchanged}
   const page = await getConversationItems(options.http, conversationId)()
   if (page._tag === 'Left') return {_tag: 'Failed', conversationId, error: page.left}
   if (page.right === undefined) return {_tag: 'Vanished', conversationId}

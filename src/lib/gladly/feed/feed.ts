@@ -7,6 +7,7 @@ import type {GladlyHttp} from '../http.js'
 import {compareTimestamps, parseTimestamp} from '../time.js'
 import {decodeItems, itemBuckets, ITEMS_FILE, type MalformedLine, type RawItem} from './job-files.js'
 import type {CustomerLookup, CustomerSummary} from './job-lookups.js'
+import {skipBeforeLookup, skipUnchanged, type SkipReason, type SkipRules} from './skip.js'
 
 /** What a job says about one conversation it touched, in the order the feed works through them. */
 export type FeedEvent =
@@ -28,7 +29,7 @@ export type FeedEvent =
   | {readonly _tag: 'Deferred'; readonly conversationId: string; readonly items: readonly ConversationItem[]}
   /** 404: merged into another conversation or deleted. Its items name the customer, and when it was last active. */
   | {readonly _tag: 'Vanished'; readonly conversationId: string; readonly customerId?: string; readonly lastActivity?: string}
-  | {readonly _tag: 'Skipped'; readonly conversationId: string; readonly reason: 'already sent' | 'unchanged since sent' | 'done before an interruption' | 'still open'}
+  | {readonly _tag: 'Skipped'; readonly conversationId: string; readonly reason: SkipReason | 'still open'}
   | {readonly _tag: 'Malformed'; readonly line: MalformedLine}
   | {readonly _tag: 'TimelineOnly'; readonly count: number}
   /** This conversation could not be read; whether that stops the run or only sets it aside is the core's call. */
@@ -70,7 +71,7 @@ export function customerDirectory(http: GladlyHttp, logger: Logger): CustomerDir
   }
 }
 
-export interface FeedOptions {
+export interface FeedOptions extends SkipRules {
   readonly http: GladlyHttp
   readonly job: ExportJob
   /** The job's downloaded files (see downloadJob). */
@@ -79,13 +80,8 @@ export interface FeedOptions {
   readonly directory: CustomerDirectory
   readonly workDir: string
   readonly spool: SpoolReader
-  /** Conversations of this job already handled by an interrupted run. */
-  readonly isDone: (conversationId: string) => boolean
-  /** The closedAt a conversation was sent with, if it was. */
-  readonly sentClosedAt: (conversationId: string) => string | undefined
   /** Whether a later job of this run touches the conversation too. */
   readonly continuesLater: (conversationId: string) => boolean
-  readonly resendUpdated: boolean
   /**
    * Transcripts from GET /conversations/{id}/items for every closed conversation, not from the export files alone:
    * for organizations whose content types the export leaves out (voice AI). One more request per conversation.
@@ -154,9 +150,8 @@ async function closedEvent(options: FeedOptions, conversation: Conversation, job
 }
 
 async function resolve(options: FeedOptions, conversationId: string, lines: readonly RawItem[]): Promise<FeedEvent[]> {
-  if (options.isDone(conversationId)) return [{_tag: 'Skipped', conversationId, reason: 'done before an interruption'}]
-  const sentClosedAt = options.sentClosedAt(conversationId)
-  if (sentClosedAt !== undefined && !options.resendUpdated) return [{_tag: 'Skipped', conversationId, reason: 'already sent'}]
+  const skipped = skipBeforeLookup(options, conversationId)
+  if (skipped !== undefined) return [{_tag: 'Skipped', conversationId, reason: skipped}]
   const {items: jobItems, malformed} = decodeItems(options.job.id, conversationId, lines)
   const withMalformed = (event: FeedEvent): FeedEvent[] => [...malformed.map((line): FeedEvent => ({_tag: 'Malformed', line})), event]
   // One lookup per conversation rather than one per job it spans: its last job of the run decides.
@@ -166,7 +161,8 @@ async function resolve(options: FeedOptions, conversationId: string, lines: read
   if (lookup.right._tag === 'Vanished') return withMalformed({_tag: 'Vanished', conversationId, customerId: jobItems[0]?.customerId, lastActivity: jobItems.at(-1)?.timestamp})
   const {conversation} = lookup.right
   if (conversation.status !== 'CLOSED') return withMalformed({_tag: 'Open', conversationId, status: conversation.status, items: jobItems})
-  if (sentClosedAt !== undefined && sentClosedAt === conversation.closedAt) return withMalformed({_tag: 'Skipped', conversationId, reason: 'unchanged since sent'})
+  const unchanged = skipUnchanged(options, conversation)
+  if (unchanged !== undefined) return withMalformed({_tag: 'Skipped', conversationId, reason: unchanged})
   return withMalformed(await closedEvent(options, conversation, jobItems))
 }
 

@@ -6,3 +6,4 @@ export {readLookups, type CustomerSummary, type JobLookups} from './job-lookups.
 export {jobFeed, customerDirectory, type CustomerDirectory, type FeedEvent, type FeedOptions, type SpoolReader} from './feed.js'
 export {backfillFeed, type BackfillOptions} from './backfill.js'
 export {conversationsById, type ByIdOptions} from './by-id.js'
+export type {SkipReason, SkipRules} from './skip.js'
