@@ -32,7 +32,7 @@ const input = JSON.parse(readFileSync(inputPath, 'utf8')) as TransformInput
 const now = new Date(input.now)
 const conversations = new Map(input.conversations.map((conversation) => [conversation.id, conversation]))
 const byId = <A extends {readonly id: string}>(list: readonly A[]) => new Map(list.map((entry) => [entry.id, entry]))
-const lookups: Lookups = {agents: byId(input.agents), topics: byId(input.topics), inboxes: byId(input.inboxes), customAttributes: new Map()}
+const lookups: Lookups = {agents: byId(input.agents), topics: byId(input.topics), inboxes: byId(input.inboxes)}
 const options = {fileId: 'gladly', includeNotes: false, metadataNesting: 'nested' as const, maxRecordBytes: 999_000, now}
 const workDir = mkdtempSync(join(tmpdir(), 'gladly-enterpret-bench-buckets-'))
 

@@ -55,7 +55,6 @@ export function expectedMessages(gladly: FakeGladly, id: string): Array<{actor: 
     agents: new Map(dataset.agents().map((agent) => [agent.id, agent])),
     topics: new Map(dataset.topics().map((topic) => [topic.id, topic])),
     inboxes: new Map(dataset.inboxes().map((inbox) => [inbox.id, inbox])),
-    customAttributes: new Map(),
   }
   const result = toEnterpretRecord(
     {conversation, items, lookups, gladlyAppUrl: dataset.organization().gladlyUrl},

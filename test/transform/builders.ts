@@ -62,7 +62,7 @@ export const chat = (text: string, overrides: Partial<ConversationItem> = {}) =>
 export const byAgent: Partial<ConversationItem> = {initiator: {id: AGENT_ID, type: 'AGENT'}}
 
 export function emptyLookups(): Lookups {
-  return {agents: new Map(), topics: new Map(), inboxes: new Map(), customAttributes: new Map()}
+  return {agents: new Map(), topics: new Map(), inboxes: new Map()}
 }
 
 export function options(overrides: Partial<TransformOptions> = {}): TransformOptions {

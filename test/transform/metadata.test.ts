@@ -15,11 +15,6 @@ function lookups(): Lookups {
       ['t-damaged-2', {id: 't-damaged-2', name: 'Damaged Merchandise'}],
     ]),
     inboxes: new Map([['inbox-1', {id: 'inbox-1', name: 'Email Inbox'}]]),
-    customAttributes: new Map([
-      ['ca-order', {key: 'orderNumber', label: 'Order number'}],
-      ['ca-carrier', {label: 'Carrier Name'}],
-      ['ca-jp', {label: '注文番号'}],
-    ]),
   }
 }
 
@@ -96,8 +91,8 @@ describe('transform: metadata', () => {
       customer_name: s('Martha J Williams'),
       customer_email: s('Martha.Williams@gmail.com', 'martha@work.example'),
       gladly_url: s(`https://acme.gladly.com/#/customer/${CUSTOMER_ID}/conversation/${CONVERSATION_ID}`),
-      custom_order_number: s('1234556777', '883399334403'),
-      custom_carrier_name: s('UPS'),
+      custom_ca_order: s('1234556777', '883399334403'),
+      custom_ca_carrier: s('UPS'),
       custom_ca_jp: s('A-1'),
       custom_ucebpdbvsnyap54jhd8czw: s('gold'),
     })
@@ -148,11 +143,8 @@ describe('transform: metadata', () => {
   })
 
   describe('custom attribute keys', () => {
-    it('slugs the key, else the label, else the id', () => {
-      expect(customAttributeKey('id1', {key: 'orderNumber', label: 'Order #'})).to.equal('custom_order_number')
-      expect(customAttributeKey('id1', {label: 'Carrier Name'})).to.equal('custom_carrier_name')
-      expect(customAttributeKey('id1', {key: '***', label: 'Numéro de commande'})).to.equal('custom_numero_de_commande')
-      expect(customAttributeKey('UCeBpdBVSNyaP54jhd8CZw', {label: '注文番号'})).to.equal('custom_ucebpdbvsnyap54jhd8czw')
+    it('slugs the id, without splitting its humps', () => {
+      expect(customAttributeKey('UCeBpdBVSNyaP54jhd8CZw')).to.equal('custom_ucebpdbvsnyap54jhd8czw')
       expect(customAttributeKey('_DZTz4I0Qsq9YXxeXwufMg')).to.equal('custom_dztz4i0qsq9yxxexwufmg')
     })
 
@@ -218,6 +210,6 @@ describe('transform: metadata', () => {
       for (const [key, value] of Object.entries(fieldsOf(record))) expect(Object.values(value.array)[0], key).to.have.length.above(0)
     }
     expect(records).to.be.above(150)
-    expect([...typeOfKey.keys()]).to.include.members(['truncated', 'message_count', 'customer_email', 'custom_order_number', 'custom_raw_id'])
+    expect([...typeOfKey.keys()]).to.include.members(['truncated', 'message_count', 'customer_email', 'custom_ca_order', 'custom_raw_id'])
   })
 })

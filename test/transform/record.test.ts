@@ -12,7 +12,6 @@ function specLookups(): Lookups {
     agents: byId(decoded(AgentList, gladlyFixture('getAgents.200.from-schema.json'))),
     topics: byId(decoded(TopicList, gladlyFixture('getTopics.200.json'))),
     inboxes: byId(decoded(InboxList, gladlyFixture('getInboxes.200.from-schema.json'))),
-    customAttributes: new Map(),
   }
 }
 

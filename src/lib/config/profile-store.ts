@@ -62,11 +62,6 @@ export function readProfile(paths: Paths, profile: string): Either<ConfigError, 
   return right(file.right.content.profiles?.[profile] ?? {})
 }
 
-export function listProfiles(paths: Paths): Either<ConfigError, string[]> {
-  const file = readFile(paths)
-  return file._tag === 'Left' ? file : right(Object.keys(file.right.content.profiles ?? {}))
-}
-
 /** Replaces one profile's record (written atomically by conf); `undefined` removes the profile. */
 export function writeProfile(paths: Paths, profile: string, record: StoredProfile | undefined): Either<ConfigError, void> {
   const file = readFile(paths)

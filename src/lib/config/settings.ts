@@ -105,7 +105,3 @@ export type StorableName = {[N in SettingName]: (typeof SETTINGS)[N] extends {st
 export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[]
 export const SECRET_NAMES = SETTING_NAMES.filter((name) => 'secret' in SETTINGS[name]) as SecretName[]
 export const STORABLE_NAMES = SETTING_NAMES.filter((name) => 'storable' in SETTINGS[name]) as StorableName[]
-
-export function isSettingName(name: string): name is SettingName {
-  return Object.hasOwn(SETTINGS, name)
-}

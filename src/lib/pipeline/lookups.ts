@@ -7,7 +7,6 @@ export interface RunLookups {
   readonly agents: Map<string, Agent>
   readonly topics: Map<string, Topic>
   readonly inboxes: Map<string, Inbox>
-  readonly customAttributes: Map<string, {readonly key?: string; readonly label?: string}>
 }
 
 const byId = <A extends {readonly id: string}>(list: readonly A[]) => new Map(list.map((entry) => [entry.id, entry]))
@@ -18,7 +17,7 @@ export function fetchLookups(http: GladlyHttp): TE.TaskEither<GladlyError, RunLo
     TE.bind('agents', () => getAgents(http)),
     TE.bind('topics', () => getTopics(http)),
     TE.bind('inboxes', () => getInboxes(http)),
-    TE.map(({agents, topics, inboxes}) => ({agents: byId(agents), topics: byId(topics), inboxes: byId(inboxes), customAttributes: new Map()})),
+    TE.map(({agents, topics, inboxes}) => ({agents: byId(agents), topics: byId(topics), inboxes: byId(inboxes)})),
   )
 }
 

@@ -73,13 +73,11 @@ export function slug(name: string, splitCamelCase = true): string {
 }
 
 /**
- * The metadata key of a custom attribute: `custom_` + the slug of its key, else of its label, else of its id.
- * The key comes first because admins rename labels; the id, the last resort, is opaque and mixed-case, so its
- * humps are not split (that would only make it longer). Attributes whose slugs meet share the key.
+ * The metadata key of a custom attribute: `custom_` + the slug of its id (Gladly has no list of attributes to name
+ * them by). The id is opaque and mixed-case, so its humps are not split (that would only make it longer).
  */
-export function customAttributeKey(id: string, known?: {readonly key?: string; readonly label?: string}): string {
-  const name = slug(known?.key ?? '') || slug(known?.label ?? '') || slug(id, false)
-  return `${CUSTOM_ATTRIBUTE_PREFIX}${name}`
+export function customAttributeKey(id: string): string {
+  return `${CUSTOM_ATTRIBUTE_PREFIX}${slug(id, false)}`
 }
 
 /** The value trimmed, or undefined when nothing is left of it. */
@@ -105,13 +103,13 @@ function one(value: string | undefined): string[] {
 }
 
 /** `custom_*` key → its distinct values, in the conversation's order. */
-function customAttributeValues(conversation: Conversation, lookups: Lookups): Map<string, string[]> {
+function customAttributeValues(conversation: Conversation): Map<string, string[]> {
   const byKey = new Map<string, string[]>()
   for (const attribute of conversation.customAttributes) {
     const value = trimmed(attribute.value)
     // Without an id an attribute has no name to be sent under.
     if (value === undefined || attribute.id === undefined) continue
-    const key = customAttributeKey(attribute.id, lookups.customAttributes.get(attribute.id))
+    const key = customAttributeKey(attribute.id)
     const values = byKey.get(key) ?? []
     if (!values.includes(value)) values.push(value)
     byKey.set(key, values)
@@ -179,7 +177,7 @@ export function buildMetadata(input: MetadataInput): MetadataFields {
     const list = values[key]
     if (list !== undefined && list.length > 0) fields[key] = typedArray(type, list)
   }
-  for (const [key, list] of customAttributeValues(input.conversation, input.lookups)) {
+  for (const [key, list] of customAttributeValues(input.conversation)) {
     fields[key] = typedArray(CUSTOM_ATTRIBUTE_TYPE, list)
   }
   return fields

@@ -1,20 +1,15 @@
 import type {ConversationRecord, MetadataNesting} from '../enterpret/schema.js'
 import type {Agent, Conversation, ConversationItem, Inbox, Topic} from '../gladly/codecs.js'
+import type {CustomerSummary} from '../gladly/index.js'
 
-/** What the importer knows of the conversation's customer (from `customers.jsonl` or the profile API). */
-export interface CustomerSummary {
-  readonly id: string
-  readonly name?: string
-  readonly emails: readonly string[]
-}
+export type {CustomerSummary}
+
 
 /** The reference lists ids are resolved against. */
 export interface Lookups {
   readonly agents: ReadonlyMap<string, Agent>
   readonly topics: ReadonlyMap<string, Topic>
   readonly inboxes: ReadonlyMap<string, Inbox>
-  /** custom attribute id → its key/label, when known */
-  readonly customAttributes: ReadonlyMap<string, {readonly key?: string; readonly label?: string}>
 }
 
 export interface TransformInput {
