@@ -7,6 +7,7 @@ import {BaseCommand} from './base-command.js'
 import {ExitCode} from './lib/common/index.js'
 import {describeSummary, runImport, type RunSummary} from './lib/pipeline/index.js'
 import {progressReporter} from './progress.js'
+import {stopOnSignal} from './stop-on-signal.js'
 import {selectionOf, type SelectionFlagValues} from './selection-flags.js'
 
 // An import streams far more data through than it keeps, and V8 would let the heap grow to four times
@@ -37,6 +38,7 @@ export abstract class RunCommand<T extends typeof Command> extends BaseCommand<T
     setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`)
     const output = dryRun ? (options.output === undefined ? process.stdout : createWriteStream(options.output, {mode: 0o600})) : undefined
     const progress = await progressReporter(this.logger, Boolean(process.stderr.isTTY) && !this.flags.verbose)
+    const stop = stopOnSignal(this.logger)
     const result = await this.unwrap(
       runImport({
         settings,
@@ -49,8 +51,12 @@ export abstract class RunCommand<T extends typeof Command> extends BaseCommand<T
         resendUpdated: options.resendUpdated,
         dryRun: output ? {output} : undefined,
         onProgress: (update) => progress.update(update),
+        signal: stop.signal,
       }),
-    ).finally(() => progress.stop())
+    ).finally(() => {
+      stop.dispose()
+      progress.stop()
+    })
     if (output !== undefined && output !== process.stdout) {
       output.end()
       await finished(output)
@@ -60,7 +66,9 @@ export abstract class RunCommand<T extends typeof Command> extends BaseCommand<T
     for (const line of describeSummary(summary)) this.logger.info(line)
     if (dryRun) this.describeDryRun(summary)
     if (error !== undefined) this.fail(error)
-    if (owesWork(summary, dryRun)) process.exitCode = ExitCode.partial
+    const signalled = stop.exitCode()
+    if (signalled !== undefined) process.exitCode = signalled
+    else if (owesWork(summary, dryRun)) process.exitCode = ExitCode.partial
     return summary
   }
 

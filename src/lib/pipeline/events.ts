@@ -4,7 +4,7 @@ import {pipe} from 'fp-ts/lib/function.js'
 import type {AppError} from '../common/index.js'
 import {compareTimestamps, concernsWholeRun, getCustomerConversations, getCustomerProfile, type Conversation, type FeedEvent} from '../gladly/index.js'
 import {toEnterpretRecord, type TransformResult} from '../transform/index.js'
-import {guard, progress, type Run, type Unit} from './context.js'
+import {guard, progress, stopRequested, type Run, type Unit} from './context.js'
 import {malformedReport} from './malformed.js'
 import {noteResolved, quarantine} from './quarantine.js'
 
@@ -209,6 +209,12 @@ export async function consumeFeed(run: Run, unit: Unit, feed: AsyncIterable<Feed
       await run.delivery.drain()
       run.summary.stopped = `--limit ${limit} reached`
       return E.right('stopped')
+    }
+    const stop = stopRequested(run)
+    if (stop !== undefined) {
+      await run.delivery.drain()
+      run.summary.stopped = `${stop}; the next import resumes ${unit.source} where this one stopped`
+      return run.delivery.fatal === undefined ? E.right('stopped') : E.left(run.delivery.fatal)
     }
   }
   await run.delivery.drain()

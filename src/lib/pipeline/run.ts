@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import {pipe} from 'fp-ts/lib/function.js'
+import {rmSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -31,6 +32,25 @@ import {emptySummary, type RunSummary} from './summary.js'
 import {processUnits, type FeedUnit} from './units.js'
 
 export type {ImportOptions, Progress} from './context.js'
+
+// A dry run's scratch holds export files (names, emails, messages): removed when the run ends, and by an exit
+// handler should the process be stopped before (a second Ctrl-C, the end of the SIGTERM grace period).
+const scratchCleanups = new Map<string, () => void>()
+
+async function scratchDir(): Promise<string> {
+  const path = await mkdtemp(join(tmpdir(), 'gladly-enterpret-dry-run-'))
+  const cleanup = () => rmSync(path, {recursive: true, force: true})
+  scratchCleanups.set(path, cleanup)
+  process.on('exit', cleanup)
+  return path
+}
+
+async function removeScratch(path: string): Promise<void> {
+  const cleanup = scratchCleanups.get(path)
+  if (cleanup !== undefined) process.off('exit', cleanup)
+  scratchCleanups.delete(path)
+  await rm(path, {recursive: true, force: true})
+}
 
 // A dry run never talks to Enterpret, so it does not need its key.
 function requiredCredentials(options: ImportOptions) {
@@ -71,7 +91,7 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
     TE.bindW('stores', () =>
       guard(async () => {
         // A dry run must leave the state folder byte for byte as it was: its scratch goes elsewhere.
-        const workDir = options.dryRun ? await mkdtemp(join(tmpdir(), 'gladly-enterpret-dry-run-')) : join(profileStateDir(stateDir, settings.profile), 'work')
+        const workDir = options.dryRun ? await scratchDir() : join(profileStateDir(stateDir, settings.profile), 'work')
         // Downloads of a run that was killed are of no use: the jobs are read again.
         if (!options.dryRun) await rm(workDir, {recursive: true, force: true})
         return {
@@ -232,7 +252,7 @@ export function runImport(options: ImportOptions): TE.TaskEither<AppError, RunRe
           return retryQuarantined(run, quarantinedBefore)
         }),
       ),
-      TE.chainFirst(({run}) => (options.dryRun ? guard(() => rm(run.workDir, {recursive: true, force: true})) : TE.right(undefined))),
+      TE.chainFirst(({run}) => (options.dryRun ? guard(() => removeScratch(run.workDir)) : TE.right(undefined))),
       TE.map(({run, error}) => {
         if (error !== undefined) run.summary.stopped = error.message
         const summary = finish(run, startedAt)

@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type {AppError} from '../common/index.js'
 import type {FeedEvent, SkipRules} from '../gladly/index.js'
 import type {State} from '../state/index.js'
-import {guard, progress, type Run, type Unit} from './context.js'
+import {guard, progress, stopRequested, type Run, type Unit} from './context.js'
 import {consumeFeed, type UnitOutcome} from './events.js'
 import {settleQuarantine} from './quarantine.js'
 
@@ -67,6 +67,11 @@ async function processUnit(run: Run, unit: FeedUnit): Promise<E.Either<AppError,
 export async function processUnits(run: Run, units: AsyncIterable<FeedUnit>): Promise<AppError | undefined> {
   progress(run)
   for await (const unit of units) {
+    const stop = stopRequested(run)
+    if (stop !== undefined) {
+      run.summary.stopped = `${stop}; the next import starts with ${unit.source}`
+      return undefined
+    }
     run.options.logger.debug(`Starting ${unit.source}`)
     const result = E.flatten(await guard(() => processUnit(run, unit))())
     if (result._tag === 'Left') return result.left

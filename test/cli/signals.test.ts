@@ -1,0 +1,108 @@
+import {expect} from 'chai'
+import {spawn} from 'node:child_process'
+import {existsSync, mkdirSync, readdirSync} from 'node:fs'
+import {join} from 'node:path'
+import type {RunSummary} from '../../src/lib/pipeline/index.js'
+import {CLI, createSandbox, parseJson, type Sandbox} from '../helpers/cli.js'
+import {DAY_MS, expectedConversationIds, startFakes, type Fakes} from '../helpers/e2e.js'
+
+/** Waits for a condition the child makes true (a line it prints, a file it writes), checking every few ms. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5))
+}
+
+/** The CLI as a child whose stderr is kept, for tests that signal it. */
+function startCli(sandbox: Sandbox, args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [CLI, ...args], {cwd: sandbox.dir, env: {...sandbox.env, ...env} as NodeJS.ProcessEnv, stdio: ['ignore', 'ignore', 'pipe']})
+  let stderr = ''
+  child.stderr.on('data', (chunk) => (stderr += chunk))
+  const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.on('close', (code, signal) => resolve({code, signal})))
+  return {child, exited, stderr: () => stderr}
+}
+
+describe('import stopped by a signal, end to end', function () {
+  this.timeout(180_000)
+  let fakes: Fakes
+  let sandbox: Sandbox
+
+  beforeEach(async () => {
+    sandbox = createSandbox()
+    fakes = await startFakes({now: new Date(Date.now() - 2 * DAY_MS), dataset: {seed: 5, conversations: 40, days: 5}})
+  })
+  afterEach(async () => {
+    await fakes.close()
+    sandbox.cleanup()
+  })
+
+  const lockFile = () => join(sandbox.home, 'state', 'default', 'import.lock')
+  const delivered = () => [...fakes.enterpret.records.keys()].sort()
+  const expected = () => expectedConversationIds(fakes.gladly).map((id) => `gladly_${id}`).sort()
+
+  it('on SIGTERM finishes the batch in flight, releases the lock, exits 143, and the next run completes the job', async () => {
+    const batchSize = 4
+    const env = fakes.env({BATCH_SIZE: String(batchSize)})
+    const run = startCli(sandbox, ['import'], env)
+    let answered = 0
+    fakes.enterpret.configure({
+      latencyMs: 50,
+      // After the second batch is answered: mid-job, with conversations still to go.
+      onRequest: () => {
+        if (++answered === 2) run.child.kill('SIGTERM')
+      },
+    })
+    const {code} = await run.exited
+    expect(code, run.stderr()).to.equal(143)
+    expect(run.stderr()).to.include('SIGTERM received: taking no new conversation')
+    expect(run.stderr()).to.match(/stopped \(SIGTERM received; the next import (resumes export job \S+ where this one stopped|starts with export job \S+)\)/)
+    expect(existsSync(lockFile()), 'lock released').to.equal(false)
+    expect(delivered().length).to.be.greaterThan(0).and.lessThan(expected().length)
+
+    fakes.enterpret.configure({latencyMs: 0, onRequest: undefined})
+    const rest = await sandbox.run(['import', '--json'], {env})
+    expect(rest.code, rest.stderr).to.equal(0)
+    expect(parseJson<RunSummary>(rest).stopped).to.equal(undefined)
+    expect(delivered()).to.deep.equal(expected())
+    const resent = [...fakes.enterpret.records.values()].reduce((sum, stored) => sum + stored.duplicates, 0)
+    expect(resent, 'at most the batch in flight is sent again').to.be.at.most(batchSize)
+  })
+
+  it('exits at once on a second signal, lock released, and loses nothing', async () => {
+    const env = fakes.env({BATCH_SIZE: '4'})
+    const run = startCli(sandbox, ['import'], env)
+    let answered = 0
+    fakes.enterpret.configure({
+      // Slow answers: the batch after the first is still in flight when both signals arrive.
+      latencyMs: 2000,
+      onRequest: () => {
+        if (++answered === 1) run.child.kill('SIGINT')
+      },
+    })
+    // The second signal once the first is taken (two at once may reach the process as one).
+    await until(() => run.stderr().includes('SIGINT received'))
+    run.child.kill('SIGINT')
+    const {code} = await run.exited
+    expect(code, run.stderr()).to.equal(130)
+    expect(run.stderr()).to.include('SIGINT again: stopping now')
+    expect(existsSync(lockFile()), 'lock released').to.equal(false)
+
+    fakes.enterpret.configure({latencyMs: 0, onRequest: undefined})
+    const rest = await sandbox.run(['import'], {env})
+    expect(rest.code, rest.stderr).to.equal(0)
+    expect(delivered()).to.deep.equal(expected())
+  })
+
+  it('removes a dry run’s scratch folder of export files when stopped', async () => {
+    const tmp = join(sandbox.dir, 'tmp')
+    mkdirSync(tmp)
+    fakes.gladly.configure({latencyMs: 100})
+    const run = startCli(sandbox, ['dry-run', '--output', join(sandbox.dir, 'out.ndjson')], {...fakes.env(), TMPDIR: tmp})
+    // The scratch folder appears once the run has started reading export jobs.
+    await until(() => readdirSync(tmp).length > 0)
+    run.child.kill('SIGTERM')
+    await until(() => run.stderr().includes('SIGTERM received'))
+    run.child.kill('SIGTERM')
+    const {code} = await run.exited
+    expect(code, run.stderr()).to.equal(143)
+    expect(readdirSync(tmp), 'no export file left behind').to.deep.equal([])
+  })
+})
