@@ -36,7 +36,7 @@ export function stopOnSignal(logger: Logger, graceMs = STOP_GRACE_MS): SignalSto
       process.exit(exitCode())
     }, graceMs)
     grace.unref()
-    controller.abort(signal)
+    controller.abort(`${signal} received`)
   }
   const onTerm = () => onSignal('SIGTERM')
   const onInt = () => onSignal('SIGINT')

@@ -1,8 +1,9 @@
 import {expect} from 'chai'
 import {spawn} from 'node:child_process'
-import {existsSync, mkdirSync, readdirSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import type {RunSummary} from '../../src/lib/pipeline/index.js'
+import {LEASE_STALE_MS} from '../../src/lib/state/index.js'
 import {CLI, createSandbox, parseJson, type Sandbox} from '../helpers/cli.js'
 import {DAY_MS, expectedConversationIds, startFakes, type Fakes} from '../helpers/e2e.js'
 
@@ -89,6 +90,26 @@ describe('import stopped by a signal, end to end', function () {
     const rest = await sandbox.run(['import'], {env})
     expect(rest.code, rest.stderr).to.equal(0)
     expect(delivered()).to.deep.equal(expected())
+  })
+
+  it('takes over the lock of a container that is gone once its lease is stale, and refuses while it is fresh', async () => {
+    const writeLock = (refreshedMsAgo: number) => {
+      mkdirSync(join(sandbox.home, 'state', 'default'), {recursive: true})
+      const at = (ms: number) => new Date(Date.now() - ms).toISOString()
+      writeFileSync(lockFile(), JSON.stringify({pid: 1, host: 'importer-7d9f-old', command: 'import', startedAt: at(3_600_000), refreshedAt: at(refreshedMsAgo)}))
+    }
+    writeLock(5000)
+    const refused = await sandbox.run(['import'], {env: fakes.env()})
+    expect(refused.code).to.equal(1)
+    expect(refused.stderr).to.match(/Another import is running for this profile: pid 1 on importer-7d9f-old \(import, since .*, lease renewed \d+ s ago\)/)
+    expect(fakes.enterpret.records.size).to.equal(0)
+
+    writeLock(LEASE_STALE_MS + 5000)
+    const taken = await sandbox.run(['import'], {env: fakes.env()})
+    expect(taken.code, taken.stderr).to.equal(0)
+    expect(taken.stderr).to.include('Took over the lock of an import that is gone (pid 1 on importer-7d9f-old')
+    expect(delivered()).to.deep.equal(expected())
+    expect(existsSync(lockFile())).to.equal(false)
   })
 
   it('removes a dry run’s scratch folder of export files when stopped', async () => {

@@ -3,7 +3,7 @@ import {spawn, spawnSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {acquireLock, EMPTY_STATE, lockPath, lockStatus, moveWatermark, openStateStore, type State} from '../../src/lib/state/index.js'
+import {acquireLock, EMPTY_STATE, LEASE_STALE_MS, lockPath, lockStatus, moveWatermark, openStateStore, type State} from '../../src/lib/state/index.js'
 import {PROJECT_ROOT} from '../helpers/cli.js'
 
 const sample: State = {
@@ -108,6 +108,46 @@ describe('import lock', () => {
     if (first._tag === 'Right') first.right.release()
     expect(lockStatus(dir, 'default').holder).to.equal(undefined)
     expect(acquireLock(dir, 'default', {command: 'import'})._tag).to.equal('Right')
+  })
+
+  const writeLock = (info: object) => {
+    mkdirSync(join(dir, 'default'), {recursive: true})
+    writeFileSync(lockPath(dir, 'default'), JSON.stringify(info))
+  }
+  const ago = (ms: number) => new Date(Date.now() - ms).toISOString()
+
+  it('takes over a lock of another host once its lease is stale, and names the holder while it is fresh', () => {
+    writeLock({pid: 1, host: 'pod-a1b2c', command: 'import', startedAt: ago(3_600_000), refreshedAt: ago(20_000)})
+    const refused = acquireLock(dir, 'default', {command: 'import'})
+    expect(refused._tag === 'Left' && refused.left.message).to.match(/^Another import is running for this profile: pid 1 on pod-a1b2c \(import, since .*, lease renewed 2\d s ago\)\.$/)
+    expect(lockStatus(dir, 'default').holder).to.include({alive: true})
+
+    writeLock({pid: 1, host: 'pod-a1b2c', command: 'import', startedAt: ago(3_600_000), refreshedAt: ago(LEASE_STALE_MS + 1000)})
+    expect(lockStatus(dir, 'default').holder).to.include({alive: false})
+    const taken: string[] = []
+    const lock = acquireLock(dir, 'default', {command: 'import', onStaleLock: (holder) => taken.push(holder.host)})
+    expect(lock._tag).to.equal('Right')
+    expect(taken).to.deep.equal(['pod-a1b2c'])
+    if (lock._tag === 'Right') lock.right.release()
+  })
+
+  it('takes over a lock naming this very pid on this host, left by an earlier PID namespace', () => {
+    writeLock({pid: process.pid, host: hostname(), command: 'import', startedAt: ago(10_000), refreshedAt: ago(10_000)})
+    const lock = acquireLock(dir, 'default', {command: 'import'})
+    expect(lock._tag).to.equal('Right')
+    if (lock._tag === 'Right') lock.right.release()
+  })
+
+  it('renews its lease while held, and says so when another process took the lock over', async () => {
+    const lost: string[] = []
+    const lock = acquireLock(dir, 'default', {command: 'import', renewEveryMs: 10, onLost: () => lost.push('lost')})
+    if (lock._tag === 'Left') return expect.fail(lock.left.message)
+    const first = JSON.parse(readFileSync(lockPath(dir, 'default'), 'utf8')) as {refreshedAt: string}
+    while ((JSON.parse(readFileSync(lockPath(dir, 'default'), 'utf8')) as {refreshedAt: string}).refreshedAt === first.refreshedAt) await new Promise((resolve) => setTimeout(resolve, 5))
+    writeLock({pid: 4242, host: 'another-host', command: 'import', startedAt: ago(0), refreshedAt: ago(0)})
+    while (lost.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    lock.right.release()
+    expect(lockStatus(dir, 'default').holder, 'the new holder keeps its lock').to.include({host: 'another-host'})
   })
 
   it('names the live process of another holder', async () => {

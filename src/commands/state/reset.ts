@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {ExitCode} from '../../lib/common/index.js'
-import {forgetEverything, forgetSince, lockStatus, moveWatermark, openStateStore} from '../../lib/state/index.js'
+import type {Settings} from '../../lib/config/index.js'
+import {acquireLock, forgetEverything, forgetSince, moveWatermark, openStateStore} from '../../lib/state/index.js'
 
 export interface ResetResult {
   readonly profile: string
@@ -32,13 +33,23 @@ Asks for confirmation on a terminal; scripts pass --yes. Refuses while an import
   public async run(): Promise<ResetResult> {
     const to = this.flags.to === undefined ? undefined : this.parseInstant(this.flags.to)
     const settings = await this.settings({secrets: false})
-    const lock = lockStatus(settings.paths.stateDir, settings.profile)
-    if (lock.holder?.alive) {
-      this.error(`An import is running for profile ${settings.profile} (pid ${lock.holder.pid} on ${lock.holder.host}); the state was not changed.`, {
+    // Held from before the prompt to the end: an import started meanwhile waits, and cannot write back what is reset.
+    const lock = acquireLock(settings.paths.stateDir, settings.profile, {command: 'state reset'})
+    if (lock._tag === 'Left') {
+      const holder = lock.left._tag === 'LockHeld' ? ` (pid ${lock.left.holder.pid} on ${lock.left.holder.host}, ${lock.left.holder.command})` : ''
+      this.error(`${lock.left._tag === 'LockHeld' ? `An import is running for profile ${settings.profile}${holder}` : lock.left.message}; the state was not changed.`, {
         exit: ExitCode.failure,
         suggestions: ['Wait for it to finish, then reset.'],
       })
     }
+    try {
+      return await this.reset(settings, to)
+    } finally {
+      lock.right.release()
+    }
+  }
+
+  private async reset(settings: Settings, to: Date | undefined): Promise<ResetResult> {
     const store = openStateStore(settings.paths.stateDir, settings.profile)
     const state = await this.unwrap(async () => store.read())
     const owed = [

@@ -52,7 +52,7 @@ export default class StateShow extends BaseCommand<typeof StateShow> {
       ['Open conversations', `${spooledConversations} kept until they close`],
       ['Dead letters', state.deadLetters.length === 0 ? 'none' : `${state.deadLetters.length} record(s) will be retried first by the next import`],
       ['Quarantine', quarantine.length === 0 ? 'none' : `${quarantine.length} conversation(s) will be fetched again from Gladly by the next import`],
-      ['Lock', lock.holder ? `${lock.holder.alive ? 'held' : 'stale'}: pid ${lock.holder.pid} on ${lock.holder.host} since ${lock.holder.startedAt}` : 'free'],
+      ['Lock', lock.holder ? `${lock.holder.alive ? 'held' : 'stale'}: pid ${lock.holder.pid} on ${lock.holder.host} since ${lock.holder.startedAt}${lock.holder.leaseAgeMs === undefined ? '' : `, lease renewed ${Math.round(lock.holder.leaseAgeMs / 1000)} s ago`}` : 'free'],
     ]
     const width = Math.max(...rows.map(([label]) => label.length))
     for (const [label, value] of rows) this.log(`${label.padEnd(width)}  ${value}`)

@@ -33,8 +33,8 @@ export interface ImportOptions {
   /** Conversations looked up at once; the request budget paces them. */
   readonly concurrency?: number
   /**
-   * Aborted on SIGTERM/SIGINT (its reason names the signal): the run takes no new conversation, delivers what it
-   * has, saves its checkpoint and returns, stopped.
+   * Aborted on SIGTERM/SIGINT (its reason says why, e.g. `SIGTERM received`): the run takes no new conversation,
+   * delivers what it has, saves its checkpoint and returns, stopped.
    */
   readonly signal?: AbortSignal
   readonly bucketBytes?: number
@@ -88,10 +88,10 @@ export function failure(message: string, exit: ExitCode = ExitCode.failure): App
 /** Anything thrown below (a full disk, say) ends the run with its message instead of a stack trace. */
 export const guard = <A>(work: () => Promise<A>): TE.TaskEither<AppError, A> => TE.tryCatch(work, (error) => failure(`The run stopped: ${(error as Error).message}`))
 
-/** Why the run must stop taking new work, if it must: the signal it was asked to stop by. */
+/** Why the run must stop taking new work, if it must: a signal, or its lock taken over. */
 export function stopRequested(run: Run): string | undefined {
   const {signal} = run.options
-  return signal?.aborted ? `${String(signal.reason)} received` : undefined
+  return signal?.aborted ? String(signal.reason) : undefined
 }
 
 /** A warning for the log and for the summary, which the command shows again at the end. */

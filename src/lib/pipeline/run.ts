@@ -204,17 +204,27 @@ function finish(run: Run, startedAt: Date): RunSummary {
   return summary
 }
 
-function withLock<A>(options: ImportOptions, work: () => TE.TaskEither<AppError, A>): TE.TaskEither<AppError, A> {
-  if (options.dryRun) return work()
+/**
+ * Holds the profile's lock around the work. Should another process take it over (this one's lease went stale,
+ * e.g. while it was frozen), the work is asked to stop as on a signal, so that the two overlap as little as possible.
+ */
+function withLock<A>(options: ImportOptions, work: (options: ImportOptions) => TE.TaskEither<AppError, A>): TE.TaskEither<AppError, A> {
+  if (options.dryRun) return work(options)
   const {settings, logger} = options
+  const lost = new AbortController()
+  const signal = options.signal === undefined ? lost.signal : AbortSignal.any([options.signal, lost.signal])
   return TE.bracket(
     TE.fromEither(
       acquireLock(settings.paths.stateDir, settings.profile, {
-        command: options.dryRun ? 'dry-run' : 'import',
-        onStaleLock: (holder) => logger.warn(`Took over the lock of an import that died (pid ${holder.pid}, started ${holder.startedAt}).`),
+        command: 'import',
+        onStaleLock: (holder) => logger.warn(`Took over the lock of an import that is gone (pid ${holder.pid} on ${holder.host}, started ${holder.startedAt}).`),
+        onLost: () => {
+          logger.warn(`Another process took over the lock of profile ${settings.profile}: this import's lease went stale. It stops at the next conversation.`)
+          lost.abort('the lock was taken over by another process')
+        },
       }),
     ) as TE.TaskEither<AppError, Lock>,
-    work,
+    () => work({...options, signal}),
     (lock) => TE.fromIO(() => lock.release()),
   )
 }
@@ -232,9 +242,9 @@ export interface RunResult {
  */
 export function runImport(options: ImportOptions): TE.TaskEither<AppError, RunResult> {
   const startedAt = (options.now ?? (() => new Date()))()
-  return withLock(options, () =>
+  return withLock(options, (locked) =>
     pipe(
-      prepare(options),
+      prepare(locked),
       TE.chainFirst((run) => run.delivery.retryDeadLetters()),
       TE.bindTo('run'),
       TE.bind('selected', ({run}) => plan(run)),

@@ -16,4 +16,6 @@ export interface LockInfo {
   readonly host: string
   readonly command: string
   readonly startedAt: string
+  /** The lease, renewed while the import runs; absent in locks of versions before leases. */
+  readonly refreshedAt?: string
 }
