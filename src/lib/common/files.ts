@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import {appendFile, mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {dirname} from 'node:path'
 import {finishLastLine} from './lines.js'
@@ -14,28 +15,50 @@ export async function appendLines(path: string, lines: readonly string[]): Promi
   await appendFile(path, lines.map((line) => `${line}\n`).join(''), {mode: 0o600})
 }
 
+export interface JsonLines {
+  readonly values: readonly unknown[]
+  /** A line other than a torn last one did not parse: the file was damaged, and what it held is not all here. */
+  readonly damaged: boolean
+}
+
 /**
- * Parsed JSON lines of a file ([] when it does not exist). A line that does not parse can only be
- * the last one, torn by a crash during an append: it is skipped, and whoever appended it will again.
+ * Parsed JSON lines of a file (none when it does not exist). A last line without its newline that does not parse
+ * was torn by a crash during an append: it is skipped, and whoever appended it will again. Any other line that
+ * does not parse is damage, which the caller must not take for a whole file.
  */
-export async function readJsonLines(path: string): Promise<unknown[]> {
+export async function readJsonLines(path: string): Promise<JsonLines> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {values: [], damaged: false}
     throw error
   }
   const values: unknown[] = []
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue
+  let damaged = false
+  const lines = text.split('\n')
+  lines.forEach((line, index) => {
+    if (line.trim() === '') return
     try {
       values.push(JSON.parse(line))
     } catch {
-      // torn tail line: see above
+      const tornTail = index === lines.length - 1
+      if (!tornTail) damaged = true
     }
-  }
-  return values
+  })
+  return {values, damaged}
+}
+
+// Most file systems allow 255 bytes for a name; this leaves room for an extension and a temporary suffix.
+const MAX_NAME_BYTES = 200
+
+/**
+ * A file name for an id from Gladly or Enterpret, whatever its length and characters: the id itself, escaped, when
+ * it fits; otherwise a hash of it (ids of that length are rare, and the file still holds the id when it must).
+ */
+export function safeFileName(id: string): string {
+  const escaped = encodeURIComponent(id).replace(/^\./, '%2E')
+  return Buffer.byteLength(escaped) <= MAX_NAME_BYTES ? escaped : `sha256-${createHash('sha256').update(id).digest('hex')}`
 }
 
 /** Replaces a file atomically (temporary file + rename). */

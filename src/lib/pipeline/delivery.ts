@@ -35,7 +35,8 @@ export interface Delivery {
   noteUnknownType(type: string): void
   /** Sends what is batched and waits for every outcome. */
   drain(): Promise<void>
-  retryDeadLetters(): TE.TaskEither<AppError, void>
+  /** Sends the dead letters again; those whose record cannot be read back are returned, to be fetched again. */
+  retryDeadLetters(): TE.TaskEither<AppError, readonly DeadLetter[]>
   stats(): RunSummary['enterpret']
   /** Set once delivery cannot go on (a rejected API key, Enterpret down, a state write failing). */
   readonly fatal: AppError | undefined
@@ -183,16 +184,19 @@ export function createDelivery(run: DeliveryRun): Delivery {
   }
 
   /** Records of earlier runs that Enterpret did not take, sent again before anything new. */
-  async function retryDeadLetters(): Promise<E.Either<AppError, void>> {
+  async function retryDeadLetters(): Promise<E.Either<AppError, readonly DeadLetter[]>> {
     const letters = run.state.deadLetters
-    if (dryRun || letters.length === 0) return E.right(undefined)
+    if (dryRun || letters.length === 0) return E.right([])
+    const unreadable: DeadLetter[] = []
     logger.info(`Retrying ${letters.length} record(s) from the dead-letter store first.`)
     const retry = createBatcher({maxRecords: values.BATCH_SIZE, maxBodyBytes: values.ENTERPRET_MAX_BODY_BYTES})
     const batches: Batch[] = []
     for (const letter of letters) {
       const payload = (await payloads.get(letter.recordId)) as ConversationRecord | undefined
-      // A record that never became valid has nothing to resend; it stays listed until reset.
-      if (payload === undefined) continue
+      if (payload === undefined) {
+        unreadable.push(letter)
+        continue
+      }
       pending.set(letter.recordId, {conversationId: letter.conversationId, closedAt: letter.closedAt ?? '', channels: []})
       batches.push(...retry.add(payload).batches)
     }
@@ -212,7 +216,7 @@ export function createDelivery(run: DeliveryRun): Delivery {
       for (const record of batch.records) pending.delete(record.id)
       save()
     }
-    return fatal === undefined ? E.right(undefined) : E.left(fatal)
+    return fatal === undefined ? E.right(unreadable) : E.left(fatal)
   }
 
   return {

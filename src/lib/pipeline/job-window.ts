@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import {rm} from 'node:fs/promises'
 import {join} from 'node:path'
-import type {AppError} from '../common/index.js'
+import {safeFileName, type AppError} from '../common/index.js'
 import {downloadJob, ITEMS_FILE, scanConversationIds, type ExportJob, type GladlyHttp} from '../gladly/index.js'
 
 // Conversations rarely live longer than this. Reading the jobs of that span ahead lets a conversation
@@ -36,7 +36,7 @@ export function jobWindow(http: GladlyHttp, jobs: readonly ExportJob[], root: st
     const known = entries.get(index)
     if (known !== undefined) return E.right(known)
     const job = jobs[index] as ExportJob
-    const dir = join(root, encodeURIComponent(job.id))
+    const dir = join(root, safeFileName(job.id))
     const files = await downloadJob(http, job, dir)()
     if (files._tag === 'Left') return files
     const itemsPath = files.right?.get(ITEMS_FILE)

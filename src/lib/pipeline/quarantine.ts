@@ -1,5 +1,5 @@
 import type {AppError} from '../common/index.js'
-import type {Quarantined} from '../state/index.js'
+import type {DeadLetter, Quarantined} from '../state/index.js'
 import type {Run, Unit} from './context.js'
 
 /*
@@ -33,6 +33,19 @@ export async function quarantine(run: Run, unit: Unit, conversationId: string, r
   const written = run.saveState()
   if (written._tag === 'Left') return written.left
   await run.spool.markIncomplete(conversationId)
+  return undefined
+}
+
+/**
+ * Dead letters whose record cannot be read back (its file is gone or damaged): nothing to resend, so their
+ * conversations are fetched again from Gladly, like quarantined ones, instead of waiting for ever.
+ */
+export async function requeueUnreadable(run: Run, letters: readonly DeadLetter[]): Promise<AppError | undefined> {
+  for (const letter of letters) {
+    run.state = {...run.state, deadLetters: run.state.deadLetters.filter((known) => known.recordId !== letter.recordId)}
+    const stopped = await quarantine(run, {keepSince: run.now().toISOString(), source: 'the dead-letter store'}, letter.conversationId, `its record ${letter.recordId} could not be read back from the dead-letter store (it had failed: ${letter.reason})`)
+    if (stopped !== undefined) return stopped
+  }
   return undefined
 }
 

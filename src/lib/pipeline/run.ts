@@ -27,7 +27,7 @@ import {exportJobUnits} from './export-phase.js'
 import {lastWindowEnd} from './jobs.js'
 import {fetchLookups} from './lookups.js'
 import {retryQuarantined} from './quarantine-phase.js'
-import {quarantined} from './quarantine.js'
+import {quarantined, requeueUnreadable} from './quarantine.js'
 import {emptySummary, type RunSummary} from './summary.js'
 import {processUnits, type FeedUnit} from './units.js'
 
@@ -245,7 +245,13 @@ export function runImport(options: ImportOptions): TE.TaskEither<AppError, RunRe
   return withLock(options, (locked) =>
     pipe(
       prepare(locked),
-      TE.chainFirst((run) => run.delivery.retryDeadLetters()),
+      TE.chainFirst((run) =>
+        pipe(
+          run.delivery.retryDeadLetters(),
+          TE.chain((unreadable) => guard(() => requeueUnreadable(run, unreadable))),
+          TE.chain((stopped) => (stopped === undefined ? TE.right(undefined) : TE.left(stopped))),
+        ),
+      ),
       TE.bindTo('run'),
       TE.bind('selected', ({run}) => plan(run)),
       TE.chainFirst(({run, selected}) => housekeeping(run, selected.plan, selected.jobs)),

@@ -1,6 +1,6 @@
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {removeFile, writeAtomically} from '../common/index.js'
+import {removeFile, safeFileName, writeAtomically} from '../common/index.js'
 import {profileStateDir} from './store.js'
 
 /** Payloads of records Enterpret did not take, one file per record id, next to the state index. */
@@ -15,7 +15,7 @@ export function deadLetterDir(stateDir: string, profile: string): string {
 }
 
 export function openDeadLetters(stateDir: string, profile: string): DeadLetterPayloads {
-  const file = (recordId: string) => join(deadLetterDir(stateDir, profile), `${encodeURIComponent(recordId)}.json`)
+  const file = (recordId: string) => join(deadLetterDir(stateDir, profile), `${safeFileName(recordId)}.json`)
   return {
     put: (recordId, payload) => writeAtomically(file(recordId), JSON.stringify(payload)),
     async get(recordId) {

@@ -1,3 +1,4 @@
+import * as t from 'io-ts'
 import {join} from 'node:path'
 import {appendLines, readJsonLines, removeFile} from '../common/index.js'
 import {profileStateDir} from './store.js'
@@ -14,6 +15,8 @@ export interface Journal {
   readonly size: number
 }
 
+const JournalLine = t.type({done: t.array(t.string)})
+
 export function journalPath(stateDir: string, profile: string): string {
   return join(profileStateDir(stateDir, profile), 'checkpoint.jsonl')
 }
@@ -22,7 +25,9 @@ export async function openJournal(stateDir: string, profile: string): Promise<Jo
   const path = journalPath(stateDir, profile)
   const done = new Set<string>()
   let written = 0
-  for (const line of await readJsonLines(path)) for (const id of (line as {done?: unknown}).done as string[] ?? []) done.add(id)
+  // A line that is not {done: [ids]} is left out: its conversations are resolved again, and the ledger (or Enterpret,
+  // which skips known ids) keeps them from being sent twice.
+  for (const line of (await readJsonLines(path)).values) if (JournalLine.is(line)) for (const id of line.done) done.add(id)
   return {
     has: (conversationId) => done.has(conversationId),
     async markDone(conversationIds) {

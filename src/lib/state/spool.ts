@@ -1,6 +1,6 @@
 import {readdir, stat} from 'node:fs/promises'
 import {join} from 'node:path'
-import {appendLines, readJsonLines, removeFile, writeAtomically} from '../common/index.js'
+import {appendLines, readJsonLines, removeFile, safeFileName, writeAtomically} from '../common/index.js'
 import {profileStateDir} from './store.js'
 
 /**
@@ -13,6 +13,8 @@ export interface SpooledConversation {
   readonly since: string
   /** Items as they were stored (JSON values), in the order they were appended; may repeat an item. */
   readonly items: readonly unknown[]
+  /** Some of what was stored could not be read back: the transcript must not be built from this copy alone. */
+  readonly damaged?: boolean
 }
 
 export interface Spool {
@@ -48,7 +50,7 @@ export function openSpool(stateDir: string, profile: string): Spool {
 }
 
 function openSpoolAt(dir: string): Spool {
-  const file = (conversationId: string) => join(dir, `${encodeURIComponent(conversationId)}.jsonl`)
+  const file = (conversationId: string) => join(dir, `${safeFileName(conversationId)}.jsonl`)
   const names = async () => {
     try {
       return (await readdir(dir)).filter((name) => name.endsWith('.jsonl'))
@@ -59,18 +61,21 @@ function openSpoolAt(dir: string): Spool {
 
   return {
     async read(conversationId) {
-      const [header, ...items] = await readJsonLines(file(conversationId))
-      if (header === undefined) return undefined
-      return isHeader(header) ? {since: header.since, items} : undefined
+      const {values, damaged} = await readJsonLines(file(conversationId))
+      const [header, ...items] = values
+      if (header === undefined) return damaged ? {since: INCOMPLETE, items: [], damaged} : undefined
+      // Without its header the file's start is lost: its items are not all the conversation's since any date.
+      if (!isHeader(header)) return {since: INCOMPLETE, items: values, damaged: true}
+      return {since: header.since, items, ...(damaged ? {damaged} : {})}
     },
     async keep(conversationId, since, items) {
       const path = file(conversationId)
-      const fresh = (await readJsonLines(path)).length === 0
+      const fresh = (await readJsonLines(path)).values.length === 0
       await appendLines(path, [...(fresh ? [JSON.stringify({since})] : []), ...items.map((item) => JSON.stringify(item))])
     },
     drop: (conversationId) => removeFile(file(conversationId)),
     async markIncomplete(conversationId) {
-      const [, ...items] = await readJsonLines(file(conversationId))
+      const [, ...items] = (await readJsonLines(file(conversationId))).values
       await writeAtomically(file(conversationId), [JSON.stringify({since: INCOMPLETE}), ...items.map((item) => JSON.stringify(item))].map((line) => `${line}\n`).join(''))
     },
     async expire(days, now) {
@@ -100,7 +105,8 @@ export function overlaySpool(real: Spool, scratchDir: string): Spool {
       const [base, added] = await Promise.all([real.read(conversationId), scratch.read(conversationId)])
       if (base === undefined) return added
       if (added === undefined) return base
-      return {since: added.since === INCOMPLETE ? INCOMPLETE : base.since, items: [...base.items, ...added.items]}
+      const damaged = base.damaged === true || added.damaged === true
+      return {since: added.since === INCOMPLETE ? INCOMPLETE : base.since, items: [...base.items, ...added.items], ...(damaged ? {damaged} : {})}
     },
     keep: (conversationId, since, items) => scratch.keep(conversationId, since, items),
     markIncomplete: (conversationId) => scratch.markIncomplete(conversationId),
