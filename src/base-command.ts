@@ -4,7 +4,7 @@ import type {TaskEither} from 'fp-ts/lib/TaskEither.js'
 import {ExitCode, type AppError} from './lib/common/index.js'
 import {loadSettings, resolvePaths, type SecretReader, type SettingName, type Settings} from './lib/config/index.js'
 import {secretReader} from './lib/credentials/index.js'
-import {attachLogFiles, createLogger, recordOnly, redact, redactText, type Logger} from './lib/log/index.js'
+import {attachLogFiles, createLogger, escapeControls, recordOnly, redact, redactText, type Logger} from './lib/log/index.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -104,6 +104,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.error(redactText(error.message), {exit: error.exit, code: error._tag, suggestions: error.suggestions?.map(redactText)})
   }
 
+  /** What a command prints for people; text that came from Gladly cannot drive the terminal. */
+  public override log(message = '', ...args: unknown[]): void {
+    super.log(escapeControls(message), ...args)
+  }
+
   protected get userAgent(): string {
     return `gladly-enterpret/${this.config.version} (node ${process.version}; ${process.platform})`
   }
@@ -123,7 +128,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (this.jsonEnabled()) return super.catch(error)
     // oclif would wrap the message at 80 columns off a terminal; a cron log wants it on one line.
     const suggestions = (error.suggestions ?? []).map((suggestion) => `\n  Try: ${redactText(suggestion)}`).join('')
-    process.stderr.write(`Error: ${error.message}${suggestions}\n`)
+    process.stderr.write(escapeControls(`Error: ${error.message}${suggestions}`) + '\n')
     throw new Errors.ExitError(exitCode)
   }
 

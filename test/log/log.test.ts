@@ -3,7 +3,7 @@ import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, wr
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {PassThrough} from 'node:stream'
-import {attachLogFiles, createLogger, logFileNames, recordOnly, redact, redactText, registerSecret, removeExpiredLogs, REDACTED} from '../../src/lib/log/index.js'
+import {attachLogFiles, createLogger, escapeControls, logFileNames, recordOnly, redact, redactText, registerSecret, removeExpiredLogs, REDACTED} from '../../src/lib/log/index.js'
 
 function terminal(): {stream: NodeJS.WriteStream; text: () => string} {
   const stream = new PassThrough() as unknown as NodeJS.WriteStream
@@ -36,6 +36,18 @@ describe('logging', () => {
       expect(redactText('{"api-key":"live-key"}')).to.equal(`{"api-key":"${REDACTED}"}`)
     })
 
+    it('takes the credentials out of any URL it quotes, and leaves other @ alone', () => {
+      expect(redactText("GLADLY_API_URL from the environment must not contain credentials, got 'https://api-user:tok3n-value@acme.gladly.com/api/v1'.")).to.equal(
+        `GLADLY_API_URL from the environment must not contain credentials, got 'https://${REDACTED}@acme.gladly.com/api/v1'.`,
+      )
+      expect(redactText('argv ["--url","http://u@h:8080/x"]')).to.equal(`argv ["--url","http://${REDACTED}@h:8080/x"]`)
+      expect(redactText('mail ada@example.com about https://acme.gladly.com/x@y')).to.equal('mail ada@example.com about https://acme.gladly.com/x@y')
+    })
+
+    it('escapes control characters of text shown on a terminal', () => {
+      expect(escapeControls('Hi \u001b[2J\u001b]0;pwned\u0007 there\n\tok\u009b')).to.equal('Hi \\u001b[2J\\u001b]0;pwned\\u0007 there\n\tok\\u009b')
+    })
+
     it('redacts inside errors without touching the original', () => {
       registerSecret('another-secret-value-456')
       const original = new Error('boom another-secret-value-456')
@@ -47,6 +59,17 @@ describe('logging', () => {
   })
 
   describe('sinks', () => {
+    it('escapes control characters on the terminal, and keeps the text as it was in the files', () => {
+      const screen = terminal()
+      const logger = createLogger({terminal: screen.stream})
+      const now = new Date()
+      attachLogFiles(logger, dir, {run: 'r2'}, now)
+      logger.info('Sample: \u001b]0;owned\u0007hello')
+      expect(screen.text()).to.include('Sample: \\u001b]0;owned\\u0007hello')
+      expect(screen.text()).not.to.include('\u001b]0')
+      expect(fileLines(logFileNames(now).all).at(-1)?.msg).to.equal('Sample: \u001b]0;owned\u0007hello')
+    })
+
     it('writes every level as JSON lines, errors again in their own file, secrets redacted in both and on the terminal', () => {
       registerSecret('terminal-secret-789xyz')
       const screen = terminal()

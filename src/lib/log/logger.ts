@@ -17,6 +17,16 @@ export function recordOnly(logger: Logger): Logger {
   return logger.withTag(RECORD_TAG)
 }
 
+// C0 and C1 controls but tab and newline: customer text (a dry run's sample, a line quoted in a warning) may carry
+// escape sequences that would move the cursor, retitle the window or hide what follows.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
+
+/** Control characters shown as `\u001b`-style escapes, so that text from Gladly cannot drive the terminal. */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROLS, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
 function redacting(reporter: ConsolaReporter): ConsolaReporter {
   return {log: (logObj, ctx) => reporter.log({...logObj, args: logObj.args.map((arg) => redact(arg)), message: logObj.message === undefined ? undefined : redact(logObj.message)}, ctx)}
 }
@@ -32,7 +42,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const toTerminal: ConsolaReporter = {
     log(logObj: LogObject) {
       if (logObj.level > terminalLevel || logObj.tag === RECORD_TAG) return
-      for (const reporter of terminal.options.reporters) reporter.log(logObj, {options: terminal.options})
+      const shown = {...logObj, args: logObj.args.map((arg) => (typeof arg === 'string' ? escapeControls(arg) : arg))}
+      for (const reporter of terminal.options.reporters) reporter.log(shown, {options: terminal.options})
     },
   }
   // Level debug for the instance so the files always get it; the terminal filters for itself.

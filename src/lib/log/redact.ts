@@ -7,6 +7,8 @@ export const REDACTED = '[REDACTED]'
 
 const SECRET_KEY = /(token|secret|password|passwd|authorization|cookie|api[-_]?key)/i
 const SECRET_IN_TEXT: [RegExp, string][] = [
+  // Credentials in a URL (https://user:token@host): whatever quoted it, a setting's error or an argv.
+  [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@'"]+@/gi, `$1${REDACTED}@`],
   [/\b(Basic|Bearer)\s+[A-Za-z0-9+/._~-]+=*/g, `$1 ${REDACTED}`],
   [/\b(authorization|api-key|x-api-key)(["']?\s*[:=]\s*["']?)(?!(?:Basic|Bearer)\s)(?!\[REDACTED\])[^\s"',}]+/gi, `$1$2${REDACTED}`],
 ]
