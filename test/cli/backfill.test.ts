@@ -102,4 +102,23 @@ describe('backfill of history older than 14 days, end to end', function () {
     const shown = parseJson<{exists: boolean}>(await sandbox.run(['state', 'show', '--json']))
     expect(shown.exists).to.equal(false)
   })
+
+  it('asks again for a report whose body is not the CSV, and fails the window only when it stays so', async () => {
+    fakes.gladly.configure({reportGarbage: 2})
+    const healed = await sandbox.run(['import', '--start-date', startDate, '--json'], {env: env()})
+    expect(healed.code, healed.stderr).to.equal(0)
+    expect(healed.stderr).to.match(/conversation report for \S+ – \S+ is not CSV \(Content-Type text\/html[^)]*\)\. Asking for it again\./)
+    expect([...fakes.enterpret.records.keys()].sort()).to.deep.equal(expected())
+
+    const other = createSandbox()
+    try {
+      fakes.gladly.configure({reportGarbage: 100})
+      const failed = await other.run(['import', '--start-date', startDate], {env: env()})
+      expect(failed.code).to.equal(1)
+      expect(failed.stderr.match(/Asking for it again/g)).to.have.length(3)
+      expect(failed.stderr).to.include('is not CSV')
+    } finally {
+      other.cleanup()
+    }
+  })
 })

@@ -72,8 +72,31 @@ export function conversationIdsOfReport(response: GladlyResponse, window: Report
   return E.right(records.map((record) => (record[column] ?? '').trim()).filter((id) => id !== ''))
 }
 
-/** One `POST /reports` for a window, paced by the reports' own limit as well as the org's. */
-export function requestReport(http: GladlyHttp, reportLimit: Budget, window: ReportWindow): TE.TaskEither<GladlyError, string[]> {
+/**
+ * A 200 whose body is not the report (an HTML error page from a proxy, a login page, a CSV without the id column:
+ * seen in production by other Gladly integrations) is asked for again this many times, each within the reports'
+ * budget, before the window fails.
+ */
+export const REPORT_REREADS = 3
+
+/** One `POST /reports` for a window, paced by the reports' own limit as well as the org's; asked again if unusable. */
+export function requestReport(http: GladlyHttp, reportLimit: Budget, window: ReportWindow, onReread?: (problem: string) => void): TE.TaskEither<GladlyError, string[]> {
+  const attempt = (rereadsLeft: number): TE.TaskEither<GladlyError, string[]> =>
+    pipe(
+      askReport(http, reportLimit, window),
+      TE.orElse((error) => {
+        if (!isUnusableBody(error) || rereadsLeft === 0) return TE.left(error)
+        onReread?.(error.message)
+        return attempt(rereadsLeft - 1)
+      }),
+    )
+  return attempt(REPORT_REREADS)
+}
+
+// A window error is a 200 whose body could not be used; any other status has its own handling (retries, auth).
+const isUnusableBody = (error: GladlyError) => error._tag === 'GladlyHttpError' && error.status === 200
+
+function askReport(http: GladlyHttp, reportLimit: Budget, window: ReportWindow): TE.TaskEither<GladlyError, string[]> {
   const body = {
     metricSet: REPORT_METRIC_SET,
     startAt: window.startDay,
@@ -112,10 +135,12 @@ export interface ReportSource {
   readonly rowCap: number
   /** Every inbox, to split a single day that is still full. */
   readonly inboxIds: readonly string[]
+  /** Told when a report's body was unusable and it is asked for again. */
+  readonly onReread?: (problem: string) => void
 }
 
 export async function* reportConversations(source: ReportSource, window: ReportWindow): AsyncGenerator<E.Either<GladlyError, WindowIds>> {
-  const ids = await requestReport(source.http, source.limit, window)()
+  const ids = await requestReport(source.http, source.limit, window, source.onReread)()
   if (ids._tag === 'Left' || ids.right.length < Math.floor(source.rowCap * SPLIT_AT_SHARE)) {
     yield E.map((conversationIds: string[]) => ({window, conversationIds, possiblyCut: false}))(ids)
     return

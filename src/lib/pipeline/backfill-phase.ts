@@ -39,6 +39,7 @@ export async function* backfillUnits(run: Run, backfill: Backfill): AsyncGenerat
     limit: createBudget(options.settings.values.GLADLY_REPORTS_PER_MINUTE / 60),
     rowCap: options.settings.values.GLADLY_REPORT_ROW_CAP,
     inboxIds: [...run.lookups.inboxes.keys()],
+    onReread: (problem: string) => noteWarning(run, `${problem} Asking for it again.`),
   }
   for (let startDay = backfill.next; startDay !== null && startDay <= backfill.to; startDay = addDays(startDay, WINDOW_DAYS)) {
     const lastDay = addDays(startDay, WINDOW_DAYS - 1)
