@@ -25,7 +25,13 @@ export function removeExpiredLogs(logDir: string, now: Date): string[] {
     const day = FILE_NAME.exec(name)?.[1]
     return day !== undefined && Date.parse(`${day}T00:00:00Z`) + DAY_MS <= cutoff
   })
-  for (const name of removed) rmSync(join(logDir, name), {force: true})
+  for (const name of removed) {
+    try {
+      rmSync(join(logDir, name), {force: true})
+    } catch {
+      // A folder that cannot be written keeps its old files; the file reporter says so once.
+    }
+  }
   return removed
 }
 
@@ -36,12 +42,24 @@ function serializable(arg: unknown): unknown {
 
 /**
  * Every level as JSON lines, one file per day, and errors again in their own file. Appends are
- * synchronous so that a run killed right after a line still has it on disk.
+ * synchronous so that a run killed right after a line still has it on disk. A folder that cannot be
+ * written (a read-only home, a full disk) costs the files, not the command: `onUnwritable` is told once.
  */
-export function fileReporter(logDir: string, context: Record<string, unknown>): ConsolaReporter {
-  mkdirSync(logDir, {recursive: true, mode: 0o700})
+export function fileReporter(logDir: string, context: Record<string, unknown>, onUnwritable: (problem: string) => void = () => {}): ConsolaReporter {
+  let broken = false
+  const append = (action: () => void) => {
+    if (broken) return
+    try {
+      action()
+    } catch (error) {
+      broken = true
+      onUnwritable(`The log files in ${logDir} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); this run logs to the terminal only. Free some space or make the folder writable (or set GLADLY_ENTERPRET_HOME).`)
+    }
+  }
+  append(() => mkdirSync(logDir, {recursive: true, mode: 0o700}))
   return {
     log(logObj: LogObject) {
+      if (broken) return
       const texts = logObj.args.filter((arg) => typeof arg !== 'object' || arg === null)
       const data = logObj.args.filter((arg) => typeof arg === 'object' && arg !== null).map(serializable)
       const line = {
@@ -54,8 +72,10 @@ export function fileReporter(logDir: string, context: Record<string, unknown>): 
       }
       const text = `${JSON.stringify(line)}\n`
       const names = logFileNames(logObj.date)
-      appendFileSync(join(logDir, names.all), text, {mode: 0o600})
-      if (logObj.level <= 0) appendFileSync(join(logDir, names.errors), text, {mode: 0o600})
+      append(() => {
+        appendFileSync(join(logDir, names.all), text, {mode: 0o600})
+        if (logObj.level <= 0) appendFileSync(join(logDir, names.errors), text, {mode: 0o600})
+      })
     },
   }
 }

@@ -58,5 +58,5 @@ export function silentLogger(): Logger {
 /** Adds the daily files to a logger made before the log folder was known. */
 export function attachLogFiles(logger: Logger, logDir: string, context: Record<string, unknown>, now: Date = new Date()): void {
   removeExpiredLogs(logDir, now)
-  logger.addReporter(redacting(fileReporter(logDir, {pid: process.pid, ...context})))
+  logger.addReporter(redacting(fileReporter(logDir, {pid: process.pid, ...context}, (problem) => logger.warn(problem))))
 }

@@ -1,0 +1,50 @@
+import {expect} from 'chai'
+import {mkdirSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {createSandbox, type Sandbox} from '../helpers/cli.js'
+import {allFileText, startFakes, type Fakes} from '../helpers/e2e.js'
+
+describe('a secret in a URL never reaches the screen, the logs or the state', function () {
+  this.timeout(60_000)
+  let fakes: Fakes
+  let sandbox: Sandbox
+
+  beforeEach(async () => {
+    sandbox = createSandbox()
+    fakes = await startFakes({dataset: {seed: 3, conversations: 5, days: 2}})
+  })
+  afterEach(async () => {
+    await fakes.close()
+    sandbox.cleanup()
+  })
+
+  it('rejects a GLADLY_API_URL with user:token@ and shows it without them', async () => {
+    const leaked = 'tok3n-in-the-url-0042'
+    const url = fakes.gladly.url.replace('://', `://api-user:${leaked}@`)
+    for (const args of [['import'], ['import', '--json'], ['auth', 'status', '--offline']]) {
+      const result = await sandbox.run(args, {env: fakes.env({GLADLY_API_URL: url})})
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).to.equal(2)
+      expect(`${result.stdout}${result.stderr}`).to.include('must not contain credentials')
+      expect(`${result.stdout}${result.stderr}`).to.include('://[REDACTED]@127.0.0.1')
+      expect(`${result.stdout}${result.stderr}`, args.join(' ')).not.to.include(leaked)
+    }
+    expect(allFileText(sandbox)).not.to.include(leaked)
+  })
+})
+
+describe('a log folder that cannot be written', function () {
+  this.timeout(60_000)
+  let sandbox: Sandbox
+  beforeEach(() => (sandbox = createSandbox()))
+  afterEach(() => sandbox.cleanup())
+
+  it('costs the log files, not the command: state show still works and says so once', async () => {
+    // A file where the folder should be: unwritable even for root, as a read-only mount or a full disk would be.
+    mkdirSync(sandbox.home, {recursive: true})
+    writeFileSync(join(sandbox.home, 'logs'), '')
+    const result = await sandbox.run(['state', 'show'])
+    expect(result.code, result.stderr).to.equal(0)
+    expect(result.stdout).to.include('Watermark')
+    expect(result.stderr.match(/The log files in \S+ cannot be written \((EEXIST|ENOTDIR)\)/g)).to.have.length(1)
+  })
+})
