@@ -53,7 +53,16 @@ describe('state store', () => {
     mkdirSync(join(dir, 'default'), {recursive: true})
     writeFileSync(store.path, JSON.stringify({...sample, watermark: {updatedAt: 5, jobIds: []}}))
     const result = store.read()
-    expect(result._tag === 'Left' && result.left.message).to.include('watermark.updatedAt must be string, got 5')
+    expect(result._tag === 'Left' && result.left.message).to.include('watermark.updatedAt must be an RFC 3339 timestamp, got 5')
+  })
+
+  it('refuses a timestamp that is not one, instead of failing later on "Invalid time value"', () => {
+    const store = openStateStore(dir, 'default')
+    mkdirSync(join(dir, 'default'), {recursive: true})
+    writeFileSync(store.path, JSON.stringify({...sample, watermark: {updatedAt: 'garbage', jobIds: []}}))
+    const result = store.read()
+    expect(result._tag === 'Left' && result.left.message).to.include('watermark.updatedAt must be an RFC 3339 timestamp, got "garbage"')
+    expect(result._tag === 'Left' && result.left.suggestions?.[0]).to.include('state reset --to')
   })
 
   it('refuses a file from a newer version instead of misreading it', () => {

@@ -2,7 +2,15 @@ import * as t from 'io-ts'
 
 export const STATE_SCHEMA_VERSION = 1
 
-const Timestamp = t.string
+const RFC_3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i
+
+/** Instants as the importer writes them; anything else read back means the file was damaged or edited. */
+const Timestamp = new t.Type<string, string, unknown>(
+  'an RFC 3339 timestamp',
+  (u): u is string => typeof u === 'string' && RFC_3339.test(u) && !Number.isNaN(Date.parse(u)),
+  (u, c) => (typeof u === 'string' && RFC_3339.test(u) && !Number.isNaN(Date.parse(u)) ? t.success(u) : t.failure(u, c)),
+  t.identity,
+)
 
 /** The newest export job fully handled, and every job at that same instant, so none is skipped or redone. */
 export const Watermark = t.type({updatedAt: Timestamp, jobIds: t.array(t.string)})
