@@ -89,12 +89,16 @@ describe('transform: the record', () => {
       expect(createdAt('1999-12-31T23:59:59.999Z')).to.deep.equal({_tag: 'Invalid', reason: 'createdAt 1999-12-31T23:59:59.999Z is before 2000-01-01, which Enterpret rejects'})
     })
 
-    it('fails a conversation created after now, and accepts one created at now', () => {
-      expect(createdAt('2024-06-01T00:00:01Z')).to.deep.equal({
+    it('sends a createdAt ahead of this clock by at most the skew as now, and fails one further ahead', () => {
+      const now = Math.floor(NOW.getTime() / 1000)
+      for (const value of ['2024-06-01T00:00:00.900Z', '2024-06-01T00:00:01Z', '2024-06-01T00:05:00Z']) {
+        const result = createdAt(value)
+        expect(result._tag === 'Record' && result.record.createdAt, value).to.equal(now)
+      }
+      expect(createdAt('2024-06-01T00:05:01Z')).to.deep.equal({
         _tag: 'Invalid',
-        reason: 'createdAt 2024-06-01T00:00:01Z is in the future (now is 2024-06-01T00:00:00.000Z), which Enterpret rejects',
+        reason: 'createdAt 2024-06-01T00:05:01Z is in the future (now is 2024-06-01T00:00:00.000Z), which Enterpret rejects',
       })
-      expect(createdAt('2024-06-01T00:00:00.900Z')._tag).to.equal('Record')
     })
 
     it('fails an unparseable createdAt instead of throwing', () => {

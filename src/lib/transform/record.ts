@@ -13,16 +13,23 @@ export function recordId(conversationId: string): string {
 
 type CreatedAt = {readonly _tag: 'Ok'; readonly seconds: number} | {readonly _tag: 'Invalid'; readonly reason: string}
 
+/**
+ * How far ahead of this machine's clock a createdAt may be and still be the clocks' disagreement: it is then sent
+ * as now (Enterpret refuses the future). Further ahead, the timestamp itself is wrong.
+ */
+export const MAX_CLOCK_SKEW_SECONDS = 300
+
 /** Whole epoch seconds (rounded down), within what Enterpret accepts: from 2000-01-01 to now. */
 function createdAtSeconds(createdAt: string, now: Date): CreatedAt {
   const parsed = parseTimestamp(createdAt)
   if (parsed === undefined) return {_tag: 'Invalid', reason: `createdAt ${JSON.stringify(createdAt)} is not an RFC 3339 timestamp`}
   const seconds = Math.floor(parsed.epochMillis / 1000)
   if (seconds < MIN_CREATED_AT) return {_tag: 'Invalid', reason: `createdAt ${createdAt} is before 2000-01-01, which Enterpret rejects`}
-  if (seconds > Math.floor(now.getTime() / 1000)) {
+  const nowSeconds = Math.floor(now.getTime() / 1000)
+  if (seconds > nowSeconds + MAX_CLOCK_SKEW_SECONDS) {
     return {_tag: 'Invalid', reason: `createdAt ${createdAt} is in the future (now is ${now.toISOString()}), which Enterpret rejects`}
   }
-  return {_tag: 'Ok', seconds}
+  return {_tag: 'Ok', seconds: Math.min(seconds, nowSeconds)}
 }
 
 function noMessagesReason(itemCount: number, transcript: Transcript): string {
