@@ -65,7 +65,8 @@ export abstract class RunCommand<T extends typeof Command> extends BaseCommand<T
     this.record.info('run summary', summary)
     for (const line of describeSummary(summary)) this.logger.info(line)
     if (dryRun) this.describeDryRun(summary)
-    if (error !== undefined) this.fail(error)
+    // Exit 2 promises that nothing was sent: credentials rejected mid-run, after deliveries, are a failure (1).
+    if (error !== undefined) this.fail(error.exit === ExitCode.usage && summary.conversations.sent > 0 ? {...error, exit: ExitCode.failure} : error)
     const signalled = stop.exitCode()
     if (signalled !== undefined) process.exitCode = signalled
     else if (owesWork(summary, dryRun)) process.exitCode = ExitCode.partial

@@ -48,3 +48,30 @@ describe('a log folder that cannot be written', function () {
     expect(result.stderr.match(/The log files in \S+ cannot be written \((EEXIST|ENOTDIR)\)/g)).to.have.length(1)
   })
 })
+
+describe('credentials rejected in the middle of a run', function () {
+  this.timeout(120_000)
+  let fakes: Fakes
+  let sandbox: Sandbox
+  beforeEach(async () => {
+    sandbox = createSandbox()
+    fakes = await startFakes({dataset: {seed: 5, conversations: 40, days: 5}})
+  })
+  afterEach(async () => {
+    await fakes.close()
+    sandbox.cleanup()
+  })
+
+  it('exit 1, not 2 (which promises that nothing was sent), once something was delivered', async () => {
+    let answered = 0
+    fakes.enterpret.configure({
+      onRequest: () => {
+        if (++answered === 1) fakes.enterpret.configure({apiKeys: ['a-key-rotated-meanwhile']})
+      },
+    })
+    const result = await sandbox.run(['import'], {env: fakes.env({BATCH_SIZE: '4'})})
+    expect(fakes.enterpret.records.size).to.be.greaterThan(0)
+    expect(result.code, result.stderr).to.equal(1)
+    expect(result.stderr).to.match(/Enterpret rejected the API key|api key/i)
+  })
+})
