@@ -1,8 +1,9 @@
 import {expect} from 'chai'
+import {spawnSync} from 'node:child_process'
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {createSandbox, type Sandbox} from '../helpers/cli.js'
-import {allFileText, startFakes, type Fakes} from '../helpers/e2e.js'
+import {allFileText, DAY_MS, expectedConversationIds, startFakes, type Fakes} from '../helpers/e2e.js'
 
 describe('a secret in a URL never reaches the screen, the logs or the state', function () {
   this.timeout(60_000)
@@ -73,5 +74,43 @@ describe('credentials rejected in the middle of a run', function () {
     expect(fakes.enterpret.records.size).to.be.greaterThan(0)
     expect(result.code, result.stderr).to.equal(1)
     expect(result.stderr).to.match(/Enterpret rejected the API key|api key/i)
+  })
+})
+
+describe('a full disk', function () {
+  this.timeout(180_000)
+  let fakes: Fakes
+  let sandbox: Sandbox
+  let mounted: string | undefined
+
+  beforeEach(async function () {
+    // A small tmpfs is a real full disk; mounting one needs root (CI runs as root).
+    if (process.getuid?.() !== 0) this.skip()
+    sandbox = createSandbox()
+    fakes = await startFakes({now: new Date(Date.now() - 2 * DAY_MS), dataset: {seed: 5, conversations: 40, days: 5}})
+  })
+  afterEach(async () => {
+    if (mounted !== undefined) spawnSync('umount', [mounted])
+    mounted = undefined
+    await fakes?.close()
+    sandbox?.cleanup()
+  })
+
+  it('stops with one line naming the disk and the fix, exit 1, and the next run on a disk with room loses nothing', async () => {
+    const small = join(sandbox.dir, 'small')
+    mkdirSync(small)
+    const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=96k', 'tmpfs', small])
+    if (mount.status !== 0) throw new Error(`could not mount a tmpfs: ${mount.stderr}`)
+    mounted = small
+    const home = {GLADLY_ENTERPRET_HOME: join(small, 'home')}
+    const full = await sandbox.run(['import'], {env: fakes.env(home)})
+    expect(full.code, full.stderr).to.equal(1)
+    expect(full.stderr).to.match(/Error: The disk is full \(\S+small\S+\)\. Free some space, then run the command again: it resumes where it stopped\./)
+    expect(full.stderr).not.to.include('unreachable')
+
+    spawnSync('mount', ['-o', 'remount,size=64m', small])
+    const rest = await sandbox.run(['import'], {env: fakes.env(home)})
+    expect(rest.code, rest.stderr).to.equal(0)
+    expect([...fakes.enterpret.records.keys()].sort()).to.deep.equal(expectedConversationIds(fakes.gladly).map((id) => `gladly_${id}`).sort())
   })
 })

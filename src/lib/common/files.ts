@@ -49,6 +49,32 @@ export async function readJsonLines(path: string): Promise<JsonLines> {
   return {values, damaged}
 }
 
+const FILE_CALLS = new Set(['open', 'write', 'writev', 'read', 'rename', 'mkdir', 'unlink', 'rmdir', 'close', 'fsync', 'ftruncate', 'copyfile', 'scandir'])
+
+/**
+ * What a failed write or read of a local file means for the person running the command, with the fix; undefined
+ * when the error is not one of the local file system's. Nothing is lost by such a stop: the next run resumes.
+ */
+export function localFileProblem(error: unknown): string | undefined {
+  const {code, path, syscall} = error as NodeJS.ErrnoException
+  // A socket's EACCES (connect) is the network's; only errors of file calls are the disk's.
+  if (path === undefined && !FILE_CALLS.has(syscall ?? '')) return undefined
+  const where = path === undefined ? '' : ` (${path})`
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return `The disk is full${where}. Free some space, then run the command again: it resumes where it stopped.`
+    case 'EROFS':
+    case 'EACCES':
+    case 'EPERM':
+    case 'ENOTDIR':
+    case 'EISDIR':
+      return `A file of gladly-enterpret cannot be written${where}: ${code}. Make its folder writable (or point GLADLY_ENTERPRET_HOME at one), then run the command again: it resumes where it stopped.`
+    default:
+      return undefined
+  }
+}
+
 // Most file systems allow 255 bytes for a name; this leaves room for an extension and a temporary suffix.
 const MAX_NAME_BYTES = 200
 

@@ -2,6 +2,6 @@
 export {ExitCode, type AppError} from './errors.js'
 export {checkOrDecode, decode, type DecodeFailure, type DecodeIssue} from './decode.js'
 export {mapOrdered} from './concurrency.js'
-export {appendLines, readJsonLines, removeFile, safeFileName, writeAtomically, type JsonLines} from './files.js'
+export {appendLines, localFileProblem, readJsonLines, removeFile, safeFileName, writeAtomically, type JsonLines} from './files.js'
 export {finishLastLine, readLineChunks, readLines} from './lines.js'
 export {hashOf, KeyedLines} from './offset-index.js'

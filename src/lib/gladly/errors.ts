@@ -8,6 +8,12 @@ export type GladlyError =
   | GladlyUnreachable
   | GladlyHttpError
   | GladlyDecodeError
+  | LocalFileError
+
+/** What Gladly sent could not be written here (a full disk, a read-only folder): not Gladly's fault, not retried. */
+export interface LocalFileError extends AppError {
+  readonly _tag: 'LocalFileError'
+}
 
 export interface GladlyAuthError extends AppError {
   readonly _tag: 'GladlyAuthError'
@@ -98,6 +104,7 @@ export function concernsWholeRun(error: GladlyError): boolean {
   switch (error._tag) {
     case 'GladlyAuthError':
     case 'GladlyUnreachable':
+    case 'LocalFileError':
       return true
     case 'GladlyHttpError':
       return error.status === 429 || error.status >= 500

@@ -6,7 +6,7 @@ import {createWriteStream} from 'node:fs'
 import {rename, rm} from 'node:fs/promises'
 import type {IncomingHttpHeaders} from 'node:http'
 import {pipeline} from 'node:stream/promises'
-import {ExitCode} from '../common/index.js'
+import {ExitCode, localFileProblem} from '../common/index.js'
 import {registerSecret, type Logger} from '../log/index.js'
 import type {Budget} from './budget.js'
 import {authError, unreachable, type GladlyError} from './errors.js'
@@ -127,6 +127,8 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
           ;(ownLimit ?? budget).pause(wait)
           continue
         }
+        const localProblem = error === undefined ? undefined : localFileProblem(error)
+        if (localProblem !== undefined) return E.left({_tag: 'LocalFileError', exit: ExitCode.failure, message: localProblem})
         const code = error === undefined ? `HTTP ${status}` : errorCode(error)
         const retryable = error === undefined ? status !== undefined && status >= 500 : RETRYABLE_CODES.has(code)
         if (!retryable || failures >= connection.maxRetries) {
@@ -191,7 +193,9 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
             await pipeline(stream, createWriteStream(partial, {mode: 0o600}))
           } catch (error) {
             await rm(partial, {force: true})
-            return {done: false, error}
+            // A write stream's ENOSPC does not say which file: this one, for the message.
+            const {path: known, code, syscall, message} = error as NodeJS.ErrnoException
+            return {done: false, error: known === undefined && syscall !== undefined ? {code, syscall, message, path: partial} : error}
           }
           const status = response?.statusCode ?? 0
           if (status === 200) await rename(partial, destination)

@@ -1,6 +1,6 @@
 import type * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
-import {ExitCode, type AppError} from '../common/index.js'
+import {ExitCode, localFileProblem, type AppError} from '../common/index.js'
 import type {Settings} from '../config/index.js'
 import type {CustomerDirectory, GladlyHttp, RequestStats, Selection} from '../gladly/index.js'
 import type {Logger} from '../log/index.js'
@@ -85,8 +85,9 @@ export function failure(message: string, exit: ExitCode = ExitCode.failure): App
   return {_tag: 'RunError', exit, message}
 }
 
-/** Anything thrown below (a full disk, say) ends the run with its message instead of a stack trace. */
-export const guard = <A>(work: () => Promise<A>): TE.TaskEither<AppError, A> => TE.tryCatch(work, (error) => failure(`The run stopped: ${(error as Error).message}`))
+/** Anything thrown below (a full disk, say) ends the run with one line saying what and how to fix it. */
+export const guard = <A>(work: () => Promise<A>): TE.TaskEither<AppError, A> =>
+  TE.tryCatch(work, (error) => failure(localFileProblem(error) ?? `The run stopped: ${(error as Error).message}`))
 
 /** Why the run must stop taking new work, if it must: a signal, or its lock taken over. */
 export function stopRequested(run: Run): string | undefined {

@@ -2,7 +2,7 @@ import Conf from 'conf'
 import * as E from 'fp-ts/lib/Either.js'
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
-import {decode, ExitCode} from '../common/index.js'
+import {decode, ExitCode, localFileProblem} from '../common/index.js'
 import type {StateError} from './errors.js'
 import {EMPTY_STATE, STATE_SCHEMA_VERSION, StateV1, type State} from './schema.js'
 
@@ -57,7 +57,7 @@ export function openStateStore(stateDir: string, profile: string): StateStore {
       open().store = state
       return E.right(undefined)
     } catch (error) {
-      return E.left(stateError(`Could not write the state file ${path}: ${(error as Error).message}`))
+      return E.left(stateError(localFileProblem(error) ?? `Could not write the state file ${path}: ${(error as Error).message}`))
     }
   }
 
