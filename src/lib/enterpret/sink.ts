@@ -26,6 +26,8 @@ export interface SinkOptions {
   readonly maxRetries: number
   /** RETRY_DELAY: the first retry delay, doubled per retry, with jitter. */
   readonly retryDelayMs: number
+  /** Total time one attempt may take, headers and body (120 s by default). */
+  readonly deadlineMs?: number
   readonly logger: Logger
 }
 
@@ -75,7 +77,8 @@ const MIN_RATE_LIMIT_DELAY_MS = 1000
 const MAX_BACKOFF_MS = 30_000
 // Retry-After is undocumented; a huge value would stall the run for longer than a retry is worth.
 const MAX_RETRY_AFTER_MS = 300_000
-const TIMEOUTS = {lookup: 10_000, connect: 10_000, secureConnect: 10_000, send: 60_000, response: 60_000}
+// `request` bounds each attempt as a whole: a server answering a byte now and then would otherwise hold the run.
+const TIMEOUTS = {lookup: 10_000, connect: 10_000, secureConnect: 10_000, send: 60_000, response: 60_000, request: 120_000}
 
 /** One HTTP exchange: a response of any status, or (no status) the error that prevented one. */
 interface Reply {
@@ -186,7 +189,7 @@ export function createSink(options: SinkOptions): Sink {
   const url = `${options.baseUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}`
   const client = got.extend({
     headers: {'api-key': options.apiKey, 'content-type': 'application/json', 'user-agent': options.userAgent} as Headers,
-    timeout: TIMEOUTS,
+    timeout: {...TIMEOUTS, ...(options.deadlineMs === undefined ? {} : {request: options.deadlineMs})},
     retry: {limit: 0},
     followRedirect: false,
     throwHttpErrors: false,

@@ -28,7 +28,23 @@ export interface GladlyConnection {
   readonly budget: Budget
   readonly logger: Logger
   readonly stats: RequestStats
+  /** Total time one attempt may take, headers and body (DEADLINES by default). */
+  readonly deadlines?: Partial<Deadlines>
 }
+
+/**
+ * Each attempt's total time, headers and body: a server that answers a byte now and then would otherwise hold a run
+ * for ever (the socket timeout only sees silence). A report is generated while its request waits, so it gets longer,
+ * and its timeout is not retried: each try costs one of the 10 reports a minute, and the window is asked again by the
+ * next run. Downloads are whole export files.
+ */
+export interface Deadlines {
+  readonly request: number
+  readonly report: number
+  readonly download: number
+}
+
+export const DEADLINES: Deadlines = {request: 120_000, report: 300_000, download: 1_800_000}
 
 export interface GladlyResponse {
   readonly status: number
@@ -99,6 +115,7 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
     throwHttpErrors: false,
   })
   const {budget, logger, stats} = connection
+  const deadlines = {...DEADLINES, ...connection.deadlines}
 
   /**
    * The one retry loop: every attempt first waits for the shared budget, 429s pause everyone,
@@ -130,7 +147,8 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
         const localProblem = error === undefined ? undefined : localFileProblem(error)
         if (localProblem !== undefined) return E.left({_tag: 'LocalFileError', exit: ExitCode.failure, message: localProblem})
         const code = error === undefined ? `HTTP ${status}` : errorCode(error)
-        const retryable = error === undefined ? status !== undefined && status >= 500 : RETRYABLE_CODES.has(code)
+        // A report that timed out was generated in vain; asking again at once would spend the reports' budget.
+        const retryable = error === undefined ? status !== undefined && status >= 500 : RETRYABLE_CODES.has(code) && !(ownLimit !== undefined && code === 'ETIMEDOUT')
         if (!retryable || failures >= connection.maxRetries) {
           if (error === undefined) {
             return E.left({_tag: 'GladlyHttpError', status: status ?? 0, path: label, exit: ExitCode.failure, message: `Gladly answered ${status} to ${label}${failures > 0 ? ` after ${failures + 1} tries` : ''}.`})
@@ -155,12 +173,13 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
   const isHandledHere = (status: number) => status === 401 || status === 403 || status === 429 || status >= 500
 
   /** One JSON-sized exchange; the retry loop decides what to do with 401/403/429/5xx and failures. */
-  const request = (method: 'GET' | 'POST', path: string, options: {searchParams?: Record<string, string>; json?: unknown; headers?: Headers}, ownLimit?: Budget) =>
+  const request = (method: 'GET' | 'POST', path: string, options: {searchParams?: Record<string, string>; json?: unknown; headers?: Headers; deadline: number}, ownLimit?: Budget) =>
     withRetries<GladlyResponse>(
       `${method} ${path}`,
       async (startedAt) => {
         try {
-          const response = await client(path.replace(/^\//, ''), {method, ...options})
+          const {deadline, ...rest} = options
+          const response = await client(path.replace(/^\//, ''), {method, ...rest, timeout: {...TIMEOUTS, request: deadline}})
           observe(response, startedAt)
           if (isHandledHere(response.statusCode)) return {done: false, status: response.statusCode, headers: response.headers}
           return {done: true, value: {status: response.statusCode, headers: response.headers, body: response.body}}
@@ -174,8 +193,8 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
   return {
     origin: connection.origin,
     now: () => new Date(Date.now() + skewMs),
-    get: (path, searchParams) => request('GET', path, {searchParams}),
-    post: (path, body, ownLimit) => request('POST', path, {json: body, headers: {accept: 'text/csv, application/json'}}, ownLimit),
+    get: (path, searchParams) => request('GET', path, {searchParams, deadline: deadlines.request}),
+    post: (path, body, ownLimit) => request('POST', path, {json: body, headers: {accept: 'text/csv, application/json'}, deadline: ownLimit === undefined ? deadlines.request : deadlines.report}, ownLimit),
     download: (path, destination) => {
       let attempt = 0
       return pipe(
@@ -183,7 +202,7 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
           // Each attempt writes its own file: a failed attempt's last writes may still land on disk
           // after the next one began. Only a complete body is renamed into place.
           const partial = `${destination}.${attempt++}.part`
-          const stream = client.stream(path.replace(/^\//, ''), {headers: {accept: 'application/x-ndjson'}})
+          const stream = client.stream(path.replace(/^\//, ''), {headers: {accept: 'application/x-ndjson'}, timeout: {...TIMEOUTS, request: deadlines.download}})
           let response: Response | undefined
           stream.once('response', (res: Response) => {
             response = res
