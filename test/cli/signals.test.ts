@@ -4,8 +4,8 @@ import {existsSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import type {RunSummary} from '../../src/lib/pipeline/index.js'
 import {LEASE_STALE_MS} from '../../src/lib/state/index.js'
-import {CLI, createSandbox, parseJson, type Sandbox} from '../helpers/cli.js'
-import {DAY_MS, expectedConversationIds, startFakes, type Fakes} from '../helpers/e2e.js'
+import {CLI, parseJson, type Sandbox} from '../helpers/cli.js'
+import {DAY_MS, expectedConversationIds, fakesForEachTest} from '../helpers/e2e.js'
 
 /** Waits for a condition the child makes true (a line it prints, a file it writes), checking every few ms. */
 async function until(condition: () => boolean): Promise<void> {
@@ -23,28 +23,18 @@ function startCli(sandbox: Sandbox, args: string[], env: Record<string, string>)
 
 describe('import stopped by a signal, end to end', function () {
   this.timeout(180_000)
-  let fakes: Fakes
-  let sandbox: Sandbox
+  const context = fakesForEachTest({now: new Date(Date.now() - 2 * DAY_MS), dataset: {seed: 5, conversations: 40, days: 5}})
 
-  beforeEach(async () => {
-    sandbox = createSandbox()
-    fakes = await startFakes({now: new Date(Date.now() - 2 * DAY_MS), dataset: {seed: 5, conversations: 40, days: 5}})
-  })
-  afterEach(async () => {
-    await fakes.close()
-    sandbox.cleanup()
-  })
-
-  const lockFile = () => join(sandbox.home, 'state', 'default', 'import.lock')
-  const delivered = () => [...fakes.enterpret.records.keys()].sort()
-  const expected = () => expectedConversationIds(fakes.gladly).map((id) => `gladly_${id}`).sort()
+  const lockFile = () => join(context.sandbox.home, 'state', 'default', 'import.lock')
+  const delivered = () => [...context.fakes.enterpret.records.keys()].sort()
+  const expected = () => expectedConversationIds(context.fakes.gladly).map((id) => `gladly_${id}`).sort()
 
   it('on SIGTERM finishes the batch in flight, releases the lock, exits 143, and the next run completes the job', async () => {
     const batchSize = 4
-    const env = fakes.env({BATCH_SIZE: String(batchSize)})
-    const run = startCli(sandbox, ['import'], env)
+    const env = context.fakes.env({BATCH_SIZE: String(batchSize)})
+    const run = startCli(context.sandbox, ['import'], env)
     let answered = 0
-    fakes.enterpret.configure({
+    context.fakes.enterpret.configure({
       latencyMs: 50,
       // After the second batch is answered: mid-job, with conversations still to go.
       onRequest: () => {
@@ -58,20 +48,20 @@ describe('import stopped by a signal, end to end', function () {
     expect(existsSync(lockFile()), 'lock released').to.equal(false)
     expect(delivered().length).to.be.greaterThan(0).and.lessThan(expected().length)
 
-    fakes.enterpret.configure({latencyMs: 0, onRequest: undefined})
-    const rest = await sandbox.run(['import', '--json'], {env})
+    context.fakes.enterpret.configure({latencyMs: 0, onRequest: undefined})
+    const rest = await context.sandbox.run(['import', '--json'], {env})
     expect(rest.code, rest.stderr).to.equal(0)
     expect(parseJson<RunSummary>(rest).stopped).to.equal(undefined)
     expect(delivered()).to.deep.equal(expected())
-    const resent = [...fakes.enterpret.records.values()].reduce((sum, stored) => sum + stored.duplicates, 0)
+    const resent = [...context.fakes.enterpret.records.values()].reduce((sum, stored) => sum + stored.duplicates, 0)
     expect(resent, 'at most the batch in flight is sent again').to.be.at.most(batchSize)
   })
 
   it('exits at once on a second signal, lock released, and loses nothing', async () => {
-    const env = fakes.env({BATCH_SIZE: '4'})
-    const run = startCli(sandbox, ['import'], env)
+    const env = context.fakes.env({BATCH_SIZE: '4'})
+    const run = startCli(context.sandbox, ['import'], env)
     let answered = 0
-    fakes.enterpret.configure({
+    context.fakes.enterpret.configure({
       // Slow answers: the batch after the first is still in flight when both signals arrive.
       latencyMs: 2000,
       onRequest: () => {
@@ -86,26 +76,26 @@ describe('import stopped by a signal, end to end', function () {
     expect(run.stderr()).to.include('SIGINT again: stopping now')
     expect(existsSync(lockFile()), 'lock released').to.equal(false)
 
-    fakes.enterpret.configure({latencyMs: 0, onRequest: undefined})
-    const rest = await sandbox.run(['import'], {env})
+    context.fakes.enterpret.configure({latencyMs: 0, onRequest: undefined})
+    const rest = await context.sandbox.run(['import'], {env})
     expect(rest.code, rest.stderr).to.equal(0)
     expect(delivered()).to.deep.equal(expected())
   })
 
   it('takes over the lock of a container that is gone once its lease is stale, and refuses while it is fresh', async () => {
     const writeLock = (refreshedMsAgo: number) => {
-      mkdirSync(join(sandbox.home, 'state', 'default'), {recursive: true})
+      mkdirSync(join(context.sandbox.home, 'state', 'default'), {recursive: true})
       const at = (ms: number) => new Date(Date.now() - ms).toISOString()
       writeFileSync(lockFile(), JSON.stringify({pid: 1, host: 'importer-7d9f-old', command: 'import', startedAt: at(3_600_000), refreshedAt: at(refreshedMsAgo)}))
     }
     writeLock(5000)
-    const refused = await sandbox.run(['import'], {env: fakes.env()})
+    const refused = await context.sandbox.run(['import'], {env: context.fakes.env()})
     expect(refused.code).to.equal(1)
     expect(refused.stderr).to.match(/Another import is running for this profile: pid 1 on importer-7d9f-old \(import, since .*, lease renewed \d+ s ago\)/)
-    expect(fakes.enterpret.records.size).to.equal(0)
+    expect(context.fakes.enterpret.records.size).to.equal(0)
 
     writeLock(LEASE_STALE_MS + 5000)
-    const taken = await sandbox.run(['import'], {env: fakes.env()})
+    const taken = await context.sandbox.run(['import'], {env: context.fakes.env()})
     expect(taken.code, taken.stderr).to.equal(0)
     expect(taken.stderr).to.include('Took over the lock of an import that is gone (pid 1 on importer-7d9f-old')
     expect(delivered()).to.deep.equal(expected())
@@ -113,10 +103,10 @@ describe('import stopped by a signal, end to end', function () {
   })
 
   it('removes a dry run’s scratch folder of export files when stopped', async () => {
-    const tmp = join(sandbox.dir, 'tmp')
+    const tmp = join(context.sandbox.dir, 'tmp')
     mkdirSync(tmp)
-    fakes.gladly.configure({latencyMs: 100})
-    const run = startCli(sandbox, ['dry-run', '--output', join(sandbox.dir, 'out.ndjson')], {...fakes.env(), TMPDIR: tmp})
+    context.fakes.gladly.configure({latencyMs: 100})
+    const run = startCli(context.sandbox, ['dry-run', '--output', join(context.sandbox.dir, 'out.ndjson')], {...context.fakes.env(), TMPDIR: tmp})
     // The scratch folder appears once the run has started reading export jobs.
     await until(() => readdirSync(tmp).length > 0)
     run.child.kill('SIGTERM')

@@ -3,33 +3,23 @@ import {spawnSync} from 'node:child_process'
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {createSandbox, type Sandbox} from '../helpers/cli.js'
-import {allFileText, DAY_MS, expectedConversationIds, startFakes, type Fakes} from '../helpers/e2e.js'
+import {allFileText, DAY_MS, expectedConversationIds, fakesForEachTest, startFakes, type Fakes} from '../helpers/e2e.js'
 
 describe('a secret in a URL never reaches the screen, the logs or the state', function () {
   this.timeout(60_000)
-  let fakes: Fakes
-  let sandbox: Sandbox
-
-  beforeEach(async () => {
-    sandbox = createSandbox()
-    fakes = await startFakes({dataset: {seed: 3, conversations: 5, days: 2}})
-  })
-  afterEach(async () => {
-    await fakes.close()
-    sandbox.cleanup()
-  })
+  const context = fakesForEachTest({dataset: {seed: 3, conversations: 5, days: 2}})
 
   it('rejects a GLADLY_API_URL with user:token@ and shows it without them', async () => {
     const leaked = 'tok3n-in-the-url-0042'
-    const url = fakes.gladly.url.replace('://', `://api-user:${leaked}@`)
+    const url = context.fakes.gladly.url.replace('://', `://api-user:${leaked}@`)
     for (const args of [['import'], ['import', '--json'], ['auth', 'status', '--offline']]) {
-      const result = await sandbox.run(args, {env: fakes.env({GLADLY_API_URL: url})})
+      const result = await context.sandbox.run(args, {env: context.fakes.env({GLADLY_API_URL: url})})
       expect(result.code, `${args.join(' ')}: ${result.stderr}`).to.equal(2)
       expect(`${result.stdout}${result.stderr}`).to.include('must not contain credentials')
       expect(`${result.stdout}${result.stderr}`).to.include('://[REDACTED]@127.0.0.1')
       expect(`${result.stdout}${result.stderr}`, args.join(' ')).not.to.include(leaked)
     }
-    expect(allFileText(sandbox)).not.to.include(leaked)
+    expect(allFileText(context.sandbox)).not.to.include(leaked)
   })
 })
 
@@ -52,26 +42,17 @@ describe('a log folder that cannot be written', function () {
 
 describe('credentials rejected in the middle of a run', function () {
   this.timeout(120_000)
-  let fakes: Fakes
-  let sandbox: Sandbox
-  beforeEach(async () => {
-    sandbox = createSandbox()
-    fakes = await startFakes({dataset: {seed: 5, conversations: 40, days: 5}})
-  })
-  afterEach(async () => {
-    await fakes.close()
-    sandbox.cleanup()
-  })
+  const context = fakesForEachTest({dataset: {seed: 5, conversations: 40, days: 5}})
 
   it('exit 1, not 2 (which promises that nothing was sent), once something was delivered', async () => {
     let answered = 0
-    fakes.enterpret.configure({
+    context.fakes.enterpret.configure({
       onRequest: () => {
-        if (++answered === 1) fakes.enterpret.configure({apiKeys: ['a-key-rotated-meanwhile']})
+        if (++answered === 1) context.fakes.enterpret.configure({apiKeys: ['a-key-rotated-meanwhile']})
       },
     })
-    const result = await sandbox.run(['import'], {env: fakes.env({BATCH_SIZE: '4'})})
-    expect(fakes.enterpret.records.size).to.be.greaterThan(0)
+    const result = await context.sandbox.run(['import'], {env: context.fakes.env({BATCH_SIZE: '4'})})
+    expect(context.fakes.enterpret.records.size).to.be.greaterThan(0)
     expect(result.code, result.stderr).to.equal(1)
     expect(result.stderr).to.match(/Enterpret rejected the API key|api key/i)
   })

@@ -5,7 +5,7 @@ import {toEnterpretRecord, type Lookups} from '../../src/lib/transform/index.js'
 import {fakeConnectionEnv} from '../fakes/connection.js'
 import {startFakeEnterpret, type FakeEnterpret} from '../fakes/enterpret/index.js'
 import {startFakeGladly, type FakeGladly, type FakeGladlyOptions} from '../fakes/gladly/index.js'
-import type {Sandbox} from './cli.js'
+import {createSandbox, type Sandbox} from './cli.js'
 
 export const ENTERPRET_KEY = 'e2e-enterpret-key-0123456789'
 export const DAY_MS = 24 * 60 * 60 * 1000
@@ -36,6 +36,23 @@ export async function startFakes(gladlyOptions: FakeGladlyOptions = {}, enterpre
       await enterpret.close()
     },
   }
+}
+
+/**
+ * A sandbox and both fakes for each test of the suite (mocha's beforeEach/afterEach), closed after it. Read them
+ * from the returned object inside the tests.
+ */
+export function fakesForEachTest(gladlyOptions: FakeGladlyOptions = {}): {fakes: Fakes; sandbox: Sandbox} {
+  const context = {} as {fakes: Fakes; sandbox: Sandbox}
+  beforeEach(async () => {
+    context.sandbox = createSandbox()
+    context.fakes = await startFakes(gladlyOptions)
+  })
+  afterEach(async () => {
+    await context.fakes?.close()
+    context.sandbox?.cleanup()
+  })
+  return context
 }
 
 /** The conversations an import at the fake's current time must have delivered: closed, exported, not vanished. */
