@@ -119,7 +119,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(error: CliErrorShape): Promise<unknown> {
-    // @oclif/core 4 ignores the error's own exit code when --json is on; it must be set here.
+    // @oclif/core (4 and 5) ignores the error's own exit code when --json is on; it must be set here.
     const exitCode = error.parse === undefined ? (error.oclif?.exit ?? error.exitCode ?? ExitCode.failure) : ExitCode.usage
     process.exitCode = exitCode
     if (error instanceof Errors.ExitError) throw error

@@ -1,4 +1,5 @@
 import {expect} from 'chai'
+import {setTimeout as sleep} from 'node:timers/promises'
 import nock from 'nock'
 import {createSink, requestBody, UNAVAILABLE_AFTER_BATCHES, WEBHOOK_PATH, type BatchOutcome, type ConversationRecord, type EnterpretFatal, type SinkOptions} from '../../src/lib/enterpret/index.js'
 import {silentLogger} from '../../src/lib/log/index.js'
@@ -61,8 +62,8 @@ describe('Enterpret sink', () => {
       let received: unknown
       const scope = nock(BASE, {reqheaders: {'api-key': KEY, 'content-type': 'application/json', 'user-agent': USER_AGENT}, badheaders: ['authorization']})
         .post(WEBHOOK_PATH)
-        .reply(200, (_uri, body) => {
-          received = body
+        .reply(200, async (request: Request) => {
+          received = await request.text()
           // The success body is undocumented: the sink must not depend on it.
           return 'OK, not JSON'
         })
@@ -83,8 +84,8 @@ describe('Enterpret sink', () => {
       const scope = nock(BASE)
         .post(WEBHOOK_PATH)
         .times(3)
-        .reply(200, (_uri, body) => {
-          sizes.push(idsIn(body).length)
+        .reply(200, async (request: Request) => {
+          sizes.push(idsIn(await request.text()).length)
           return {}
         })
       const outcome = await right(sinkWith({maxRecordsPerRequest: 2}).send(batchOf(5)))
@@ -199,8 +200,8 @@ describe('Enterpret sink', () => {
       const scope = nock(BASE)
         .post(WEBHOOK_PATH)
         .times(7)
-        .reply((_uri, body) => {
-          const count = idsIn(body).length
+        .reply(async (request: Request) => {
+          const count = idsIn(await request.text()).length
           sizes.push(count)
           return count > 2 ? [413, {msg: 'payload too large', code: 'ErrCodePayloadTooLarge', referenceID: 'PL0001'}] : [200, {}]
         })
@@ -226,8 +227,8 @@ describe('Enterpret sink', () => {
       const scope = nock(BASE)
         .post(WEBHOOK_PATH)
         .times(Number.MAX_SAFE_INTEGER)
-        .reply((_uri, body) => {
-          const sent = idsIn(body)
+        .reply(async (request: Request) => {
+          const sent = idsIn(await request.text())
           requests.push(sent)
           const culprit = sent.find((id) => bad.includes(id))
           return culprit === undefined ? [200, {}] : [400, {msg: `records[0].metadata: field "x" mixes types (${culprit})`, code: 'ErrCodeInvalidFieldFormat', referenceID: `REF-${culprit}`}]
@@ -326,9 +327,10 @@ describe('Enterpret sink', () => {
       const scope = nock(BASE)
         .post(WEBHOOK_PATH)
         .times(4)
-        .delay(1500)
-        .reply(() => {
+        // Not .delay(1500): nock 15's delay on a POST makes got 16 report ECONNRESET. A reply that takes 1.5 s.
+        .reply(async () => {
           starts.push(Date.now())
+          await sleep(1500)
           return [200, {}]
         })
       const sink = sinkWith({maxRequestsPerMinute: 120})

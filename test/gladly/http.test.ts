@@ -1,4 +1,9 @@
 import {expect} from 'chai'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {createServer} from 'node:http'
+import type {AddressInfo} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import nock from 'nock'
 import {createBudget, createGladlyHttp, getOrganization, type Budget, type RequestStats} from '../../src/lib/gladly/index.js'
 import {silentLogger} from '../../src/lib/log/index.js'
@@ -7,10 +12,10 @@ const ORIGIN = 'https://acme.gladly.com'
 const TOKEN = 'gladly-unit-test-token-0001'
 const ORG = {id: 'org-1', name: 'Acme', loginDomain: 'acme', timezone: 'UTC', gladlyUrl: ORIGIN}
 
-function connect(options: {budget?: Budget; maxRetries?: number; retryDelayMs?: number} = {}) {
+function connect(options: {origin?: string; budget?: Budget; maxRetries?: number; retryDelayMs?: number} = {}) {
   const stats: RequestStats = {requests: 0, rateLimited: 0, retries: 0}
   const http = createGladlyHttp({
-    origin: ORIGIN,
+    origin: options.origin ?? ORIGIN,
     username: 'api@acme.com',
     token: TOKEN,
     userAgent: 'gladly-enterpret/test',
@@ -171,5 +176,43 @@ describe('Gladly HTTP client', () => {
     const error = await left(getOrganization(connect().http))
     expect(error._tag).to.equal('GladlyDecodeError')
     expect(error.message).to.include('name must be string, got nothing')
+  })
+})
+
+describe('Gladly HTTP client, a body cut short', () => {
+  // A real socket: the server announces a Content-Length, sends part of it and closes the connection once.
+  const body = JSON.stringify(ORG)
+  let requests = 0
+  const server = createServer((_req, res) => {
+    res.writeHead(200, {'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body))})
+    if (requests++ === 0) res.write(body.slice(0, 10), () => res.destroy())
+    else res.end(body)
+  })
+  let origin = ''
+  let dir = ''
+
+  before(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    dir = mkdtempSync(join(tmpdir(), 'ge-http-'))
+  })
+  after(async () => {
+    await new Promise((resolve) => server.close(resolve))
+    rmSync(dir, {recursive: true, force: true})
+  })
+  beforeEach(() => (requests = 0))
+
+  it('is retried like a connection reset', async () => {
+    const {http, stats} = connect({origin})
+    expect(await getOrganization(http)()).to.deep.equal({_tag: 'Right', right: ORG})
+    expect(stats).to.include({requests: 2, retries: 1})
+  })
+
+  it('is retried like a connection reset when downloading', async () => {
+    const {http, stats} = connect({origin})
+    const destination = join(dir, 'export.json')
+    expect(await http.download('/export/files/one', destination)()).to.deep.equal({_tag: 'Right', right: {bytes: Buffer.byteLength(body)}})
+    expect(readFileSync(destination, 'utf8')).to.equal(body)
+    expect(stats).to.include({requests: 2, retries: 1})
   })
 })

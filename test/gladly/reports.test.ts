@@ -46,8 +46,8 @@ describe('Gladly conversation reports', () => {
       nock(ORIGIN)
         .post('/api/v1/reports', (body) => (bodies.push(body), true))
         .times(9)
-        .reply(200, (_uri, body) => {
-          const {startAt, endAt, filters} = body as {startAt: string; endAt: string; filters?: {inboxes: string[]}}
+        .reply(200, async (request: Request) => {
+          const {startAt, endAt, filters} = (await request.json()) as {startAt: string; endAt: string; filters?: {inboxes: string[]}}
           // 10 rows (full) for any window longer than a day, and for the whole of 2026-09-01.
           const full = startAt !== endAt || (startAt === '2026-09-01' && filters === undefined)
           return rows(`${startAt}-${filters?.inboxes.join('+') ?? 'all'}`, full ? 10 : 3)

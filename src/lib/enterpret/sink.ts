@@ -193,6 +193,9 @@ export function createSink(options: SinkOptions): Sink {
     retry: {limit: 0},
     followRedirect: false,
     throwHttpErrors: false,
+    // got 15+ reports a body cut short under a Content-Length as ERR_HTTP_CONTENT_LENGTH_MISMATCH; off, it
+    // is an ECONNRESET again, which is retried (as got 14 did).
+    strictContentLength: false,
   })
   const pacer = createPacer(options.maxRequestsPerMinute)
   const rateLimitRetries = Math.max(options.maxRetries, MIN_RATE_LIMIT_RETRIES)
