@@ -1,23 +1,11 @@
 import {expect} from 'chai'
 import nock from 'nock'
-import {concernsWholeRun, createBudget, createGladlyHttp, getConversation, getConversationItems, getCustomerProfile, type GladlyError} from '../../src/lib/gladly/index.js'
-import {silentLogger} from '../../src/lib/log/index.js'
+import {concernsWholeRun, getConversation, getConversationItems, getCustomerProfile, type GladlyError} from '../../src/lib/gladly/index.js'
+import {testGladlyHttp} from '../helpers/gladly-http.js'
 
 const ORIGIN = 'https://acme.gladly.com'
 
-function connect() {
-  return createGladlyHttp({
-    origin: ORIGIN,
-    username: 'api@acme.com',
-    token: 'gladly-unit-test-token-0002',
-    userAgent: 'gladly-enterpret/test',
-    maxRetries: 1,
-    retryDelayMs: 5,
-    budget: createBudget(1000),
-    logger: silentLogger(),
-    stats: {requests: 0, rateLimited: 0, retries: 0},
-  })
-}
+const connect = () => testGladlyHttp(ORIGIN)
 
 async function run<A>(task: () => Promise<{_tag: 'Left'; left: GladlyError} | {_tag: 'Right'; right: A}>) {
   return task()

@@ -5,8 +5,9 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {createSink} from '../../src/lib/enterpret/index.js'
-import {createBudget, createGladlyHttp} from '../../src/lib/gladly/index.js'
+import {createBudget} from '../../src/lib/gladly/index.js'
 import {silentLogger} from '../../src/lib/log/index.js'
+import {testGladlyHttp} from '../helpers/gladly-http.js'
 
 /** A server that sends its headers at once, then one byte every `everyMs` and never ends: it never falls silent. */
 async function tricklingServer(everyMs: number): Promise<{url: string; requests: () => number; close: () => Promise<void>}> {
@@ -47,19 +48,7 @@ describe('a server that trickles its answer is stopped by the deadline', functio
     rmSync(dir, {recursive: true, force: true})
   })
 
-  const gladly = () =>
-    createGladlyHttp({
-      origin: server.url,
-      username: 'api@acme.com',
-      token: 'gladly-deadline-test-token',
-      userAgent: 'gladly-enterpret/test',
-      maxRetries: 1,
-      retryDelayMs: 5,
-      budget: createBudget(1000),
-      logger: silentLogger(),
-      stats: {requests: 0, rateLimited: 0, retries: 0},
-      deadlines: {request: 300, report: 300, download: 300},
-    })
+  const gladly = () => testGladlyHttp(server.url, {deadlines: {request: 300, report: 300, download: 300}})
 
   it("Gladly's GET: each attempt ends at the deadline, retried, then the run is told", async () => {
     const result = await gladly().get('/conversations/c1')()
@@ -81,7 +70,7 @@ describe('a server that trickles its answer is stopped by the deadline', functio
   it("Enterpret's POST ends at its deadline, and the batch is not lost: it fails or stops the run", async () => {
     const sink = createSink({
       baseUrl: server.url,
-      apiKey: 'enterpret-deadline-key',
+      apiKey: 'fake-key-for-tests',
       userAgent: 'gladly-enterpret/test',
       maxRecordsPerRequest: 20,
       maxBodyBytes: 1_000_000,
