@@ -1,6 +1,7 @@
 import js from '@eslint/js'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
+import prettier from 'eslint-config-prettier'
 
 // fp-ts and io-ts have no exports map: deep imports must name lib/<Module>.js under native ESM.
 const esmPatterns = [
@@ -23,17 +24,22 @@ export default tseslint.config(
     // Layers only point down: src/lib never reaches up into commands, and never into the test fakes.
     files: ['src/lib/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          ...esmPatterns,
-          {group: ['**/commands/**', '**/base-command*'], message: 'src/lib must not import from the command layer'},
-          {group: ['**/test/**'], message: 'src/ never imports the test fakes'},
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...esmPatterns,
+            {group: ['**/commands/**', '**/base-command*'], message: 'src/lib must not import from the command layer'},
+            {group: ['**/test/**'], message: 'src/ never imports the test fakes'},
+          ],
+        },
+      ],
     },
   },
   {
     files: ['test/**/*.ts'],
     rules: {'@typescript-eslint/no-unused-expressions': 'off'},
   },
+  // Formatting is prettier's: the style rules that would fight it are off.
+  prettier,
 )

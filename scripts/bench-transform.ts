@@ -9,8 +9,12 @@ import type {Lookups} from '../src/lib/transform/index.js'
 
 // The built code, as the CLI runs it (`npm run bench` builds first), not tsx's transpilation of src.
 const lib = resolve(import.meta.dirname, '..', 'lib', 'lib')
-const {decodeItems, itemBuckets} = (await import(join(lib, 'gladly', 'feed', 'job-files.js'))) as typeof import('../src/lib/gladly/feed/job-files.js')
-const {toEnterpretRecord} = (await import(join(lib, 'transform', 'index.js'))) as typeof import('../src/lib/transform/index.js')
+const {decodeItems, itemBuckets} = (await import(
+  join(lib, 'gladly', 'feed', 'job-files.js')
+)) as typeof import('../src/lib/gladly/feed/job-files.js')
+const {toEnterpretRecord} = (await import(
+  join(lib, 'transform', 'index.js')
+)) as typeof import('../src/lib/transform/index.js')
 
 /** What this script prints. */
 export interface TransformRun {
@@ -33,7 +37,13 @@ const now = new Date(input.now)
 const conversations = new Map(input.conversations.map((conversation) => [conversation.id, conversation]))
 const byId = <A extends {readonly id: string}>(list: readonly A[]) => new Map(list.map((entry) => [entry.id, entry]))
 const lookups: Lookups = {agents: byId(input.agents), topics: byId(input.topics), inboxes: byId(input.inboxes)}
-const options = {fileId: 'gladly', includeNotes: false, metadataNesting: 'nested' as const, maxRecordBytes: 999_000, now}
+const options = {
+  fileId: 'gladly',
+  includeNotes: false,
+  metadataNesting: 'nested' as const,
+  maxRecordBytes: 999_000,
+  now,
+}
 const workDir = mkdtempSync(join(tmpdir(), 'gladly-enterpret-bench-buckets-'))
 
 let items = 0
@@ -44,7 +54,12 @@ for await (const bucket of itemBuckets(itemsPath, 'bench', workDir)) {
     const group = decodeItems('bench', id, lines).items
     items += group.length
     const conversation = conversations.get(id)
-    if (conversation !== undefined && toEnterpretRecord({conversation, items: group, lookups, gladlyAppUrl: 'https://example.gladly.com'}, options)._tag === 'Record') records++
+    if (
+      conversation !== undefined &&
+      toEnterpretRecord({conversation, items: group, lookups, gladlyAppUrl: 'https://example.gladly.com'}, options)
+        ._tag === 'Record'
+    )
+      records++
   }
 }
 const seconds = (performance.now() - started) / 1000

@@ -15,15 +15,25 @@ import {startFakeEnterpret} from '../test/fakes/enterpret/index.js'
 import {GladlyDataset, startFakeGladly, type FakeGladlyOptions} from '../test/fakes/gladly/index.js'
 import type {TransformInput, TransformRun} from './bench-transform.js'
 
-const {values: flags} = parseArgs({options: {json: {type: 'boolean', default: false}, only: {type: 'string'}, quick: {type: 'boolean', default: false}, 'node-flags': {type: 'string'}}})
+const {values: flags} = parseArgs({
+  options: {
+    json: {type: 'boolean', default: false},
+    only: {type: 'string'},
+    quick: {type: 'boolean', default: false},
+    'node-flags': {type: 'string'},
+  },
+})
 const root = resolve(import.meta.dirname, '..')
 // The command npm installs: bin/run.js on the node of the PATH (this one), with the Node options of
 // package.json for import and dry-run. --node-flags runs bin/run.js with those flags instead, to profile it.
 const launcher = join(root, 'bin', 'gladly-enterpret')
-const nodeOptions = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {oclif: {update: {node: {options: string[]}}}}).oclif.update.node.options
+const nodeOptions = (
+  JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {oclif: {update: {node: {options: string[]}}}}
+).oclif.update.node.options
 const pathWithThisNode = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`
 function cliCommand(args: string[]): [string, string[]] {
-  if (flags['node-flags'] !== undefined) return [process.execPath, [...flags['node-flags'].split(/\s+/), join(root, 'bin', 'run.js'), ...args]]
+  if (flags['node-flags'] !== undefined)
+    return [process.execPath, [...flags['node-flags'].split(/\s+/), join(root, 'bin', 'run.js'), ...args]]
   return [launcher, args]
 }
 const apiKey = 'bench-enterpret-key'
@@ -78,7 +88,13 @@ async function runImport(gladlyOptions: FakeGladlyOptions, env: Record<string, s
     // Node's own tracing (--trace-gc) shares stdout with the summary, which starts its last lines.
     const summaryStart = stdout.search(/^\{/m)
     if (summaryStart > 0) log(stdout.slice(0, summaryStart))
-    return {summary: JSON.parse(stdout.slice(summaryStart)) as RunSummary, wallMs, peakRssMb: peak, gladlyRequests: gladly.stats.total, gladly429s: gladly.stats.rateLimited}
+    return {
+      summary: JSON.parse(stdout.slice(summaryStart)) as RunSummary,
+      wallMs,
+      peakRssMb: peak,
+      gladlyRequests: gladly.stats.total,
+      gladly429s: gladly.stats.rateLimited,
+    }
   } finally {
     await Promise.all([gladly.close(), enterpret.close()])
     rmSync(home, {recursive: true, force: true})
@@ -88,7 +104,13 @@ async function runImport(gladlyOptions: FakeGladlyOptions, env: Record<string, s
 // Conversations spread over a few daily jobs, no edge cases: a clean org. They stopped starting four
 // days ago, so every one has closed and its whole timeline is in completed export jobs.
 const DAY_MS = 24 * 60 * 60 * 1000
-const dataset = (conversations: number, days: number) => ({seed: 42, conversations, days, edgeCases: false, end: Date.now() - 4 * DAY_MS})
+const dataset = (conversations: number, days: number) => ({
+  seed: 42,
+  conversations,
+  days,
+  edgeCases: false,
+  end: Date.now() - 4 * DAY_MS,
+})
 
 async function throughput() {
   // The bound is Gladly's limit, not the CLI's budget: the budget is what is being measured.
@@ -96,7 +118,10 @@ async function throughput() {
   log(`throughput: ${scale(2000)} conversations, Gladly ${rate} req/s + 30 ms, CLI at its default budget…`)
   // Gladly is the bound measured here. At its default of 20 requests a minute (the most cautious of
   // Enterpret's published limits) the webhook takes 400 records a minute, a bound of its own.
-  const run = await runImport({dataset: dataset(scale(2000), 5), rateLimit: {perSecond: rate}, latencyMs: 30}, {ENTERPRET_MAX_RPM: '100'})
+  const run = await runImport(
+    {dataset: dataset(scale(2000), 5), rateLimit: {perSecond: rate}, latencyMs: 30},
+    {ENTERPRET_MAX_RPM: '100'},
+  )
   const lowerBoundMs = (run.gladlyRequests / rate) * 1000
   const sent = run.summary.conversations.sent
   return {
@@ -117,8 +142,15 @@ async function scaling() {
   const results = []
   for (const conversations of [scale(200), scale(20_000)]) {
     log(`scaling: ${conversations} conversations, rate limit lifted to 1,000 req/s…`)
-    const run = await runImport({dataset: dataset(conversations, 5), rateLimit: {perSecond: 1000}, latencyMs: 30}, lifted)
-    results.push({conversations: run.summary.conversations.sent, wallSeconds: run.wallMs / 1000, msPerConversation: run.wallMs / run.summary.conversations.sent})
+    const run = await runImport(
+      {dataset: dataset(conversations, 5), rateLimit: {perSecond: 1000}, latencyMs: 30},
+      lifted,
+    )
+    results.push({
+      conversations: run.summary.conversations.sent,
+      wallSeconds: run.wallMs / 1000,
+      msPerConversation: run.wallMs / run.summary.conversations.sent,
+    })
   }
   const [small, large] = results as [(typeof results)[0], (typeof results)[0]]
   return {small, large, ratio: large.msPerConversation / small.msPerConversation}
@@ -127,8 +159,17 @@ async function scaling() {
 async function memory() {
   const conversations = scale(100_000)
   log(`memory: an export of ${conversations} conversations × 10 items, rate limit lifted…`)
-  const run = await runImport({dataset: {...dataset(conversations, 2), itemsPerConversation: 10}, rateLimit: false}, lifted)
-  return {exported: conversations, conversations: run.summary.conversations.seen, messages: run.summary.messages, wallSeconds: run.wallMs / 1000, peakRssMb: run.peakRssMb}
+  const run = await runImport(
+    {dataset: {...dataset(conversations, 2), itemsPerConversation: 10}, rateLimit: false},
+    lifted,
+  )
+  return {
+    exported: conversations,
+    conversations: run.summary.conversations.seen,
+    messages: run.summary.messages,
+    wallSeconds: run.wallMs / 1000,
+    peakRssMb: run.peakRssMb,
+  }
 }
 
 const TRANSFORM_RUNS = 3
@@ -145,13 +186,16 @@ async function transform() {
     const out = createWriteStream(itemsPath)
     for (const job of set.jobs(now)) {
       if (job.status !== 'COMPLETED') continue
-      for (const line of set.jobFile(job.id, 'conversation_items.jsonl', now) ?? []) if (!out.write(`${line}\n`)) await new Promise<void>((done) => out.once('drain', () => done()))
+      for (const line of set.jobFile(job.id, 'conversation_items.jsonl', now) ?? [])
+        if (!out.write(`${line}\n`)) await new Promise<void>((done) => out.once('drain', () => done()))
     }
     out.end()
     await finished(out)
     const input: TransformInput = {
       now: now.toISOString(),
-      conversations: set.conversationIds().flatMap((id) => (set.conversation(id, now) as unknown as Conversation | undefined) ?? []),
+      conversations: set
+        .conversationIds()
+        .flatMap((id) => (set.conversation(id, now) as unknown as Conversation | undefined) ?? []),
       agents: set.agents() as unknown as Agent[],
       topics: set.topics(),
       inboxes: set.inboxes() as unknown as Inbox[],
@@ -161,9 +205,15 @@ async function transform() {
     const measureOnce = (node: readonly string[]) =>
       new Promise<TransformRun>((done, fail) => {
         let stdout = ''
-        const child = spawn(process.execPath, [...node, '--import', 'tsx', join(root, 'scripts', 'bench-transform.ts'), itemsPath, inputPath], {cwd: root, stdio: ['ignore', 'pipe', 'inherit']})
+        const child = spawn(
+          process.execPath,
+          [...node, '--import', 'tsx', join(root, 'scripts', 'bench-transform.ts'), itemsPath, inputPath],
+          {cwd: root, stdio: ['ignore', 'pipe', 'inherit']},
+        )
         child.stdout.on('data', (chunk) => (stdout += chunk))
-        child.on('exit', (code) => (code === 0 ? done(JSON.parse(stdout) as TransformRun) : fail(new Error(`bench-transform exited ${code}`))))
+        child.on('exit', (code) =>
+          code === 0 ? done(JSON.parse(stdout) as TransformRun) : fail(new Error(`bench-transform exited ${code}`)),
+        )
       })
     // The median of three runs: on a shared machine one run can be off by a sixth.
     const measure = async (node: readonly string[]) => {
@@ -182,7 +232,9 @@ async function transform() {
 
 async function coldRun([command, args]: [string, string[]], env: Record<string, string>): Promise<number> {
   const started = performance.now()
-  await new Promise((done) => spawn(command, args, {env: {...process.env, PATH: pathWithThisNode, ...env}, stdio: 'ignore'}).on('exit', done))
+  await new Promise((done) =>
+    spawn(command, args, {env: {...process.env, PATH: pathWithThisNode, ...env}, stdio: 'ignore'}).on('exit', done),
+  )
   return performance.now() - started
 }
 
@@ -195,7 +247,9 @@ async function startup() {
   for (let index = 0; index < runs; index++) {
     samples.help.push(await coldRun(cliCommand(['--help']), env))
     samples.stateShow.push(await coldRun(cliCommand(['state', 'show']), env))
-    samples.bareOclif.push(await coldRun([process.execPath, ['--input-type=module', '-e', "await import('@oclif/core/execute')"]], env))
+    samples.bareOclif.push(
+      await coldRun([process.execPath, ['--input-type=module', '-e', "await import('@oclif/core/execute')"]], env),
+    )
   }
   rmSync(home, {recursive: true, force: true})
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number
@@ -208,33 +262,79 @@ const scenarios = {throughput, scaling, memory, transform, startup}
 const selected = flags.only ? {[flags.only]: scenarios[flags.only as keyof typeof scenarios]} : scenarios
 const results: Record<string, unknown> = {}
 for (const [name, scenario] of Object.entries(selected)) {
-  if (scenario === undefined) throw new Error(`unknown scenario ${flags.only}; one of ${Object.keys(scenarios).join(', ')}`)
+  if (scenario === undefined)
+    throw new Error(`unknown scenario ${flags.only}; one of ${Object.keys(scenarios).join(', ')}`)
   results[name] = await scenario()
 }
 
-const machine = {cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 1024 ** 3), os: `${platform()} ${release()}`, node: process.version}
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGb: Math.round(totalmem() / 1024 ** 3),
+  os: `${platform()} ${release()}`,
+  node: process.version,
+}
 if (flags.json) {
   console.log(JSON.stringify({machine, quick: flags.quick, results}, null, 2))
 } else {
-  const r = results as {throughput?: Awaited<ReturnType<typeof throughput>>; scaling?: Awaited<ReturnType<typeof scaling>>; memory?: Awaited<ReturnType<typeof memory>>; transform?: Awaited<ReturnType<typeof transform>>; startup?: Awaited<ReturnType<typeof startup>>}
+  const r = results as {
+    throughput?: Awaited<ReturnType<typeof throughput>>
+    scaling?: Awaited<ReturnType<typeof scaling>>
+    memory?: Awaited<ReturnType<typeof memory>>
+    transform?: Awaited<ReturnType<typeof transform>>
+    startup?: Awaited<ReturnType<typeof startup>>
+  }
   const rows: [string, string, string][] = []
   const fixed = (value: number, digits = 2) => value.toFixed(digits)
   if (r.throughput) {
     const t = r.throughput
-    rows.push([`wall time / lower bound (${t.conversations} conversations, ${fixed(t.wallSeconds, 0)} s / ${fixed(t.lowerBoundSeconds, 0)} s)`, fixed(t.ratio), '≤ 1.15'])
+    rows.push([
+      `wall time / lower bound (${t.conversations} conversations, ${fixed(t.wallSeconds, 0)} s / ${fixed(t.lowerBoundSeconds, 0)} s)`,
+      fixed(t.ratio),
+      '≤ 1.15',
+    ])
     rows.push(['Gladly requests per conversation', fixed(t.requestsPerConversation, 3), '≤ 1.1'])
-    rows.push([`429s received (${t.rateLimited} of ${t.gladlyRequests})`, `${fixed(t.rateLimitedShare * 100, 2)} %`, '≤ 1 %'])
+    rows.push([
+      `429s received (${t.rateLimited} of ${t.gladlyRequests})`,
+      `${fixed(t.rateLimitedShare * 100, 2)} %`,
+      '≤ 1 %',
+    ])
   }
-  if (r.scaling) rows.push([`time per conversation, ${r.scaling.large.conversations} vs ${r.scaling.small.conversations} (${fixed(r.scaling.large.msPerConversation)} vs ${fixed(r.scaling.small.msPerConversation)} ms)`, `${fixed(r.scaling.ratio)}×`, '≤ 1.2×'])
-  if (r.memory) rows.push([`peak RSS, export of ${r.memory.exported} conversations × 10 items (${r.memory.conversations} read, ${r.memory.messages} messages sent, ${fixed(r.memory.wallSeconds, 0)} s)`, `${fixed(r.memory.peakRssMb ?? Number.NaN, 0)} MB`, '≤ 150 MB'])
+  if (r.scaling)
+    rows.push([
+      `time per conversation, ${r.scaling.large.conversations} vs ${r.scaling.small.conversations} (${fixed(r.scaling.large.msPerConversation)} vs ${fixed(r.scaling.small.msPerConversation)} ms)`,
+      `${fixed(r.scaling.ratio)}×`,
+      '≤ 1.2×',
+    ])
+  if (r.memory)
+    rows.push([
+      `peak RSS, export of ${r.memory.exported} conversations × 10 items (${r.memory.conversations} read, ${r.memory.messages} messages sent, ${fixed(r.memory.wallSeconds, 0)} s)`,
+      `${fixed(r.memory.peakRssMb ?? Number.NaN, 0)} MB`,
+      '≤ 150 MB',
+    ])
   if (r.transform) {
     const {defaults, cliOptions, nodeOptions: options} = r.transform
     const itemsPerSecond = (value: number) => `${Math.round(value).toLocaleString('en')} items/s`
-    rows.push([`transform, Node defaults (${defaults.items} items, ${fixed(defaults.seconds)} s, median of ${TRANSFORM_RUNS})`, itemsPerSecond(defaults.itemsPerSecond), '≥ 100,000 items/s'])
-    rows.push([`transform, with ${options.join(' ')}, as import runs (${fixed(cliOptions.seconds)} s)`, itemsPerSecond(cliOptions.itemsPerSecond), ''])
+    rows.push([
+      `transform, Node defaults (${defaults.items} items, ${fixed(defaults.seconds)} s, median of ${TRANSFORM_RUNS})`,
+      itemsPerSecond(defaults.itemsPerSecond),
+      '≥ 100,000 items/s',
+    ])
+    rows.push([
+      `transform, with ${options.join(' ')}, as import runs (${fixed(cliOptions.seconds)} s)`,
+      itemsPerSecond(cliOptions.itemsPerSecond),
+      '',
+    ])
   }
-  if (r.startup) rows.push([`--help / bare oclif import (${fixed(r.startup.helpMs, 0)} / ${fixed(r.startup.bareOclifMs, 0)} ms; state show ${fixed(r.startup.stateShowMs, 0)} ms)`, `${fixed(r.startup.ratio)}×`, '≤ 1.3×'])
-  console.log(`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, ${machine.os}, Node ${machine.node}${flags.quick ? ' (quick sizes)' : ''}\n`)
+  if (r.startup)
+    rows.push([
+      `--help / bare oclif import (${fixed(r.startup.helpMs, 0)} / ${fixed(r.startup.bareOclifMs, 0)} ms; state show ${fixed(r.startup.stateShowMs, 0)} ms)`,
+      `${fixed(r.startup.ratio)}×`,
+      '≤ 1.3×',
+    ])
+  console.log(
+    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, ${machine.os}, Node ${machine.node}${flags.quick ? ' (quick sizes)' : ''}\n`,
+  )
   console.log('| figure | measured | target |\n|---|---|---|')
   for (const [figure, measured, target] of rows) console.log(`| ${figure} | ${measured} | ${target} |`)
 }

@@ -27,17 +27,26 @@ const env = {
 
 function cli(args: string[]): Promise<number> {
   console.log(`\n$ gladly-enterpret ${args.join(' ')}`)
-  return new Promise((done) => spawn(process.execPath, [join(root, 'bin', 'run.js'), ...args], {env, stdio: 'inherit'}).on('close', (code) => done(code ?? 1)))
+  return new Promise((done) =>
+    spawn(process.execPath, [join(root, 'bin', 'run.js'), ...args], {env, stdio: 'inherit'}).on('close', (code) =>
+      done(code ?? 1),
+    ),
+  )
 }
 
 let exitCode = await cli(['import'])
 if (exitCode === 0) exitCode = await cli(['import'])
 
-const records = [...enterpret.records.values()].map((stored) => stored.record as {id: string; conversation: {msgs: Array<{actor: string; text: string}>}})
-console.log(`\nEnterpret received ${records.length} conversation records (${records.reduce((sum, record) => sum + record.conversation.msgs.length, 0)} messages) in ${enterpret.requests.length} requests.`)
+const records = [...enterpret.records.values()].map(
+  (stored) => stored.record as {id: string; conversation: {msgs: Array<{actor: string; text: string}>}},
+)
+console.log(
+  `\nEnterpret received ${records.length} conversation records (${records.reduce((sum, record) => sum + record.conversation.msgs.length, 0)} messages) in ${enterpret.requests.length} requests.`,
+)
 for (const record of records.slice(0, 3)) {
   console.log(`\n${record.id}`)
-  for (const message of record.conversation.msgs.slice(0, 6)) console.log(`  ${message.actor.padEnd(5)} ${message.text.replace(/\s+/g, ' ').slice(0, 100)}`)
+  for (const message of record.conversation.msgs.slice(0, 6))
+    console.log(`  ${message.actor.padEnd(5)} ${message.text.replace(/\s+/g, ' ').slice(0, 100)}`)
   if (record.conversation.msgs.length > 6) console.log(`  … ${record.conversation.msgs.length - 6} more`)
 }
 console.log(`\nState and logs are in ${home} (state/default/state.json, logs/). Try:`)

@@ -8,7 +8,12 @@ import {dirname, join, resolve} from 'node:path'
 import {parseArgs} from 'node:util'
 
 const root = resolve(import.meta.dirname, '..')
-const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {name: string; version: string; description: string; license: string}
+const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  name: string
+  version: string
+  description: string
+  license: string
+}
 const {values: options} = parseArgs({
   options: {
     'base-url': {type: 'string', default: `https://downloads.example.com/${pjson.name}`},
@@ -33,21 +38,31 @@ function fail(message: string): never {
   process.exit(1)
 }
 
-const pattern = new RegExp(`^${pjson.name}-v${pjson.version.replaceAll('.', '\\.')}-([0-9a-f]+)-(darwin|linux)-(x64|arm64)\\.tar\\.gz$`)
+const pattern = new RegExp(
+  `^${pjson.name}-v${pjson.version.replaceAll('.', '\\.')}-([0-9a-f]+)-(darwin|linux)-(x64|arm64)\\.tar\\.gz$`,
+)
 const tarballs: Tarball[] = readdirSync(options.dist).flatMap((file) => {
   const match = pattern.exec(file)
   return match ? [{file, sha: match[1] as string, os: match[2] as Tarball['os'], cpu: match[3] as Tarball['cpu']}] : []
 })
-if (tarballs.length === 0) fail(`No ${pjson.name} v${pjson.version} tarballs in ${options.dist}: run npm run tarball first.`)
+if (tarballs.length === 0)
+  fail(`No ${pjson.name} v${pjson.version} tarballs in ${options.dist}: run npm run tarball first.`)
 const commits = new Set(tarballs.map((tarball) => tarball.sha))
-if (commits.size > 1) fail(`The tarballs in ${options.dist} come from several commits (${[...commits].join(', ')}): rebuild them from one.`)
+if (commits.size > 1)
+  fail(`The tarballs in ${options.dist} come from several commits (${[...commits].join(', ')}): rebuild them from one.`)
 
-const sha256 = (file: string) => createHash('sha256').update(readFileSync(join(options.dist, file))).digest('hex')
+const sha256 = (file: string) =>
+  createHash('sha256')
+    .update(readFileSync(join(options.dist, file)))
+    .digest('hex')
 const baseUrl = options['base-url'].replace(/\/+$/, '')
 const blocks = (Object.keys(OS) as Array<keyof typeof OS>).flatMap((os) => {
   const builds = tarballs.filter((tarball) => tarball.os === os).sort((a, b) => a.cpu.localeCompare(b.cpu))
   if (builds.length === 0) return []
-  const cpus = builds.map((tarball) => `    ${CPU[tarball.cpu]} do\n      url "${baseUrl}/${tarball.file}"\n      sha256 "${sha256(tarball.file)}"\n    end`)
+  const cpus = builds.map(
+    (tarball) =>
+      `    ${CPU[tarball.cpu]} do\n      url "${baseUrl}/${tarball.file}"\n      sha256 "${sha256(tarball.file)}"\n    end`,
+  )
   return [`  ${OS[os]} do\n${cpus.join('\n')}\n  end`]
 })
 

@@ -4,9 +4,19 @@ import type {TaskEither} from 'fp-ts/lib/TaskEither.js'
 import {ExitCode, type AppError} from './lib/common/index.js'
 import {loadSettings, resolvePaths, type SecretReader, type SettingName, type Settings} from './lib/config/index.js'
 import {secretReader} from './lib/credentials/index.js'
-import {attachLogFiles, createLogger, escapeControls, recordOnly, redact, redactText, type Logger} from './lib/log/index.js'
+import {
+  attachLogFiles,
+  createLogger,
+  escapeControls,
+  recordOnly,
+  redact,
+  redactText,
+  type Logger,
+} from './lib/log/index.js'
 
-export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof BaseCommand)['baseFlags'] & T['flags']
+>
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
 interface CliErrorShape extends Error {
@@ -24,7 +34,11 @@ interface CliErrorShape extends Error {
  */
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
-    profile: Flags.string({description: 'Profile whose settings, secrets and state to use [env: GLADLY_ENTERPRET_PROFILE] (default: default)', helpGroup: 'GLOBAL'}),
+    profile: Flags.string({
+      description:
+        'Profile whose settings, secrets and state to use [env: GLADLY_ENTERPRET_PROFILE] (default: default)',
+      helpGroup: 'GLOBAL',
+    }),
     verbose: Flags.boolean({char: 'v', description: 'Show debug output on stderr', helpGroup: 'GLOBAL'}),
     'env-file': Flags.string({description: 'Read settings from this .env file instead of ./.env', helpGroup: 'GLOBAL'}),
   }
@@ -101,7 +115,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected fail(error: AppError): never {
-    return this.error(redactText(error.message), {exit: error.exit, code: error._tag, suggestions: error.suggestions?.map(redactText)})
+    return this.error(redactText(error.message), {
+      exit: error.exit,
+      code: error._tag,
+      suggestions: error.suggestions?.map(redactText),
+    })
   }
 
   /** What a command prints for people; text that came from Gladly cannot drive the terminal. */
@@ -120,7 +138,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected override async catch(error: CliErrorShape): Promise<unknown> {
     // @oclif/core (4 and 5) ignores the error's own exit code when --json is on; it must be set here.
-    const exitCode = error.parse === undefined ? (error.oclif?.exit ?? error.exitCode ?? ExitCode.failure) : ExitCode.usage
+    const exitCode =
+      error.parse === undefined ? (error.oclif?.exit ?? error.exitCode ?? ExitCode.failure) : ExitCode.usage
     process.exitCode = exitCode
     if (error instanceof Errors.ExitError) throw error
     error.message = redactText(error.message)
@@ -140,7 +159,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected override toErrorJson(error: unknown): unknown {
     const shape = error as CliErrorShape
-    return {error: {code: shape.code ?? shape.name ?? 'Error', message: redactText(shape.message ?? String(error)), exitCode: process.exitCode ?? 1, suggestions: shape.suggestions ?? []}}
+    return {
+      error: {
+        code: shape.code ?? shape.name ?? 'Error',
+        message: redactText(shape.message ?? String(error)),
+        exitCode: process.exitCode ?? 1,
+        suggestions: shape.suggestions ?? [],
+      },
+    }
   }
 
   protected override toSuccessJson(result: unknown): unknown {

@@ -19,7 +19,9 @@ export async function progressReporter(logger: Logger, onTerminal: boolean): Pro
       update(progress) {
         if (Date.now() - lastLog < LOG_EVERY_MS) return
         lastLog = Date.now()
-        logger.info(`Progress: ${progress.conversationsDone}/${progress.conversationsKnown} conversations, ${progress.jobsDone}/${progress.jobsPlanned} export jobs, ${rate(progress.conversationsDone).toFixed(1)}/s`)
+        logger.info(
+          `Progress: ${progress.conversationsDone}/${progress.conversationsKnown} conversations, ${progress.jobsDone}/${progress.jobsPlanned} export jobs, ${rate(progress.conversationsDone).toFixed(1)}/s`,
+        )
       },
       stop() {},
     }
@@ -39,7 +41,11 @@ export async function progressReporter(logger: Logger, onTerminal: boolean): Pro
   return {
     update(progress) {
       bar.setTotal(Math.max(progress.conversationsKnown, 1))
-      bar.update(progress.conversationsDone, {speed: rate(progress.conversationsDone).toFixed(1), jobsDone: progress.jobsDone, jobsPlanned: progress.jobsPlanned})
+      bar.update(progress.conversationsDone, {
+        speed: rate(progress.conversationsDone).toFixed(1),
+        jobsDone: progress.jobsDone,
+        jobsPlanned: progress.jobsPlanned,
+      })
     },
     stop: () => bar.stop(),
   }

@@ -32,11 +32,17 @@ export abstract class RunCommand<T extends typeof Command> extends BaseCommand<T
     if (typeof selection === 'string') this.error(selection, {exit: ExitCode.usage})
     const dryRun = this.id === 'dry-run'
     if (dryRun && this.jsonEnabled() && options.output === undefined) {
-      this.error('With --json, stdout carries the summary: give the payloads a file with --output.', {exit: ExitCode.usage})
+      this.error('With --json, stdout carries the summary: give the payloads a file with --output.', {
+        exit: ExitCode.usage,
+      })
     }
     const settings = await this.settings({secrets: true})
     setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`)
-    const output = dryRun ? (options.output === undefined ? process.stdout : createWriteStream(options.output, {mode: 0o600})) : undefined
+    const output = dryRun
+      ? options.output === undefined
+        ? process.stdout
+        : createWriteStream(options.output, {mode: 0o600})
+      : undefined
     const progress = await progressReporter(this.logger, Boolean(process.stderr.isTTY) && !this.flags.verbose)
     const stop = stopOnSignal(this.logger)
     const result = await this.unwrap(
@@ -66,7 +72,10 @@ export abstract class RunCommand<T extends typeof Command> extends BaseCommand<T
     for (const line of describeSummary(summary)) this.logger.info(line)
     if (dryRun) this.describeDryRun(summary)
     // Exit 2 promises that nothing was sent: credentials rejected mid-run, after deliveries, are a failure (1).
-    if (error !== undefined) this.fail(error.exit === ExitCode.usage && summary.conversations.sent > 0 ? {...error, exit: ExitCode.failure} : error)
+    if (error !== undefined)
+      this.fail(
+        error.exit === ExitCode.usage && summary.conversations.sent > 0 ? {...error, exit: ExitCode.failure} : error,
+      )
     const signalled = stop.exitCode()
     if (signalled !== undefined) process.exitCode = signalled
     else if (owesWork(summary, dryRun)) process.exitCode = ExitCode.partial
@@ -81,7 +90,8 @@ export abstract class RunCommand<T extends typeof Command> extends BaseCommand<T
     if (channels) this.logger.info(`Records per channel: ${channels}.`)
     if (summary.sample) {
       this.logger.info(`Sample transcript (conversation ${summary.sample.conversationId}):`)
-      for (const message of summary.sample.messages) this.logger.log(`  ${message.actor.padEnd(5)} ${message.text.replace(/\s+/g, ' ').slice(0, 160)}`)
+      for (const message of summary.sample.messages)
+        this.logger.log(`  ${message.actor.padEnd(5)} ${message.text.replace(/\s+/g, ' ').slice(0, 160)}`)
     }
   }
 }

@@ -26,13 +26,19 @@ export function stopOnSignal(logger: Logger, graceMs = STOP_GRACE_MS): SignalSto
 
   const onSignal = (signal: StopSignal) => {
     if (received !== undefined) {
-      logger.warn(`${signal} again: stopping now. What was delivered is recorded; the next import resumes from the checkpoint.`)
+      logger.warn(
+        `${signal} again: stopping now. What was delivered is recorded; the next import resumes from the checkpoint.`,
+      )
       process.exit(exitCode())
     }
     received = signal
-    logger.warn(`${signal} received: taking no new conversation, finishing the batch in flight (up to ${Math.round(graceMs / 1000)} s), then stopping. Send it again to stop at once.`)
+    logger.warn(
+      `${signal} received: taking no new conversation, finishing the batch in flight (up to ${Math.round(graceMs / 1000)} s), then stopping. Send it again to stop at once.`,
+    )
     grace = setTimeout(() => {
-      logger.warn(`The batch in flight did not finish within ${Math.round(graceMs / 1000)} s: stopping now. The next import resumes from the checkpoint and sends that batch again.`)
+      logger.warn(
+        `The batch in flight did not finish within ${Math.round(graceMs / 1000)} s: stopping now. The next import resumes from the checkpoint and sends that batch again.`,
+      )
       process.exit(exitCode())
     }, graceMs)
     grace.unref()

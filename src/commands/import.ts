@@ -18,7 +18,10 @@ The watermark moves only past export jobs whose every record was delivered or se
 
   static override flags = {
     ...selectionFlags,
-    'resend-updated': Flags.boolean({description: 'Send again conversations that were reopened and closed again (only for Enterpret integrations with record mutability enabled)'}),
+    'resend-updated': Flags.boolean({
+      description:
+        'Send again conversations that were reopened and closed again (only for Enterpret integrations with record mutability enabled)',
+    }),
   }
 
   public async run(): Promise<RunSummary> {

@@ -34,7 +34,19 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
   beforeEach(() => (sandbox = createSandbox()))
   afterEach(() => sandbox.cleanup())
 
-  const loginArgs = (url = gladly.url) => ['auth', 'login', '--gladly-url', url, '--gladly-username', DEMO_CREDENTIALS.username, '--enterpret-url', enterpret.url, '--with-token', '--with-enterpret-key', '--json']
+  const loginArgs = (url = gladly.url) => [
+    'auth',
+    'login',
+    '--gladly-url',
+    url,
+    '--gladly-username',
+    DEMO_CREDENTIALS.username,
+    '--enterpret-url',
+    enterpret.url,
+    '--with-token',
+    '--with-enterpret-key',
+    '--json',
+  ]
   const secretsOnStdin = (token = DEMO_CREDENTIALS.token) => `${token}\n${ENTERPRET_KEY}\n`
   const expectNoSecrets = (...results: CliResult[]) => {
     for (const result of results) {
@@ -52,8 +64,12 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
     it('verifies, stores, reports and removes the credentials', async () => {
       const login = await sandbox.run(loginArgs(), {input: secretsOnStdin()})
       expect(login.code, login.stderr).to.equal(0)
-      expect(parseJson<{gladly: {organization: {name: string}}; storage: string}>(login)).to.deep.include({storage: 'keychain'})
-      expect(parseJson<{gladly: {organization: {name: string}}}>(login).gladly.organization.name).to.equal('Example Outfitters')
+      expect(parseJson<{gladly: {organization: {name: string}}; storage: string}>(login)).to.deep.include({
+        storage: 'keychain',
+      })
+      expect(parseJson<{gladly: {organization: {name: string}}}>(login).gladly.organization.name).to.equal(
+        'Example Outfitters',
+      )
       const stored = readFileSync(settingsFile(), 'utf8')
       expect(stored).to.include(gladly.url)
       expect(stored).not.to.include(DEMO_CREDENTIALS.token)
@@ -61,7 +77,11 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
 
       const status = await sandbox.run(['auth', 'status', '--json'])
       expect(status.code, status.stderr).to.equal(0)
-      const report = parseJson<{ok: boolean; credentials: Array<{name: string; source?: string}>; checks: Array<{service: string; status: string}>}>(status)
+      const report = parseJson<{
+        ok: boolean
+        credentials: Array<{name: string; source?: string}>
+        checks: Array<{service: string; status: string}>
+      }>(status)
       expect(report.ok).to.equal(true)
       expect(report.credentials.find((c) => c.name === 'GLADLY_API_TOKEN')?.source).to.equal('keychain')
       expect(report.credentials.find((c) => c.name === 'ENTERPRET_API_KEY')?.source).to.equal('keychain')
@@ -69,14 +89,22 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
       expect(enterpret.records.size, 'the key check sends no record').to.equal(0)
 
       const logout = await sandbox.run(['auth', 'logout', '--json'])
-      expect(parseJson<{removed: string[]}>(logout).removed.sort()).to.deep.equal(['ENTERPRET_API_KEY', 'GLADLY_API_TOKEN'])
-      const after = parseJson<{credentials: Array<{name: string; set: boolean}>}>(await sandbox.run(['auth', 'status', '--offline', '--json']))
+      expect(parseJson<{removed: string[]}>(logout).removed.sort()).to.deep.equal([
+        'ENTERPRET_API_KEY',
+        'GLADLY_API_TOKEN',
+      ])
+      const after = parseJson<{credentials: Array<{name: string; set: boolean}>}>(
+        await sandbox.run(['auth', 'status', '--offline', '--json']),
+      )
       expect(after.credentials.find((c) => c.name === 'GLADLY_API_TOKEN')?.set).to.equal(false)
       expectNoSecrets(login, status, logout)
     })
 
     it('takes the secrets from the environment when none are piped in', async () => {
-      const result = await sandbox.run(['auth', 'login', '--gladly-url', gladly.url, '--gladly-username', DEMO_CREDENTIALS.username], {env: {GLADLY_API_TOKEN: DEMO_CREDENTIALS.token}})
+      const result = await sandbox.run(
+        ['auth', 'login', '--gladly-url', gladly.url, '--gladly-username', DEMO_CREDENTIALS.username],
+        {env: {GLADLY_API_TOKEN: DEMO_CREDENTIALS.token}},
+      )
       expect(result.code, result.stderr).to.equal(0)
       expect(result.stderr).to.include('Logged in to Gladly organization "Example Outfitters"')
       expect(result.stderr).to.include('No Enterpret API key is stored')
@@ -84,12 +112,16 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
   })
 
   describe('failures name the cause and store nothing', () => {
-    const attempt = (args: string[], input = secretsOnStdin(), env: Record<string, string> = {}) => sandbox.run(args, {input, env: {RETRY_DELAY: '10', ...env}})
+    const attempt = (args: string[], input = secretsOnStdin(), env: Record<string, string> = {}) =>
+      sandbox.run(args, {input, env: {RETRY_DELAY: '10', ...env}})
 
     it('a wrong token: 401', async () => {
       const result = await attempt(loginArgs(), secretsOnStdin('not-the-right-token'))
       expect(result.code).to.equal(2)
-      expect(parseJson<{error: {message: string; code: string}}>(result).error).to.include({code: 'GladlyAuthError', message: `Gladly at ${gladly.url} rejected the username or API token (401).`})
+      expect(parseJson<{error: {message: string; code: string}}>(result).error).to.include({
+        code: 'GladlyAuthError',
+        message: `Gladly at ${gladly.url} rejected the username or API token (401).`,
+      })
       expect(existsSync(settingsFile())).to.equal(false)
       expect(result.stdout).not.to.include('not-the-right-token')
     })
@@ -97,24 +129,33 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
     it('a URL that is not Gladly: 404', async () => {
       const result = await attempt(loginArgs(enterpret.url))
       expect(result.code).to.equal(2)
-      expect(parseJson<{error: {message: string}}>(result).error.message).to.equal(`There is no Gladly API at ${enterpret.url} (404 on /api/v1/organization).`)
+      expect(parseJson<{error: {message: string}}>(result).error.message).to.equal(
+        `There is no Gladly API at ${enterpret.url} (404 on /api/v1/organization).`,
+      )
     })
 
     it('nothing listening', async () => {
       const url = `http://127.0.0.1:${await closedPort()}`
       const result = await attempt(loginArgs(url))
       expect(result.code).to.equal(1)
-      expect(parseJson<{error: {message: string}}>(result).error.message).to.match(/^Gladly at 127\.0\.0\.1:\d+ is unreachable \(ECONNREFUSED/)
+      expect(parseJson<{error: {message: string}}>(result).error.message).to.match(
+        /^Gladly at 127\.0\.0\.1:\d+ is unreachable \(ECONNREFUSED/,
+      )
     })
 
     it('a host that does not resolve', async () => {
       const result = await attempt(loginArgs('https://gladly-enterpret-test.invalid'))
       expect(result.code).to.equal(2)
-      expect(parseJson<{error: {message: string}}>(result).error.message).to.match(/^Cannot resolve gladly-enterpret-test\.invalid \((ENOTFOUND|EAI_AGAIN)\)\.$/)
+      expect(parseJson<{error: {message: string}}>(result).error.message).to.match(
+        /^Cannot resolve gladly-enterpret-test\.invalid \((ENOTFOUND|EAI_AGAIN)\)\.$/,
+      )
     })
 
     it('no token at all', async () => {
-      const result = await attempt(['auth', 'login', '--gladly-url', gladly.url, '--gladly-username', DEMO_CREDENTIALS.username], '')
+      const result = await attempt(
+        ['auth', 'login', '--gladly-url', gladly.url, '--gladly-username', DEMO_CREDENTIALS.username],
+        '',
+      )
       expect(result.code).to.equal(2)
       expect(result.stderr).to.include('No Gladly API token was given.')
     })
@@ -135,7 +176,10 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
     })
 
     it('stores in a 0600 file with --insecure-storage and warns on every read', async () => {
-      const login = await sandbox.run([...loginArgs(), '--insecure-storage'], {input: secretsOnStdin(), env: noKeychain})
+      const login = await sandbox.run([...loginArgs(), '--insecure-storage'], {
+        input: secretsOnStdin(),
+        env: noKeychain,
+      })
       expect(login.code, login.stderr).to.equal(0)
       expect(login.stderr).to.include('UNENCRYPTED')
       const file = join(sandbox.home, 'credentials.json')
@@ -145,13 +189,24 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
       expect(status.code, status.stderr).to.equal(0)
       expect(status.stderr).to.match(/GLADLY_API_TOKEN was read from .*credentials\.json, a plain file/)
       expect(status.stderr).to.match(/ENTERPRET_API_KEY was read from .*credentials\.json, a plain file/)
-      expect(parseJson<{credentials: Array<{name: string; source?: string}>}>(status).credentials.find((c) => c.name === 'GLADLY_API_TOKEN')?.source).to.equal('file')
+      expect(
+        parseJson<{credentials: Array<{name: string; source?: string}>}>(status).credentials.find(
+          (c) => c.name === 'GLADLY_API_TOKEN',
+        )?.source,
+      ).to.equal('file')
       expectNoSecrets(login, status)
     })
 
     it('works with secrets in the environment only', async () => {
       const status = await sandbox.run(['auth', 'status', '--json'], {
-        env: {...noKeychain, GLADLY_API_URL: gladly.url, GLADLY_USERNAME: DEMO_CREDENTIALS.username, GLADLY_API_TOKEN: DEMO_CREDENTIALS.token, ENTERPRET_API_URL: enterpret.url, ENTERPRET_API_KEY: 'wrong-enterpret-key-value'},
+        env: {
+          ...noKeychain,
+          GLADLY_API_URL: gladly.url,
+          GLADLY_USERNAME: DEMO_CREDENTIALS.username,
+          GLADLY_API_TOKEN: DEMO_CREDENTIALS.token,
+          ENTERPRET_API_URL: enterpret.url,
+          ENTERPRET_API_KEY: 'wrong-enterpret-key-value',
+        },
       })
       expect(status.code).to.equal(1)
       const report = parseJson<{checks: Array<{service: string; status: string; detail: string}>}>(status)

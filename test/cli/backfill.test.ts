@@ -31,7 +31,8 @@ describe('backfill of history older than 14 days, end to end', function () {
     sandbox.cleanup()
   })
 
-  const env = (extra: Record<string, string> = {}) => fakes.env({GLADLY_REPORTS_PER_MINUTE: '600', BATCH_SIZE: '5', ...extra})
+  const env = (extra: Record<string, string> = {}) =>
+    fakes.env({GLADLY_REPORTS_PER_MINUTE: '600', BATCH_SIZE: '5', ...extra})
 
   /**
    * Closed conversations an import from `startDate` owes: created since then (reports) or touched by a
@@ -42,9 +43,17 @@ describe('backfill of history older than 14 days, end to end', function () {
     const {dataset} = fakes.gladly
     const now = fakes.gladly.clock.now()
     const closed = new Set(dataset.closedConversationIds(now))
-    const horizon = Math.max(...dataset.jobs(now).filter((job) => job.status === 'COMPLETED').map((job) => Date.parse(job.parameters.endAt)))
+    const horizon = Math.max(
+      ...dataset
+        .jobs(now)
+        .filter((job) => job.status === 'COMPLETED')
+        .map((job) => Date.parse(job.parameters.endAt)),
+    )
     const created = dataset.conversationsCreatedBetween(Date.parse(`${startDate}T00:00:00Z`), horizon, now)
-    return [...new Set([...created, ...dataset.exportedConversationIds(now)])].filter((id) => closed.has(id)).map((id) => `gladly_${id}`).sort()
+    return [...new Set([...created, ...dataset.exportedConversationIds(now)])]
+      .filter((id) => closed.has(id))
+      .map((id) => `gladly_${id}`)
+      .sort()
   }
 
   it('imports 90 days: every closed conversation exactly once, with its whole transcript', async () => {
@@ -57,7 +66,10 @@ describe('backfill of history older than 14 days, end to end', function () {
     expect(want.length).to.be.greaterThan(100)
     expect([...fakes.enterpret.records.keys()].sort()).to.deep.equal(want)
     for (const stored of fakes.enterpret.records.values()) expect(stored.duplicates).to.equal(0)
-    for (const id of want.slice(0, 40)) expect(deliveredMessages(fakes.enterpret, id.slice('gladly_'.length)), id).to.deep.equal(expectedMessages(fakes.gladly, id.slice('gladly_'.length)))
+    for (const id of want.slice(0, 40))
+      expect(deliveredMessages(fakes.enterpret, id.slice('gladly_'.length)), id).to.deep.equal(
+        expectedMessages(fakes.gladly, id.slice('gladly_'.length)),
+      )
     const reports = (fakes.gladly.stats.byRoute as Record<string, number>)['POST /api/v1/reports'] ?? 0
     expect(reports).to.be.greaterThan(5)
 
@@ -72,7 +84,8 @@ describe('backfill of history older than 14 days, end to end', function () {
     for (let waited = 0; waited < 120_000 && child.exitCode === null; waited += 200) {
       await sleep(200)
       try {
-        backfill = (JSON.parse(readFileSync(stateFile, 'utf8')) as {backfill?: {from: string; next: string | null}}).backfill
+        backfill = (JSON.parse(readFileSync(stateFile, 'utf8')) as {backfill?: {from: string; next: string | null}})
+          .backfill
       } catch {
         continue
       }
@@ -93,7 +106,10 @@ describe('backfill of history older than 14 days, end to end', function () {
   })
 
   it('previews a backfill in a dry run without changing the state', async () => {
-    const result = await sandbox.run(['dry-run', '--start-date', startDate, '--output', join(sandbox.dir, 'out.ndjson'), '--json'], {env: env()})
+    const result = await sandbox.run(
+      ['dry-run', '--start-date', startDate, '--output', join(sandbox.dir, 'out.ndjson'), '--json'],
+      {env: env()},
+    )
     expect(result.code, result.stderr).to.equal(0)
     const summary = parseJson<RunSummary>(result)
     expect(summary.conversations.sent).to.equal(expected().length)
@@ -107,7 +123,9 @@ describe('backfill of history older than 14 days, end to end', function () {
     fakes.gladly.configure({reportGarbage: 2})
     const healed = await sandbox.run(['import', '--start-date', startDate, '--json'], {env: env()})
     expect(healed.code, healed.stderr).to.equal(0)
-    expect(healed.stderr).to.match(/conversation report for \S+ – \S+ is not CSV \(Content-Type text\/html[^)]*\)\. Asking for it again\./)
+    expect(healed.stderr).to.match(
+      /conversation report for \S+ – \S+ is not CSV \(Content-Type text\/html[^)]*\)\. Asking for it again\./,
+    )
     expect([...fakes.enterpret.records.keys()].sort()).to.deep.equal(expected())
 
     const other = createSandbox()

@@ -7,7 +7,10 @@ import {DAY_MS, deliveredMessages, expectedConversationIds, expectedMessages, fa
 
 describe('import on damaged state, end to end', function () {
   this.timeout(180_000)
-  const context = fakesForEachTest({now: new Date(Date.now() - 3 * DAY_MS), dataset: {seed: 11, conversations: 40, days: 6}})
+  const context = fakesForEachTest({
+    now: new Date(Date.now() - 3 * DAY_MS),
+    dataset: {seed: 11, conversations: 40, days: 6},
+  })
 
   const importJson = async () => {
     const result = await context.sandbox.run(['import', '--json'], {env: context.fakes.env()})
@@ -31,15 +34,22 @@ describe('import on damaged state, end to end', function () {
     context.fakes.gladly.clock.set(new Date(Date.now() - DAY_MS))
     const second = await importJson()
     expect(second.result.code, second.result.stderr).to.equal(0)
-    const newlyClosed = expectedConversationIds(context.fakes.gladly).filter((id) => !before.has(`gladly_${id}`) && id !== context.fakes.gladly.dataset.edgeCases.bigConversationId)
+    const newlyClosed = expectedConversationIds(context.fakes.gladly).filter(
+      (id) => !before.has(`gladly_${id}`) && id !== context.fakes.gladly.dataset.edgeCases.bigConversationId,
+    )
     const wasDamaged = newlyClosed.filter((id) => damaged.includes(`${id}.jsonl`))
     expect(wasDamaged.length, 'a damaged conversation closed in the second run').to.be.greaterThan(0)
-    for (const id of newlyClosed) expect(deliveredMessages(context.fakes.enterpret, id), `transcript of ${id}`).to.deep.equal(expectedMessages(context.fakes.gladly, id))
+    for (const id of newlyClosed)
+      expect(deliveredMessages(context.fakes.enterpret, id), `transcript of ${id}`).to.deep.equal(
+        expectedMessages(context.fakes.gladly, id),
+      )
     expect(second.summary.conversations.fetchedWhole).to.be.at.least(wasDamaged.length)
   })
 
   it('fetches again from Gladly a dead letter whose record file is gone, instead of keeping it for ever', async () => {
-    const poison = expectedConversationIds(context.fakes.gladly).filter((id) => id !== context.fakes.gladly.dataset.edgeCases.bigConversationId)[2] as string
+    const poison = expectedConversationIds(context.fakes.gladly).filter(
+      (id) => id !== context.fakes.gladly.dataset.edgeCases.bigConversationId,
+    )[2] as string
     context.fakes.enterpret.configure({poisonIds: [`gladly_${poison}`]})
     const first = await importJson()
     expect(first.result.code).to.equal(3)
@@ -48,9 +58,13 @@ describe('import on damaged state, end to end', function () {
     context.fakes.enterpret.configure({poisonIds: []})
     const second = await importJson()
     expect(second.result.code, second.result.stderr).to.equal(0)
-    expect(second.result.stderr).to.include(`Conversation ${poison} (the dead-letter store) is quarantined: its record gladly_${poison} could not be read back`)
+    expect(second.result.stderr).to.include(
+      `Conversation ${poison} (the dead-letter store) is quarantined: its record gladly_${poison} could not be read back`,
+    )
     expect(second.summary.deadLetters.remaining).to.equal(0)
     expect(second.summary.quarantine).to.deep.equal({retried: 1, recovered: 1, remaining: 0})
-    expect(deliveredMessages(context.fakes.enterpret, poison)).to.deep.equal(expectedMessages(context.fakes.gladly, poison))
+    expect(deliveredMessages(context.fakes.enterpret, poison)).to.deep.equal(
+      expectedMessages(context.fakes.gladly, poison),
+    )
   })
 })

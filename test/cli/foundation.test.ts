@@ -27,7 +27,13 @@ describe('the built CLI', function () {
   it('shows a fresh profile state as JSON without creating it', async () => {
     const result = await sandbox.run(['state', 'show', '--json'])
     expect(result.code).to.equal(0)
-    const report = parseJson<{profile: string; exists: boolean; stateFile: string; state: {watermark: unknown; deadLetters: unknown[]}; lock: {holder?: unknown}}>(result)
+    const report = parseJson<{
+      profile: string
+      exists: boolean
+      stateFile: string
+      state: {watermark: unknown; deadLetters: unknown[]}
+      lock: {holder?: unknown}
+    }>(result)
     expect(report.profile).to.equal('default')
     expect(report.exists).to.equal(false)
     expect(report.stateFile).to.equal(join(sandbox.home, 'state', 'default', 'state.json'))
@@ -39,9 +45,14 @@ describe('the built CLI', function () {
   it('reports where each credential comes from, secrets masked, offline', async () => {
     const token = 'gladly-token-abcdefghijklmnop-1234'
     writeFileSync(join(sandbox.dir, '.env'), 'GLADLY_USERNAME=api@acme.com\n')
-    const result = await sandbox.run(['auth', 'status', '--offline', '--json'], {env: {GLADLY_API_URL: 'https://acme.gladly.com/api/v1', GLADLY_API_TOKEN: token}})
+    const result = await sandbox.run(['auth', 'status', '--offline', '--json'], {
+      env: {GLADLY_API_URL: 'https://acme.gladly.com/api/v1', GLADLY_API_TOKEN: token},
+    })
     expect(result.code).to.equal(0)
-    const status = parseJson<{ok: boolean; credentials: Array<{name: string; set: boolean; source?: string; display?: string}>}>(result)
+    const status = parseJson<{
+      ok: boolean
+      credentials: Array<{name: string; set: boolean; source?: string; display?: string}>
+    }>(result)
     const byName = Object.fromEntries(status.credentials.map((credential) => [credential.name, credential]))
     expect(byName.GLADLY_API_URL).to.include({source: 'env', display: 'https://acme.gladly.com'})
     expect(byName.GLADLY_USERNAME).to.include({source: '.env', display: 'api@acme.com'})
@@ -62,7 +73,9 @@ describe('the built CLI', function () {
   it('exits 2 with a one-line reason and no stack trace on a bad setting', async () => {
     const result = await sandbox.run(['state', 'show'], {env: {BATCH_SIZE: 'ten'}})
     expect(result.code).to.equal(2)
-    expect(result.stderr).to.include("BATCH_SIZE from the environment must be a positive integer no larger than 100, got 'ten'.")
+    expect(result.stderr).to.include(
+      "BATCH_SIZE from the environment must be a positive integer no larger than 100, got 'ten'.",
+    )
     expect(result.stderr).not.to.match(/\n\s+at /)
     const json = await sandbox.run(['state', 'show', '--json'], {env: {BATCH_SIZE: 'ten'}})
     expect(json.code).to.equal(2)
@@ -77,7 +90,10 @@ describe('the built CLI', function () {
   it('logs each run to a daily JSON-lines file', async () => {
     await sandbox.run(['state', 'show'])
     const day = new Date().toISOString().slice(0, 10)
-    const lines = readFileSync(join(sandbox.home, 'logs', `gladly-enterpret-${day}.log`), 'utf8').trim().split('\n').map((line) => JSON.parse(line))
+    const lines = readFileSync(join(sandbox.home, 'logs', `gladly-enterpret-${day}.log`), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
     expect(lines.map((line) => line.msg)).to.deep.equal(['run start', 'run end'])
     expect(lines[1].data).to.include({exitCode: 0})
   })
@@ -86,7 +102,22 @@ describe('the built CLI', function () {
     const stateFile = () => join(sandbox.home, 'state', 'default', 'state.json')
     const seed = () => {
       mkdirSync(join(sandbox.home, 'state', 'default'), {recursive: true})
-      const state = {schemaVersion: 1, watermark: {updatedAt: '2026-11-20T00:00:00Z', jobIds: ['j1']}, processedJobs: [{id: 'j1', updatedAt: '2026-11-20T00:00:00Z', windowStart: '2026-11-19T00:00:00Z', windowEnd: '2026-11-20T00:00:00Z', processedAt: '2026-11-20T01:00:00Z'}], checkpoint: null, deadLetters: [], lastRun: null}
+      const state = {
+        schemaVersion: 1,
+        watermark: {updatedAt: '2026-11-20T00:00:00Z', jobIds: ['j1']},
+        processedJobs: [
+          {
+            id: 'j1',
+            updatedAt: '2026-11-20T00:00:00Z',
+            windowStart: '2026-11-19T00:00:00Z',
+            windowEnd: '2026-11-20T00:00:00Z',
+            processedAt: '2026-11-20T01:00:00Z',
+          },
+        ],
+        checkpoint: null,
+        deadLetters: [],
+        lastRun: null,
+      }
       writeFileSync(stateFile(), JSON.stringify(state))
       return readFileSync(stateFile(), 'utf8')
     }
@@ -105,7 +136,9 @@ describe('the built CLI', function () {
       expect(result.code).to.equal(0)
       expect(parseJson(result)).to.include({action: 'cleared', watermark: null})
       expect(existsSync(stateFile())).to.equal(false)
-      const shown = parseJson<{exists: boolean; state: {watermark: unknown}}>(await sandbox.run(['state', 'show', '--json']))
+      const shown = parseJson<{exists: boolean; state: {watermark: unknown}}>(
+        await sandbox.run(['state', 'show', '--json']),
+      )
       expect(shown).to.deep.include({exists: false, state: {...shown.state, watermark: null}})
     })
 
@@ -129,7 +162,10 @@ describe('the built CLI', function () {
       const before = seed()
       const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'])
       try {
-        writeFileSync(join(sandbox.home, 'state', 'default', 'import.lock'), JSON.stringify({pid: holder.pid, host: hostname(), command: 'import', startedAt: new Date().toISOString()}))
+        writeFileSync(
+          join(sandbox.home, 'state', 'default', 'import.lock'),
+          JSON.stringify({pid: holder.pid, host: hostname(), command: 'import', startedAt: new Date().toISOString()}),
+        )
         const result = await sandbox.run(['state', 'reset', '--yes'])
         expect(result.code).to.equal(1)
         expect(result.stderr).to.include(`pid ${holder.pid}`)

@@ -3,7 +3,17 @@ import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import type {RunSummary} from '../../src/lib/pipeline/index.js'
 import {createSandbox, parseJson, type Sandbox} from '../helpers/cli.js'
-import {allFileText, DAY_MS, deliveredMessages, ENTERPRET_KEY, expectedConversationIds, expectedMessages, snapshot, startFakes, type Fakes} from '../helpers/e2e.js'
+import {
+  allFileText,
+  DAY_MS,
+  deliveredMessages,
+  ENTERPRET_KEY,
+  expectedConversationIds,
+  expectedMessages,
+  snapshot,
+  startFakes,
+  type Fakes,
+} from '../helpers/e2e.js'
 import {DEMO_CREDENTIALS} from '../fakes/gladly/index.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -18,16 +28,25 @@ describe('import keeps every conversation through failures, end to end', functio
     sandbox?.cleanup()
   })
 
-  const start = async (options: Parameters<typeof startFakes>[0] = {}, enterpretOptions: Parameters<typeof startFakes>[1] = {}) => {
+  const start = async (
+    options: Parameters<typeof startFakes>[0] = {},
+    enterpretOptions: Parameters<typeof startFakes>[1] = {},
+  ) => {
     sandbox = createSandbox()
-    fakes = await startFakes({now: new Date(Date.now() - 2 * DAY_MS), dataset: {seed: 5, conversations: 40, days: 5}, ...options}, enterpretOptions)
+    fakes = await startFakes(
+      {now: new Date(Date.now() - 2 * DAY_MS), dataset: {seed: 5, conversations: 40, days: 5}, ...options},
+      enterpretOptions,
+    )
   }
   const importJson = async (extra: Record<string, string> = {}, args: string[] = []) => {
     const result = await sandbox.run(['import', '--json', ...args], {env: fakes.env(extra)})
     return {result, summary: parseJson<RunSummary>(result)}
   }
   const delivered = () => [...fakes.enterpret.records.keys()].sort()
-  const expected = () => expectedConversationIds(fakes.gladly).map((id) => `gladly_${id}`).sort()
+  const expected = () =>
+    expectedConversationIds(fakes.gladly)
+      .map((id) => `gladly_${id}`)
+      .sort()
 
   it('resumes after being killed with SIGKILL at random points, losing nothing and resending at most a batch each time', async () => {
     await start({latencyMs: 15})
@@ -59,7 +78,9 @@ describe('import keeps every conversation through failures, end to end', functio
     const first = await importJson()
     expect(first.result.code).to.equal(3)
     expect(delivered()).to.deep.equal(expected().filter((id) => id !== `gladly_${poison}`))
-    const shown = parseJson<{state: {deadLetters: Array<{recordId: string; reason: string}>}}>(await sandbox.run(['state', 'show', '--json']))
+    const shown = parseJson<{state: {deadLetters: Array<{recordId: string; reason: string}>}}>(
+      await sandbox.run(['state', 'show', '--json']),
+    )
     expect(shown.state.deadLetters.map((letter) => letter.recordId)).to.deep.equal([`gladly_${poison}`])
     expect(shown.state.deadLetters[0]?.reason).to.match(/Rejected by Enterpret: HTTP 400/)
 
@@ -72,7 +93,13 @@ describe('import keeps every conversation through failures, end to end', functio
 
   it('delivers everything through 5% Gladly 500s, resets, 429s, a malformed line and a cut file', async () => {
     // Without rate headers the client cannot see the limit coming, so it meets it as 429s.
-    await start({errorRate: 0.05, resetRate: 0.03, malformedLines: 1, cutFiles: ['conversation_items.jsonl'], rateLimit: {perSecond: 5, headers: false}})
+    await start({
+      errorRate: 0.05,
+      resetRate: 0.03,
+      malformedLines: 1,
+      cutFiles: ['conversation_items.jsonl'],
+      rateLimit: {perSecond: 5, headers: false},
+    })
     const {result, summary} = await importJson({GLADLY_MAX_RPS: '10', MAX_RETRIES: '8'})
     expect(result.code, result.stderr).to.equal(0)
     expect(delivered()).to.deep.equal(expected())
@@ -82,7 +109,10 @@ describe('import keeps every conversation through failures, end to end', functio
     expect(fakes.gladly.stats.cuts).to.be.greaterThan(0)
     expect(summary.malformedReport && existsSync(summary.malformedReport)).to.equal(true)
     const big = fakes.gladly.dataset.edgeCases.bigConversationId
-    for (const id of expectedConversationIds(fakes.gladly).filter((id) => id !== big)) expect(deliveredMessages(fakes.enterpret, id), `transcript of ${id}`).to.deep.equal(expectedMessages(fakes.gladly, id))
+    for (const id of expectedConversationIds(fakes.gladly).filter((id) => id !== big))
+      expect(deliveredMessages(fakes.enterpret, id), `transcript of ${id}`).to.deep.equal(
+        expectedMessages(fakes.gladly, id),
+      )
   })
 
   it('stops at --limit and the next run finishes the job without resending', async () => {
@@ -91,7 +121,9 @@ describe('import keeps every conversation through failures, end to end', functio
     expect(limited.result.code).to.equal(0)
     expect(limited.summary.stopped).to.equal('--limit 3 reached')
     expect(fakes.enterpret.records.size).to.equal(3)
-    const shown = parseJson<{state: {checkpoint: unknown}; checkpointDone: number}>(await sandbox.run(['state', 'show', '--json']))
+    const shown = parseJson<{state: {checkpoint: unknown}; checkpointDone: number}>(
+      await sandbox.run(['state', 'show', '--json']),
+    )
     expect(shown.state.checkpoint).not.to.equal(null)
     const rest = await importJson()
     expect(rest.result.code).to.equal(0)
@@ -126,7 +158,10 @@ describe('import keeps every conversation through failures, end to end', functio
     expect(snapshot(join(sandbox.home, 'state'))).to.deep.equal(before)
     expect(fakes.enterpret.requests.length).to.equal(requestsBefore)
     const {readFileSync} = await import('node:fs')
-    const payloads = readFileSync(output, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as {records: Array<{id: string; type: string}>})
+    const payloads = readFileSync(output, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as {records: Array<{id: string; type: string}>})
     const records = payloads.flatMap((payload) => payload.records)
     expect(records.length).to.equal(summary.conversations.sent)
     expect(records.every((record) => record.type === 'CONVERSATION')).to.equal(true)
@@ -164,7 +199,9 @@ describe('import keeps every conversation through failures, end to end', functio
     const everything = [result.stdout, result.stderr, dry.stdout, dry.stderr, allFileText(sandbox)].join('\n')
     expect(everything).not.to.include(ENTERPRET_KEY)
     expect(everything).not.to.include(DEMO_CREDENTIALS.token)
-    expect(everything).not.to.include(Buffer.from(`${DEMO_CREDENTIALS.username}:${DEMO_CREDENTIALS.token}`).toString('base64'))
+    expect(everything).not.to.include(
+      Buffer.from(`${DEMO_CREDENTIALS.username}:${DEMO_CREDENTIALS.token}`).toString('base64'),
+    )
   })
 
   it('keeps Gladly requests within the configured budget, about one per conversation', async () => {
@@ -175,7 +212,9 @@ describe('import keeps every conversation through failures, end to end', functio
     expect(fakes.gladly.stats.maxInAnyWindow(1000)).to.be.at.most(6)
     expect(fakes.gladly.stats.rateLimited).to.equal(0)
     const byRoute = fakes.gladly.stats.byRoute as Record<string, number>
-    const perConversation = ((byRoute['GET /api/v1/conversations/:id'] ?? 0) + (byRoute['GET /api/v1/conversations/:id/items'] ?? 0)) / summary.conversations.seen
+    const perConversation =
+      ((byRoute['GET /api/v1/conversations/:id'] ?? 0) + (byRoute['GET /api/v1/conversations/:id/items'] ?? 0)) /
+      summary.conversations.seen
     expect(perConversation, 'conversation lookups per conversation').to.be.below(1.2)
   })
 

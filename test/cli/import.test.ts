@@ -1,6 +1,13 @@
 import {expect} from 'chai'
 import {createSandbox, parseJson, type Sandbox} from '../helpers/cli.js'
-import {DAY_MS, deliveredMessages, expectedConversationIds, expectedMessages, startFakes, type Fakes} from '../helpers/e2e.js'
+import {
+  DAY_MS,
+  deliveredMessages,
+  expectedConversationIds,
+  expectedMessages,
+  startFakes,
+  type Fakes,
+} from '../helpers/e2e.js'
 import type {RunSummary} from '../../src/lib/pipeline/index.js'
 
 describe('import, end to end through the built CLI', function () {
@@ -31,7 +38,8 @@ describe('import, end to end through the built CLI', function () {
     expect(expectedFirst.length).to.be.greaterThan(20)
     expect([...enterpret.records.keys()].sort()).to.deep.equal(expectedFirst.map((id) => `gladly_${id}`).sort())
     const big = gladly.dataset.edgeCases.bigConversationId
-    for (const id of expectedFirst.filter((id) => id !== big)) expect(deliveredMessages(enterpret, id), `transcript of ${id}`).to.deep.equal(expectedMessages(gladly, id))
+    for (const id of expectedFirst.filter((id) => id !== big))
+      expect(deliveredMessages(enterpret, id), `transcript of ${id}`).to.deep.equal(expectedMessages(gladly, id))
     expect(first.summary.conversations.sent).to.equal(expectedFirst.length)
     expect(first.summary.conversations.keptOpen).to.be.greaterThan(0)
 
@@ -48,7 +56,8 @@ describe('import, end to end through the built CLI', function () {
     // Jobs expire as the clock moves: what the first run delivered no longer shows in the listing.
     const everything = new Set([...expectedFirst, ...expectedSecond])
     expect([...enterpret.records.keys()].sort()).to.deep.equal([...everything].map((id) => `gladly_${id}`).sort())
-    for (const id of newlyClosed.filter((id) => id !== big)) expect(deliveredMessages(enterpret, id), `transcript of ${id}`).to.deep.equal(expectedMessages(gladly, id))
+    for (const id of newlyClosed.filter((id) => id !== big))
+      expect(deliveredMessages(enterpret, id), `transcript of ${id}`).to.deep.equal(expectedMessages(gladly, id))
     for (const stored of enterpret.records.values()) expect(stored.duplicates).to.equal(0)
   })
 })

@@ -5,12 +5,18 @@ import {parseJson} from '../helpers/cli.js'
 import {DAY_MS, deliveredMessages, expectedConversationIds, expectedMessages, fakesForEachTest} from '../helpers/e2e.js'
 
 interface ShownState {
-  state: {quarantine?: Array<{conversationId: string; reason: string; source: string; attempts: number}>; watermark: unknown}
+  state: {
+    quarantine?: Array<{conversationId: string; reason: string; source: string; attempts: number}>
+    watermark: unknown
+  }
 }
 
 describe('real Gladly data never stops an import, end to end', function () {
   this.timeout(180_000)
-  const context = fakesForEachTest({now: new Date(Date.now() - 2 * DAY_MS), dataset: {seed: 7, conversations: 40, days: 5}})
+  const context = fakesForEachTest({
+    now: new Date(Date.now() - 2 * DAY_MS),
+    dataset: {seed: 7, conversations: 40, days: 5},
+  })
 
   const importJson = async (extra: Record<string, string> = {}) => {
     const result = await context.sandbox.run(['import', '--json'], {env: context.fakes.env(extra)})
@@ -18,22 +24,35 @@ describe('real Gladly data never stops an import, end to end', function () {
   }
   const stateShown = async () => {
     const text = await context.sandbox.run(['state', 'show'], {env: context.fakes.env()})
-    return {text: text.stdout, json: parseJson<ShownState>(await context.sandbox.run(['state', 'show', '--json'], {env: context.fakes.env()}))}
+    return {
+      text: text.stdout,
+      json: parseJson<ShownState>(await context.sandbox.run(['state', 'show', '--json'], {env: context.fakes.env()})),
+    }
   }
   const delivered = () => [...context.fakes.enterpret.records.keys()].sort()
   const recordsOf = (ids: readonly string[]) => ids.map((id) => `gladly_${id}`).sort()
 
   it('quarantines the conversations it cannot read or transform, delivers the rest, exits 3, and delivers them once Gladly is healed', async () => {
-    const closed = expectedConversationIds(context.fakes.gladly).filter((id) => id !== context.fakes.gladly.dataset.edgeCases.bigConversationId)
+    const closed = expectedConversationIds(context.fakes.gladly).filter(
+      (id) => id !== context.fakes.gladly.dataset.edgeCases.bigConversationId,
+    )
     const [undecodableItems, failingTransform, otherConversation] = closed as [string, string, string]
-    context.fakes.gladly.configure({damaged: {[undecodableItems]: 'items-not-a-list', [failingTransform]: 'created-before-2000', [otherConversation]: 'lookup-other-id'}})
+    context.fakes.gladly.configure({
+      damaged: {
+        [undecodableItems]: 'items-not-a-list',
+        [failingTransform]: 'created-before-2000',
+        [otherConversation]: 'lookup-other-id',
+      },
+    })
     const damaged = [undecodableItems, failingTransform, otherConversation]
     // Transcripts from GET /items, so that every closed conversation's items are read from the API.
     const settings = {TRANSCRIPT_SOURCE: 'api'}
 
     const first = await importJson(settings)
     expect(first.result.code, first.result.stderr).to.equal(3)
-    expect(delivered()).to.deep.equal(recordsOf(expectedConversationIds(context.fakes.gladly).filter((id) => !damaged.includes(id))))
+    expect(delivered()).to.deep.equal(
+      recordsOf(expectedConversationIds(context.fakes.gladly).filter((id) => !damaged.includes(id))),
+    )
     expect(first.summary.conversations.quarantined).to.equal(3)
     expect(first.summary.quarantine.remaining).to.equal(3)
     expect(first.summary.stopped).to.equal(undefined)
@@ -61,7 +80,10 @@ describe('real Gladly data never stops an import, end to end', function () {
     expect(healed.result.code, healed.result.stderr).to.equal(0)
     expect(healed.summary.quarantine).to.deep.equal({retried: 3, recovered: 3, remaining: 0})
     expect(delivered()).to.deep.equal(recordsOf(expectedConversationIds(context.fakes.gladly)))
-    for (const id of damaged) expect(deliveredMessages(context.fakes.enterpret, id), `transcript of ${id}`).to.deep.equal(expectedMessages(context.fakes.gladly, id))
+    for (const id of damaged)
+      expect(deliveredMessages(context.fakes.enterpret, id), `transcript of ${id}`).to.deep.equal(
+        expectedMessages(context.fakes.gladly, id),
+      )
     expect((await stateShown()).json.state.quarantine).to.deep.equal([])
     for (const stored of context.fakes.enterpret.records.values()) expect(stored.duplicates).to.equal(0)
   })
@@ -71,8 +93,12 @@ describe('real Gladly data never stops an import, end to end', function () {
     context.fakes.gladly.configure({damaged: {[undecodable]: 'lookup-undecodable'}})
     const first = await importJson()
     expect(first.result.code, first.result.stderr).to.equal(3)
-    expect(delivered()).to.deep.equal(recordsOf(expectedConversationIds(context.fakes.gladly).filter((id) => id !== undecodable)))
-    expect(first.result.stderr).to.match(new RegExp(`Conversation ${undecodable} \\(export job [^)]+\\) is quarantined: .*status`))
+    expect(delivered()).to.deep.equal(
+      recordsOf(expectedConversationIds(context.fakes.gladly).filter((id) => id !== undecodable)),
+    )
+    expect(first.result.stderr).to.match(
+      new RegExp(`Conversation ${undecodable} \\(export job [^)]+\\) is quarantined: .*status`),
+    )
 
     context.fakes.gladly.configure({damaged: {}})
     const healed = await importJson()
@@ -81,13 +107,19 @@ describe('real Gladly data never stops an import, end to end', function () {
   })
 
   it('reports an item of GET /items that is not an item, and sends its conversation without it', async () => {
-    const [withBrokenItem] = expectedConversationIds(context.fakes.gladly).filter((id) => id !== context.fakes.gladly.dataset.edgeCases.bigConversationId) as [string]
+    const [withBrokenItem] = expectedConversationIds(context.fakes.gladly).filter(
+      (id) => id !== context.fakes.gladly.dataset.edgeCases.bigConversationId,
+    ) as [string]
     context.fakes.gladly.configure({damaged: {[withBrokenItem]: 'item-undecodable'}})
     const {result, summary} = await importJson({TRANSCRIPT_SOURCE: 'api'})
     expect(result.code, result.stderr).to.equal(0)
     expect(summary.unreadableItems).to.equal(1)
-    expect(result.stderr).to.include(`Conversation ${withBrokenItem}, item broken-item of GET /conversations/${withBrokenItem}/items: item [0]: `)
-    expect(deliveredMessages(context.fakes.enterpret, withBrokenItem)).to.deep.equal(expectedMessages(context.fakes.gladly, withBrokenItem))
+    expect(result.stderr).to.include(
+      `Conversation ${withBrokenItem}, item broken-item of GET /conversations/${withBrokenItem}/items: item [0]: `,
+    )
+    expect(deliveredMessages(context.fakes.enterpret, withBrokenItem)).to.deep.equal(
+      expectedMessages(context.fakes.gladly, withBrokenItem),
+    )
     const report = readFileSync(summary.malformedReport as string, 'utf8')
     expect(report).to.include(`"conversationId":"${withBrokenItem}"`).and.include('"itemId":"broken-item"')
   })
@@ -97,7 +129,9 @@ describe('real Gladly data never stops an import, end to end', function () {
     const {result, summary} = await importJson()
     expect(result.code, result.stderr).to.equal(0)
     expect(summary.malformedLines).to.equal(0)
-    const texts = (deliveredMessages(context.fakes.enterpret, showcase) ?? []).map((message) => `${message.actor}: ${message.text}`)
+    const texts = (deliveredMessages(context.fakes.enterpret, showcase) ?? []).map(
+      (message) => `${message.actor}: ${message.text}`,
+    )
     expect(texts).to.include('user: One more question, typed before the agent answered.')
     expect(texts).to.include('user: Forwarding the receipt, no subject line this time.')
     expect(texts).to.include('user: Sent from the in-app messenger: thanks for the help!')

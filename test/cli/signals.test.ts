@@ -14,20 +14,32 @@ async function until(condition: () => boolean): Promise<void> {
 
 /** The CLI as a child whose stderr is kept, for tests that signal it. */
 function startCli(sandbox: Sandbox, args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [CLI, ...args], {cwd: sandbox.dir, env: {...sandbox.env, ...env} as NodeJS.ProcessEnv, stdio: ['ignore', 'ignore', 'pipe']})
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: sandbox.dir,
+    env: {...sandbox.env, ...env} as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   let stderr = ''
   child.stderr.on('data', (chunk) => (stderr += chunk))
-  const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.on('close', (code, signal) => resolve({code, signal})))
+  const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) =>
+    child.on('close', (code, signal) => resolve({code, signal})),
+  )
   return {child, exited, stderr: () => stderr}
 }
 
 describe('import stopped by a signal, end to end', function () {
   this.timeout(180_000)
-  const context = fakesForEachTest({now: new Date(Date.now() - 2 * DAY_MS), dataset: {seed: 5, conversations: 40, days: 5}})
+  const context = fakesForEachTest({
+    now: new Date(Date.now() - 2 * DAY_MS),
+    dataset: {seed: 5, conversations: 40, days: 5},
+  })
 
   const lockFile = () => join(context.sandbox.home, 'state', 'default', 'import.lock')
   const delivered = () => [...context.fakes.enterpret.records.keys()].sort()
-  const expected = () => expectedConversationIds(context.fakes.gladly).map((id) => `gladly_${id}`).sort()
+  const expected = () =>
+    expectedConversationIds(context.fakes.gladly)
+      .map((id) => `gladly_${id}`)
+      .sort()
 
   it('on SIGTERM finishes the batch in flight, releases the lock, exits 143, and the next run completes the job', async () => {
     const batchSize = 4
@@ -44,7 +56,9 @@ describe('import stopped by a signal, end to end', function () {
     const {code} = await run.exited
     expect(code, run.stderr()).to.equal(143)
     expect(run.stderr()).to.include('SIGTERM received: taking no new conversation')
-    expect(run.stderr()).to.match(/stopped \(SIGTERM received; the next import (resumes export job \S+ where this one stopped|starts with export job \S+)\)/)
+    expect(run.stderr()).to.match(
+      /stopped \(SIGTERM received; the next import (resumes export job \S+ where this one stopped|starts with export job \S+)\)/,
+    )
     expect(existsSync(lockFile()), 'lock released').to.equal(false)
     expect(delivered().length).to.be.greaterThan(0).and.lessThan(expected().length)
 
@@ -86,12 +100,23 @@ describe('import stopped by a signal, end to end', function () {
     const writeLock = (refreshedMsAgo: number) => {
       mkdirSync(join(context.sandbox.home, 'state', 'default'), {recursive: true})
       const at = (ms: number) => new Date(Date.now() - ms).toISOString()
-      writeFileSync(lockFile(), JSON.stringify({pid: 1, host: 'importer-7d9f-old', command: 'import', startedAt: at(3_600_000), refreshedAt: at(refreshedMsAgo)}))
+      writeFileSync(
+        lockFile(),
+        JSON.stringify({
+          pid: 1,
+          host: 'importer-7d9f-old',
+          command: 'import',
+          startedAt: at(3_600_000),
+          refreshedAt: at(refreshedMsAgo),
+        }),
+      )
     }
     writeLock(5000)
     const refused = await context.sandbox.run(['import'], {env: context.fakes.env()})
     expect(refused.code).to.equal(1)
-    expect(refused.stderr).to.match(/Another import is running for this profile: pid 1 on importer-7d9f-old \(import, since .*, lease renewed \d+ s ago\)/)
+    expect(refused.stderr).to.match(
+      /Another import is running for this profile: pid 1 on importer-7d9f-old \(import, since .*, lease renewed \d+ s ago\)/,
+    )
     expect(context.fakes.enterpret.records.size).to.equal(0)
 
     writeLock(LEASE_STALE_MS + 5000)
@@ -106,7 +131,10 @@ describe('import stopped by a signal, end to end', function () {
     const tmp = join(context.sandbox.dir, 'tmp')
     mkdirSync(tmp)
     context.fakes.gladly.configure({latencyMs: 100})
-    const run = startCli(context.sandbox, ['dry-run', '--output', join(context.sandbox.dir, 'out.ndjson')], {...context.fakes.env(), TMPDIR: tmp})
+    const run = startCli(context.sandbox, ['dry-run', '--output', join(context.sandbox.dir, 'out.ndjson')], {
+      ...context.fakes.env(),
+      TMPDIR: tmp,
+    })
     // The scratch folder appears once the run has started reading export jobs.
     await until(() => readdirSync(tmp).length > 0)
     run.child.kill('SIGTERM')

@@ -86,12 +86,18 @@ describe('a full disk', function () {
     const home = {GLADLY_ENTERPRET_HOME: join(small, 'home')}
     const full = await sandbox.run(['import'], {env: fakes.env(home)})
     expect(full.code, full.stderr).to.equal(1)
-    expect(full.stderr).to.match(/Error: The disk is full \(\S+small\S+\)\. Free some space, then run the command again: it resumes where it stopped\./)
+    expect(full.stderr).to.match(
+      /Error: The disk is full \(\S+small\S+\)\. Free some space, then run the command again: it resumes where it stopped\./,
+    )
     expect(full.stderr).not.to.include('unreachable')
 
     spawnSync('mount', ['-o', 'remount,size=64m', small])
     const rest = await sandbox.run(['import'], {env: fakes.env(home)})
     expect(rest.code, rest.stderr).to.equal(0)
-    expect([...fakes.enterpret.records.keys()].sort()).to.deep.equal(expectedConversationIds(fakes.gladly).map((id) => `gladly_${id}`).sort())
+    expect([...fakes.enterpret.records.keys()].sort()).to.deep.equal(
+      expectedConversationIds(fakes.gladly)
+        .map((id) => `gladly_${id}`)
+        .sort(),
+    )
   })
 })

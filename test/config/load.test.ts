@@ -3,7 +3,16 @@ import * as TE from 'fp-ts/lib/TaskEither.js'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {loadSettings, requireSettings, SETTING_NAMES, writeProfile, resolvePaths, type LoadOptions, type SecretReader, type Settings} from '../../src/lib/config/index.js'
+import {
+  loadSettings,
+  requireSettings,
+  SETTING_NAMES,
+  writeProfile,
+  resolvePaths,
+  type LoadOptions,
+  type SecretReader,
+  type Settings,
+} from '../../src/lib/config/index.js'
 import type {AppError} from '../../src/lib/common/index.js'
 import {PROJECT_ROOT} from '../helpers/cli.js'
 
@@ -115,19 +124,25 @@ describe('settings', () => {
     it('names the variable, the problem and the source', async () => {
       writeFileSync(join(dir, '.env'), 'BATCH_SIZE=ten\n')
       const error = await failure()
-      expect(error.message).to.equal(`BATCH_SIZE from ${join(dir, '.env')} must be a positive integer no larger than 100, got 'ten'.`)
+      expect(error.message).to.equal(
+        `BATCH_SIZE from ${join(dir, '.env')} must be a positive integer no larger than 100, got 'ten'.`,
+      )
       expect(error.exit).to.equal(2)
       expect(error.message).not.to.include('\n')
     })
 
     it('names the flag a bad value came from', async () => {
       const error = await failure({flags: {RETRY_DELAY: '-5'}, flagNames: {RETRY_DELAY: '--retry-delay'}})
-      expect(error.message).to.equal("RETRY_DELAY from --retry-delay must be a whole number of milliseconds from 1 to 600000, got '-5'.")
+      expect(error.message).to.equal(
+        "RETRY_DELAY from --retry-delay must be a whole number of milliseconds from 1 to 600000, got '-5'.",
+      )
     })
 
     it('explains what is wrong with a Gladly address', async () => {
       env.GLADLY_API_URL = 'http://acme.gladly.com'
-      expect((await failure()).message).to.equal("GLADLY_API_URL from the environment must use https (Gladly only serves its API over HTTPS), got 'http://acme.gladly.com'.")
+      expect((await failure()).message).to.equal(
+        "GLADLY_API_URL from the environment must use https (Gladly only serves its API over HTTPS), got 'http://acme.gladly.com'.",
+      )
     })
 
     it('rejects an explicit env file that does not exist', async () => {
@@ -138,7 +153,9 @@ describe('settings', () => {
 
     it('rejects a profile name that could escape its folder', async () => {
       const error = await failure({profile: '../etc'})
-      expect(error.message).to.equal("Profile name from --profile must be letters, digits, '.', '_' or '-' (at most 64), got '../etc'.")
+      expect(error.message).to.equal(
+        "Profile name from --profile must be letters, digits, '.', '_' or '-' (at most 64), got '../etc'.",
+      )
     })
 
     it('leaves a corrupt settings file as it is', async () => {
@@ -159,7 +176,6 @@ describe('settings', () => {
         expect(result.left.suggestions?.[0]).to.include('auth login --profile acme')
       }
     })
-
   })
 
   it('documents every setting in the README', () => {

@@ -3,7 +3,15 @@ import {mkdtempSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {resolvePaths} from '../../src/lib/config/index.js'
-import {credentialsFilePath, KEYCHAIN_SERVICE, keychainAccount, removeSecrets, secretReader, storeSecrets, withKeychain} from '../../src/lib/credentials/index.js'
+import {
+  credentialsFilePath,
+  KEYCHAIN_SERVICE,
+  keychainAccount,
+  removeSecrets,
+  secretReader,
+  storeSecrets,
+  withKeychain,
+} from '../../src/lib/credentials/index.js'
 import {createLogger} from '../../src/lib/log/index.js'
 import {keychainAvailable} from '../helpers/keychain.js'
 import {PassThrough} from 'node:stream'
@@ -28,7 +36,9 @@ describe('credentials', () => {
       expect(read).to.deep.equal({_tag: 'Right', right: 'keychain-round-trip-token'})
 
       const listed = await withKeychain((keytar) => keytar.findCredentials(KEYCHAIN_SERVICE))()
-      expect(listed._tag === 'Right' && listed.right.map((entry) => entry.account)).to.include(keychainAccount(profile, 'GLADLY_API_TOKEN'))
+      expect(listed._tag === 'Right' && listed.right.map((entry) => entry.account)).to.include(
+        keychainAccount(profile, 'GLADLY_API_TOKEN'),
+      )
 
       const removed = await removeSecrets(paths(), profile, {GLADLY_API_TOKEN: 'keychain'})()
       expect(removed).to.deep.equal({_tag: 'Right', right: ['GLADLY_API_TOKEN']})
@@ -39,7 +49,16 @@ describe('credentials', () => {
 
   describe('insecure file', () => {
     it('keeps secrets in a 0600 file and warns every time one is read', async () => {
-      expect((await storeSecrets(paths(), 'default', {GLADLY_API_TOKEN: 'file-token-value', ENTERPRET_API_KEY: 'file-key-value'}, 'file')())._tag).to.equal('Right')
+      expect(
+        (
+          await storeSecrets(
+            paths(),
+            'default',
+            {GLADLY_API_TOKEN: 'file-token-value', ENTERPRET_API_KEY: 'file-key-value'},
+            'file',
+          )()
+        )._tag,
+      ).to.equal('Right')
       expect(statSync(credentialsFilePath(paths())).mode & 0o777).to.equal(0o600)
 
       const screen = new PassThrough()
@@ -47,14 +66,26 @@ describe('credentials', () => {
       screen.on('data', (chunk: Buffer) => (text += chunk.toString()))
       const reader = secretReader(createLogger({terminal: screen as unknown as NodeJS.WriteStream}))
       for (let index = 0; index < 2; index++) {
-        expect(await reader('GLADLY_API_TOKEN', 'file', 'default', paths())()).to.deep.equal({_tag: 'Right', right: 'file-token-value'})
+        expect(await reader('GLADLY_API_TOKEN', 'file', 'default', paths())()).to.deep.equal({
+          _tag: 'Right',
+          right: 'file-token-value',
+        })
       }
       expect(text.match(/GLADLY_API_TOKEN was read from .*credentials\.json, a plain file/g)).to.have.length(2)
       expect(text).not.to.include('file-token-value')
 
-      expect(await removeSecrets(paths(), 'default', {GLADLY_API_TOKEN: 'file'})()).to.deep.equal({_tag: 'Right', right: ['GLADLY_API_TOKEN']})
-      expect(await reader('GLADLY_API_TOKEN', 'file', 'default', paths())()).to.deep.equal({_tag: 'Right', right: undefined})
-      expect(await reader('ENTERPRET_API_KEY', 'file', 'default', paths())()).to.deep.equal({_tag: 'Right', right: 'file-key-value'})
+      expect(await removeSecrets(paths(), 'default', {GLADLY_API_TOKEN: 'file'})()).to.deep.equal({
+        _tag: 'Right',
+        right: ['GLADLY_API_TOKEN'],
+      })
+      expect(await reader('GLADLY_API_TOKEN', 'file', 'default', paths())()).to.deep.equal({
+        _tag: 'Right',
+        right: undefined,
+      })
+      expect(await reader('ENTERPRET_API_KEY', 'file', 'default', paths())()).to.deep.equal({
+        _tag: 'Right',
+        right: 'file-key-value',
+      })
     })
   })
 })

@@ -14,7 +14,10 @@ describe('Enterpret batcher', () => {
   it('closes a batch as soon as it holds maxRecords, and flushes the rest', () => {
     const batcher = createBatcher({maxRecords: 3, maxBodyBytes: 1_000_000})
     const completed = ids(7).flatMap((id) => batcher.add(conversationRecord(id)).batches)
-    expect(idsOf(completed)).to.deep.equal([['r0', 'r1', 'r2'], ['r3', 'r4', 'r5']])
+    expect(idsOf(completed)).to.deep.equal([
+      ['r0', 'r1', 'r2'],
+      ['r3', 'r4', 'r5'],
+    ])
     expect(idsOf(batcher.flush())).to.deep.equal([['r6']])
     expect(batcher.flush()).to.deep.equal([])
   })
@@ -40,7 +43,10 @@ describe('Enterpret batcher', () => {
     const fits = createBatcher({maxRecords: 10, maxBodyBytes: exact})
     expect(idsOf([...pair.flatMap((record) => fits.add(record).batches), ...fits.flush()])).to.deep.equal([['a', 'b']])
     const tight = createBatcher({maxRecords: 10, maxBodyBytes: exact - 1})
-    expect(idsOf([...pair.flatMap((record) => tight.add(record).batches), ...tight.flush()])).to.deep.equal([['a'], ['b']])
+    expect(idsOf([...pair.flatMap((record) => tight.add(record).batches), ...tight.flush()])).to.deep.equal([
+      ['a'],
+      ['b'],
+    ])
   })
 
   it('returns a record too large for any request on its own, and keeps batching around it', () => {

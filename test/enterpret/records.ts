@@ -7,9 +7,15 @@ export function conversationRecord(id: string, text = 'My order never arrived.')
     fileID: 'gladly',
     type: 'CONVERSATION',
     createdAt: 1_717_000_000,
-    conversation: {msgs: [{actor: 'user', text}, {actor: 'agent', text: 'Refunded.'}]},
+    conversation: {
+      msgs: [
+        {actor: 'user', text},
+        {actor: 'agent', text: 'Refunded.'},
+      ],
+    },
     metadata: {metadata: {channel: {array: {s: ['CHAT']}}}},
   }
 }
 
-export const ids = (count: number, prefix = 'r'): string[] => Array.from({length: count}, (_, index) => `${prefix}${index}`)
+export const ids = (count: number, prefix = 'r'): string[] =>
+  Array.from({length: count}, (_, index) => `${prefix}${index}`)

@@ -38,7 +38,9 @@ describe('Enterpret sink against the fake webhook', () => {
     expect(result.right.failed[0]).to.include({status: 400, code: 'ErrCodeInvalidFieldFormat'})
     expect(result.right.failed[0]?.reason).to.match(/poisoned id\) \(referenceID [A-Z0-9]{6}\)$/)
     expect([...fake.records.keys()].sort()).to.deep.equal(ids(8, 'c').filter((id) => id !== 'c3'))
-    expect(fake.requests.every((request) => request.hasApiKey && request.headers.authorization === undefined)).to.equal(true)
+    expect(fake.requests.every((request) => request.hasApiKey && request.headers.authorization === undefined)).to.equal(
+      true,
+    )
   })
 
   it('survives a burst of 500s, and splits when the server’s byte limit is lower than ours', async () => {

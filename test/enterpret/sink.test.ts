@@ -1,7 +1,16 @@
 import {expect} from 'chai'
 import {setTimeout as sleep} from 'node:timers/promises'
 import nock from 'nock'
-import {createSink, requestBody, UNAVAILABLE_AFTER_BATCHES, WEBHOOK_PATH, type BatchOutcome, type ConversationRecord, type EnterpretFatal, type SinkOptions} from '../../src/lib/enterpret/index.js'
+import {
+  createSink,
+  requestBody,
+  UNAVAILABLE_AFTER_BATCHES,
+  WEBHOOK_PATH,
+  type BatchOutcome,
+  type ConversationRecord,
+  type EnterpretFatal,
+  type SinkOptions,
+} from '../../src/lib/enterpret/index.js'
 import {silentLogger} from '../../src/lib/log/index.js'
 import {conversationRecord, ids} from './records.js'
 
@@ -25,7 +34,8 @@ function sinkWith(options: Partial<SinkOptions> = {}) {
   })
 }
 
-const batchOf = (count: number, prefix = 'r'): ConversationRecord[] => ids(count, prefix).map((id) => conversationRecord(id))
+const batchOf = (count: number, prefix = 'r'): ConversationRecord[] =>
+  ids(count, prefix).map((id) => conversationRecord(id))
 
 // nock 14 only delivers an Error instance as a request error; a plain object hangs the request.
 function networkError(code: string, message: string): Error {
@@ -37,13 +47,17 @@ function idsIn(body: unknown): string[] {
   return parsed.records.map((record) => record.id)
 }
 
-async function right(task: () => Promise<{_tag: 'Left'; left: EnterpretFatal} | {_tag: 'Right'; right: BatchOutcome}>): Promise<BatchOutcome> {
+async function right(
+  task: () => Promise<{_tag: 'Left'; left: EnterpretFatal} | {_tag: 'Right'; right: BatchOutcome}>,
+): Promise<BatchOutcome> {
   const result = await task()
   if (result._tag === 'Left') throw new Error(`expected an outcome, got ${result.left.message}`)
   return result.right
 }
 
-async function left(task: () => Promise<{_tag: 'Left'; left: EnterpretFatal} | {_tag: 'Right'; right: BatchOutcome}>): Promise<EnterpretFatal> {
+async function left(
+  task: () => Promise<{_tag: 'Left'; left: EnterpretFatal} | {_tag: 'Right'; right: BatchOutcome}>,
+): Promise<EnterpretFatal> {
   const result = await task()
   if (result._tag === 'Right') throw new Error('expected a fatal error')
   return result.left
@@ -60,7 +74,10 @@ describe('Enterpret sink', () => {
     it('posts the exact body with the api-key header and never an Authorization header', async () => {
       const records = batchOf(3)
       let received: unknown
-      const scope = nock(BASE, {reqheaders: {'api-key': KEY, 'content-type': 'application/json', 'user-agent': USER_AGENT}, badheaders: ['authorization']})
+      const scope = nock(BASE, {
+        reqheaders: {'api-key': KEY, 'content-type': 'application/json', 'user-agent': USER_AGENT},
+        badheaders: ['authorization'],
+      })
         .post(WEBHOOK_PATH)
         .reply(200, async (request: Request) => {
           received = await request.text()
@@ -139,7 +156,10 @@ describe('Enterpret sink', () => {
     })
 
     it('gives 429s more patience than MAX_RETRIES before failing the records', async () => {
-      const scope = nock(BASE).post(WEBHOOK_PATH).times(9).reply(429, {msg: 'slow down', code: 'ErrCodeRateLimitExceeded', referenceID: 'RL0002'}, {'Retry-After': '0'})
+      const scope = nock(BASE)
+        .post(WEBHOOK_PATH)
+        .times(9)
+        .reply(429, {msg: 'slow down', code: 'ErrCodeRateLimitExceeded', referenceID: 'RL0002'}, {'Retry-After': '0'})
       const sink = sinkWith({maxRetries: 1})
       const outcome = await right(sink.send(batchOf(2)))
       expect(outcome.delivered).to.deep.equal([])
@@ -169,7 +189,10 @@ describe('Enterpret sink', () => {
     })
 
     it('returns the records as failed once the retries are spent, with Enterpret’s reason', async () => {
-      const scope = nock(BASE).post(WEBHOOK_PATH).times(3).reply(500, {msg: 'Internal server exception', code: 'ErrCodeInternalError', referenceID: '8B5OQA'})
+      const scope = nock(BASE)
+        .post(WEBHOOK_PATH)
+        .times(3)
+        .reply(500, {msg: 'Internal server exception', code: 'ErrCodeInternalError', referenceID: '8B5OQA'})
       const sink = sinkWith({maxRetries: 2})
       const records = batchOf(3)
       const outcome = await right(sink.send(records))
@@ -177,18 +200,24 @@ describe('Enterpret sink', () => {
       expect(outcome.failed.map((failed) => failed.record)).to.deep.equal(records)
       for (const failed of outcome.failed) {
         expect(failed).to.include({status: 500, code: 'ErrCodeInternalError', attempts: 3})
-        expect(failed.reason).to.equal('Not delivered: HTTP 500 ErrCodeInternalError: Internal server exception (referenceID 8B5OQA) after 3 tries')
+        expect(failed.reason).to.equal(
+          'Not delivered: HTTP 500 ErrCodeInternalError: Internal server exception (referenceID 8B5OQA) after 3 tries',
+        )
       }
       expect(sink.stats).to.include({requests: 3, retries: 2, delivered: 0, failed: 3})
       scope.done()
     })
 
     it('does not retry an error that retrying cannot fix', async () => {
-      const scope = nock(BASE).post(WEBHOOK_PATH).replyWithError(networkError('ENOTFOUND', 'getaddrinfo ENOTFOUND api.enterpret.test'))
+      const scope = nock(BASE)
+        .post(WEBHOOK_PATH)
+        .replyWithError(networkError('ENOTFOUND', 'getaddrinfo ENOTFOUND api.enterpret.test'))
       const sink = sinkWith()
       const outcome = await right(sink.send(batchOf(1)))
       expect(outcome.failed[0]).to.include({code: 'ENOTFOUND', attempts: 1})
-      expect(outcome.failed[0]?.reason).to.equal('Not delivered: ENOTFOUND: getaddrinfo ENOTFOUND api.enterpret.test after 1 try')
+      expect(outcome.failed[0]?.reason).to.equal(
+        'Not delivered: ENOTFOUND: getaddrinfo ENOTFOUND api.enterpret.test after 1 try',
+      )
       expect(sink.stats).to.include({requests: 1, retries: 0})
       scope.done()
     })
@@ -203,7 +232,9 @@ describe('Enterpret sink', () => {
         .reply(async (request: Request) => {
           const count = idsIn(await request.text()).length
           sizes.push(count)
-          return count > 2 ? [413, {msg: 'payload too large', code: 'ErrCodePayloadTooLarge', referenceID: 'PL0001'}] : [200, {}]
+          return count > 2
+            ? [413, {msg: 'payload too large', code: 'ErrCodePayloadTooLarge', referenceID: 'PL0001'}]
+            : [200, {}]
         })
       const sink = sinkWith()
       const outcome = await right(sink.send(batchOf(8)))
@@ -214,10 +245,14 @@ describe('Enterpret sink', () => {
     })
 
     it('fails a single record that is still too large on its own', async () => {
-      const scope = nock(BASE).post(WEBHOOK_PATH).reply(413, {msg: 'body is 2000000 bytes', code: 'ErrCodePayloadTooLarge', referenceID: 'PL0002'})
+      const scope = nock(BASE)
+        .post(WEBHOOK_PATH)
+        .reply(413, {msg: 'body is 2000000 bytes', code: 'ErrCodePayloadTooLarge', referenceID: 'PL0002'})
       const outcome = await right(sinkWith().send(batchOf(1)))
       expect(outcome.failed[0]).to.include({status: 413, code: 'ErrCodePayloadTooLarge', attempts: 1})
-      expect(outcome.failed[0]?.reason).to.equal('Too large for Enterpret even alone: HTTP 413 ErrCodePayloadTooLarge: body is 2000000 bytes (referenceID PL0002)')
+      expect(outcome.failed[0]?.reason).to.equal(
+        'Too large for Enterpret even alone: HTTP 413 ErrCodePayloadTooLarge: body is 2000000 bytes (referenceID PL0002)',
+      )
       scope.done()
     })
 
@@ -231,7 +266,16 @@ describe('Enterpret sink', () => {
           const sent = idsIn(await request.text())
           requests.push(sent)
           const culprit = sent.find((id) => bad.includes(id))
-          return culprit === undefined ? [200, {}] : [400, {msg: `records[0].metadata: field "x" mixes types (${culprit})`, code: 'ErrCodeInvalidFieldFormat', referenceID: `REF-${culprit}`}]
+          return culprit === undefined
+            ? [200, {}]
+            : [
+                400,
+                {
+                  msg: `records[0].metadata: field "x" mixes types (${culprit})`,
+                  code: 'ErrCodeInvalidFieldFormat',
+                  referenceID: `REF-${culprit}`,
+                },
+              ]
         })
       return {requests, scope}
     }
@@ -246,7 +290,9 @@ describe('Enterpret sink', () => {
       expect(failed?.record.id).to.equal('r5')
       // Carried by the batch of 8, then 4, 2 and alone.
       expect(failed).to.include({status: 400, code: 'ErrCodeInvalidFieldFormat', attempts: 4})
-      expect(failed?.reason).to.equal('Rejected by Enterpret: HTTP 400 ErrCodeInvalidFieldFormat: records[0].metadata: field "x" mixes types (r5) (referenceID REF-r5)')
+      expect(failed?.reason).to.equal(
+        'Rejected by Enterpret: HTTP 400 ErrCodeInvalidFieldFormat: records[0].metadata: field "x" mixes types (r5) (referenceID REF-r5)',
+      )
       expect(requests).to.have.length(7)
       expect(sink.stats).to.include({requests: 7, delivered: 7, failed: 1})
     })
@@ -256,7 +302,10 @@ describe('Enterpret sink', () => {
       const outcome = await right(sinkWith().send(batchOf(8)))
       expect(outcome.delivered).to.have.members(['r0', 'r2', 'r3', 'r4', 'r5', 'r7'])
       expect(outcome.failed.map((failed) => failed.record.id)).to.have.members(['r1', 'r6'])
-      expect(outcome.failed.map((failed) => failed.code)).to.deep.equal(['ErrCodeInvalidFieldFormat', 'ErrCodeInvalidFieldFormat'])
+      expect(outcome.failed.map((failed) => failed.code)).to.deep.equal([
+        'ErrCodeInvalidFieldFormat',
+        'ErrCodeInvalidFieldFormat',
+      ])
       expect(requests).to.have.length(11)
     })
 
@@ -265,14 +314,19 @@ describe('Enterpret sink', () => {
       const sink = sinkWith()
       const [first, second] = await Promise.all([right(sink.send(batchOf(1, 'a'))), right(sink.send(batchOf(1, 'b')))])
       const reasons = [...(first?.failed ?? []), ...(second?.failed ?? [])].map((failed) => failed.reason)
-      expect(reasons).to.have.members(['Rejected by Enterpret: HTTP 400: <h1>Bad Request</h1>', 'Rejected by Enterpret: HTTP 400'])
+      expect(reasons).to.have.members([
+        'Rejected by Enterpret: HTTP 400: <h1>Bad Request</h1>',
+        'Rejected by Enterpret: HTTP 400',
+      ])
       scope.done()
     })
   })
 
   describe('fatal errors', () => {
     it('stops on 401 with an actionable message that never shows the key', async () => {
-      const scope = nock(BASE).post(WEBHOOK_PATH).reply(401, {msg: `invalid API key ${KEY}`, code: 'ErrCodeInvalidAPIKey', referenceID: 'AU0001'})
+      const scope = nock(BASE)
+        .post(WEBHOOK_PATH)
+        .reply(401, {msg: `invalid API key ${KEY}`, code: 'ErrCodeInvalidAPIKey', referenceID: 'AU0001'})
       const sink = sinkWith()
       const error = await left(sink.send(batchOf(4)))
       expect(error).to.include({_tag: 'EnterpretAuthError', status: 401, exit: 2})
@@ -292,13 +346,18 @@ describe('Enterpret sink', () => {
     })
 
     it(`stops after ${UNAVAILABLE_AFTER_BATCHES} batches in a row that get no usable answer`, async () => {
-      const scope = nock(BASE).post(WEBHOOK_PATH).times(6).reply(503, {msg: 'Internal server exception', code: 'ErrCodeInternalError', referenceID: 'DN0001'})
+      const scope = nock(BASE)
+        .post(WEBHOOK_PATH)
+        .times(6)
+        .reply(503, {msg: 'Internal server exception', code: 'ErrCodeInternalError', referenceID: 'DN0001'})
       const sink = sinkWith({maxRetries: 1})
       expect((await right(sink.send(batchOf(2, 'a')))).failed).to.have.length(2)
       expect((await right(sink.send(batchOf(2, 'b')))).failed).to.have.length(2)
       const error = await left(sink.send(batchOf(2, 'c')))
       expect(error).to.include({_tag: 'EnterpretUnavailable', batches: 3, exit: 1})
-      expect(error.message).to.include('api.enterpret.test failed 3 batches in a row').and.include('HTTP 503 ErrCodeInternalError')
+      expect(error.message)
+        .to.include('api.enterpret.test failed 3 batches in a row')
+        .and.include('HTTP 503 ErrCodeInternalError')
       // The third batch is neither delivered nor failed: the caller keeps it for the next run.
       expect(sink.stats).to.include({failed: 4, delivered: 0})
       scope.done()
@@ -315,7 +374,8 @@ describe('Enterpret sink', () => {
         .times(4)
         .reply(502)
       const sink = sinkWith({maxRetries: 1})
-      for (const prefix of ['a', 'b', 'c', 'd', 'e']) expect((await sink.send(batchOf(1, prefix))())._tag).to.equal('Right')
+      for (const prefix of ['a', 'b', 'c', 'd', 'e'])
+        expect((await sink.send(batchOf(1, prefix))())._tag).to.equal('Right')
       expect(sink.stats).to.include({delivered: 1, failed: 4})
       scope.done()
     })

@@ -1,7 +1,11 @@
 import {DEMO_CREDENTIALS} from './gladly/index.js'
 
 /** The settings that point the CLI at a fake Gladly and a fake Enterpret (tests, demo, bench). */
-export function fakeConnectionEnv(gladlyUrl: string, enterpretUrl: string, enterpretKey: string): Record<string, string> {
+export function fakeConnectionEnv(
+  gladlyUrl: string,
+  enterpretUrl: string,
+  enterpretKey: string,
+): Record<string, string> {
   return {
     GLADLY_API_URL: gladlyUrl,
     GLADLY_USERNAME: DEMO_CREDENTIALS.username,

@@ -11,7 +11,12 @@ const CREATED_AT = 1_717_000_000
 
 function conversation(id: string, overrides: Json = {}): Json {
   return {
-    conversation: {msgs: [{actor: 'user', text: 'My order never arrived.'}, {actor: 'agent', text: 'Refunded.'}]},
+    conversation: {
+      msgs: [
+        {actor: 'user', text: 'My order never arrived.'},
+        {actor: 'agent', text: 'Refunded.'},
+      ],
+    },
     createdAt: CREATED_AT,
     fileID: 'gladly',
     id,
@@ -44,7 +49,9 @@ describe('fake Enterpret webhook', () => {
   function expectError(answer: Answer, status: number, code: string, msgPart?: string): void {
     expect(answer.status, JSON.stringify(answer.body)).to.equal(status)
     expect(answer.body.code).to.equal(code)
-    expect(answer.body.referenceID).to.be.a('string').and.match(/^[A-Z0-9]{6}$/)
+    expect(answer.body.referenceID)
+      .to.be.a('string')
+      .and.match(/^[A-Z0-9]{6}$/)
     expect(answer.body.msg).to.be.a('string')
     if (msgPart !== undefined) expect(answer.body.msg).to.include(msgPart)
   }
@@ -66,14 +73,23 @@ describe('fake Enterpret webhook', () => {
 
     it('answers 404 in the error shape for other paths and methods', async () => {
       const other = await fetch(`${fake.url}/webhook/custom`, {method: 'POST'})
-      expectError({body: (await other.json()) as Json, headers: other.headers, status: other.status}, 404, 'ErrCodeNotFound')
+      expectError(
+        {body: (await other.json()) as Json, headers: other.headers, status: other.status},
+        404,
+        'ErrCodeNotFound',
+      )
       const get = await fetch(fake.webhookUrl, {headers: {'api-key': DEFAULT_API_KEY}})
       expect(get.status).to.equal(404)
     })
 
     it('rejects a missing api-key, an unknown one and an Authorization header with 401', async () => {
       expectError(await send({records: [conversation('a')]}, {}), 401, 'ErrCodeInvalidAPIKey', 'missing')
-      expectError(await send({records: [conversation('a')]}, {'api-key': 'nope'}), 401, 'ErrCodeInvalidAPIKey', 'invalid')
+      expectError(
+        await send({records: [conversation('a')]}, {'api-key': 'nope'}),
+        401,
+        'ErrCodeInvalidAPIKey',
+        'invalid',
+      )
       const bearer = await send({records: [conversation('a')]}, {authorization: `Bearer ${DEFAULT_API_KEY}`})
       expectError(bearer, 401, 'ErrCodeInvalidAPIKey', 'Authorization')
       expect(fake.records.size).to.equal(0)
@@ -103,7 +119,12 @@ describe('fake Enterpret webhook', () => {
     it('answers 400 ErrCodeExceededBatchLimit above maxRecords', async () => {
       fake.configure({maxRecords: 2})
       expect((await sendRecords(conversation('a'), conversation('b'))).status).to.equal(200)
-      expectError(await sendRecords(conversation('c'), conversation('d'), conversation('e')), 400, 'ErrCodeExceededBatchLimit', '3')
+      expectError(
+        await sendRecords(conversation('c'), conversation('d'), conversation('e')),
+        400,
+        'ErrCodeExceededBatchLimit',
+        '3',
+      )
       expect(fake.records.size).to.equal(2)
     })
 
@@ -135,7 +156,12 @@ describe('fake Enterpret webhook', () => {
 
     it('rejects an empty id and a non-string id', async () => {
       expectError(await sendRecords(conversation('')), 400, 'ErrCodeMissingRequiredField', 'records[0]')
-      expectError(await sendRecords(conversation('ok'), {...conversation('x'), id: 7}), 400, 'ErrCodeInvalidFieldFormat', 'records[1]')
+      expectError(
+        await sendRecords(conversation('ok'), {...conversation('x'), id: 7}),
+        400,
+        'ErrCodeInvalidFieldFormat',
+        'records[1]',
+      )
     })
 
     it('rejects a type outside the enum', async () => {
@@ -149,11 +175,36 @@ describe('fake Enterpret webhook', () => {
 
     it('rejects createdAt in the future, before 2000 or not an integer', async () => {
       const future = Math.floor(Date.now() / 1000) + 3600
-      expectError(await sendRecords(conversation('r1', {createdAt: future})), 400, 'ErrCodeInvalidFieldFormat', 'future')
-      expectError(await sendRecords(conversation('r1', {createdAt: (future + 10) * 1000})), 400, 'ErrCodeInvalidFieldFormat', 'future')
-      expectError(await sendRecords(conversation('r1', {createdAt: 946_684_799})), 400, 'ErrCodeInvalidFieldFormat', '2000')
-      expectError(await sendRecords(conversation('r1', {createdAt: 1_717_000_000.5})), 400, 'ErrCodeInvalidFieldFormat', 'integer')
-      expectError(await sendRecords(conversation('r1', {createdAt: '1717000000'})), 400, 'ErrCodeInvalidFieldFormat', 'integer')
+      expectError(
+        await sendRecords(conversation('r1', {createdAt: future})),
+        400,
+        'ErrCodeInvalidFieldFormat',
+        'future',
+      )
+      expectError(
+        await sendRecords(conversation('r1', {createdAt: (future + 10) * 1000})),
+        400,
+        'ErrCodeInvalidFieldFormat',
+        'future',
+      )
+      expectError(
+        await sendRecords(conversation('r1', {createdAt: 946_684_799})),
+        400,
+        'ErrCodeInvalidFieldFormat',
+        '2000',
+      )
+      expectError(
+        await sendRecords(conversation('r1', {createdAt: 1_717_000_000.5})),
+        400,
+        'ErrCodeInvalidFieldFormat',
+        'integer',
+      )
+      expectError(
+        await sendRecords(conversation('r1', {createdAt: '1717000000'})),
+        400,
+        'ErrCodeInvalidFieldFormat',
+        'integer',
+      )
     })
 
     it('judges "the future" by the configured clock', async () => {
@@ -162,8 +213,18 @@ describe('fake Enterpret webhook', () => {
     })
 
     it('rejects a conversation without messages', async () => {
-      expectError(await sendRecords(conversation('r1', {conversation: {msgs: []}})), 400, 'ErrCodeMissingRequiredField', 'conversation.msgs')
-      expectError(await sendRecords(conversation('r1', {conversation: undefined})), 400, 'ErrCodeMissingRequiredField', 'conversation.msgs')
+      expectError(
+        await sendRecords(conversation('r1', {conversation: {msgs: []}})),
+        400,
+        'ErrCodeMissingRequiredField',
+        'conversation.msgs',
+      )
+      expectError(
+        await sendRecords(conversation('r1', {conversation: undefined})),
+        400,
+        'ErrCodeMissingRequiredField',
+        'conversation.msgs',
+      )
     })
 
     it('rejects an actor outside user, agent, bot', async () => {
@@ -173,15 +234,33 @@ describe('fake Enterpret webhook', () => {
     })
 
     it('rejects an empty or blank message text', async () => {
-      const msgs = [{actor: 'user', text: 'hi'}, {actor: 'agent', text: ''}]
-      expectError(await sendRecords(conversation('r1', {conversation: {msgs}})), 400, 'ErrCodeMissingRequiredField', 'conversation.msgs[1].text')
+      const msgs = [
+        {actor: 'user', text: 'hi'},
+        {actor: 'agent', text: ''},
+      ]
+      expectError(
+        await sendRecords(conversation('r1', {conversation: {msgs}})),
+        400,
+        'ErrCodeMissingRequiredField',
+        'conversation.msgs[1].text',
+      )
       const blank = [{actor: 'bot', text: '  \n'}]
-      expectError(await sendRecords(conversation('r1', {conversation: {msgs: blank}})), 400, 'ErrCodeMissingRequiredField', 'msgs[0].text')
+      expectError(
+        await sendRecords(conversation('r1', {conversation: {msgs: blank}})),
+        400,
+        'ErrCodeMissingRequiredField',
+        'msgs[0].text',
+      )
     })
 
     it('rejects a metadata field with two type keys or mismatched elements', async () => {
       const twoTypes = {metadata: {metadata: {rating: {array: {n: [5], s: ['5']}}}}}
-      expectError(await sendRecords(conversation('r1', twoTypes)), 400, 'ErrCodeInvalidFieldFormat', 'metadata.metadata.rating')
+      expectError(
+        await sendRecords(conversation('r1', twoTypes)),
+        400,
+        'ErrCodeInvalidFieldFormat',
+        'metadata.metadata.rating',
+      )
       const mismatched = {metadata: {metadata: {rating: {array: {n: ['5']}}}}}
       expectError(await sendRecords(conversation('r1', mismatched)), 400, 'ErrCodeInvalidFieldFormat', 'numbers')
       const untyped = {metadata: {metadata: {rating: 5}}}
@@ -189,7 +268,9 @@ describe('fake Enterpret webhook', () => {
     })
 
     it('accepts empty metadata in both forms the docs allow', async () => {
-      expect((await sendRecords(conversation('r1', {metadata: {}}), conversation('r2', {metadata: {metadata: {}}}))).status).to.equal(200)
+      expect(
+        (await sendRecords(conversation('r1', {metadata: {}}), conversation('r2', {metadata: {metadata: {}}}))).status,
+      ).to.equal(200)
     })
 
     it('keeps a metadata key on its first type across requests', async () => {
@@ -211,8 +292,15 @@ describe('fake Enterpret webhook', () => {
     it('rejects unknown fields in strict mode and accepts them otherwise', async () => {
       const tagged = conversation('r1', {tags: ['vip']})
       expectError(await sendRecords(tagged), 400, 'ErrCodeInvalidRequestArgument', '"tags"')
-      const timestamped = conversation('r2', {conversation: {msgs: [{actor: 'user', createdAt: CREATED_AT, text: 'hi'}]}})
-      expectError(await sendRecords(timestamped), 400, 'ErrCodeInvalidRequestArgument', 'conversation.msgs[0].createdAt')
+      const timestamped = conversation('r2', {
+        conversation: {msgs: [{actor: 'user', createdAt: CREATED_AT, text: 'hi'}]},
+      })
+      expectError(
+        await sendRecords(timestamped),
+        400,
+        'ErrCodeInvalidRequestArgument',
+        'conversation.msgs[0].createdAt',
+      )
       fake.configure({strict: false})
       expect((await sendRecords(tagged, timestamped)).status).to.equal(200)
     })
@@ -266,7 +354,9 @@ describe('fake Enterpret webhook', () => {
     })
 
     it('treats a repeated id inside one batch as a duplicate', async () => {
-      expect((await sendRecords(conversation('c1'), conversation('c1', {createdAt: CREATED_AT + 1}))).status).to.equal(200)
+      expect((await sendRecords(conversation('c1'), conversation('c1', {createdAt: CREATED_AT + 1}))).status).to.equal(
+        200,
+      )
       expect(fake.records.get('c1')).to.include({duplicates: 1})
       expect(fake.records.get('c1')?.record.createdAt).to.equal(CREATED_AT)
     })
@@ -293,7 +383,14 @@ describe('fake Enterpret webhook', () => {
   describe('legacy mode', () => {
     it('answers 200 but silently drops records with an empty message text', async () => {
       fake.configure({legacy: true})
-      const empty = conversation('empty', {conversation: {msgs: [{actor: 'user', text: 'hi'}, {actor: 'agent', text: ''}]}})
+      const empty = conversation('empty', {
+        conversation: {
+          msgs: [
+            {actor: 'user', text: 'hi'},
+            {actor: 'agent', text: ''},
+          ],
+        },
+      })
       const answer = await sendRecords(conversation('kept'), empty)
       expect(answer.status).to.equal(200)
       expect([...fake.records.keys()]).to.deep.equal(['kept'])
@@ -453,7 +550,9 @@ describe('fake Enterpret webhook', () => {
   describe('standalone runner', () => {
     it('prints its URL, serves requests and exits 0 on SIGTERM', async () => {
       const main = fileURLToPath(new URL('enterpret/main.ts', import.meta.url))
-      const child = spawn(process.execPath, ['--import', 'tsx', main, '--port', '0', '--quiet'], {stdio: ['ignore', 'pipe', 'ignore']})
+      const child = spawn(process.execPath, ['--import', 'tsx', main, '--port', '0', '--quiet'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
       const [chunk] = (await once(child.stdout, 'data')) as [Buffer]
       const url = chunk.toString().trim()
       expect(url).to.match(/^http:\/\/127\.0\.0\.1:\d+$/)

@@ -41,7 +41,13 @@ function maxInAnySecond(starts: readonly number[]): number {
  * Our requests through the budget, one at a time, each answered `latencyMs` after it started; a
  * neighbour integration of the org starts one every `neighbour.everyMs` until `neighbour.until`.
  */
-async function simulate(budget: Budget, clock: {time: number}, org: OrgWindow, requests: number, {neighbour, latencyMs = 0}: {neighbour?: {everyMs: number; until: number}; latencyMs?: number} = {}) {
+async function simulate(
+  budget: Budget,
+  clock: {time: number},
+  org: OrgWindow,
+  requests: number,
+  {neighbour, latencyMs = 0}: {neighbour?: {everyMs: number; until: number}; latencyMs?: number} = {},
+) {
   const starts: number[] = []
   let nextNeighbour = neighbour ? 0 : Number.POSITIVE_INFINITY
   for (let index = 0; index < requests; index++) {
@@ -129,7 +135,8 @@ describe('request budget', () => {
   it('waits for a slot to come free when others have filled the window', async () => {
     const clock = virtualClock()
     const budget = createBudget(10, clock)
-    for (let index = 1; index <= 4; index++) budget.observe({limit: 10, remaining: 10 - index, startedAt: await budget.acquire(), rejected: false})
+    for (let index = 1; index <= 4; index++)
+      budget.observe({limit: 10, remaining: 10 - index, startedAt: await budget.acquire(), rejected: false})
     const startedAt = await budget.acquire()
     clock.time += 50
     // A newcomer filled the window: one answer is not yet a rate to give way to, but it is a full window.

@@ -29,19 +29,33 @@ describe('Gladly client against the fake Gladly', function () {
   after(() => fake.close())
   beforeEach(() => {
     stats = {requests: 0, rateLimited: 0, retries: 0}
-    http = createGladlyHttp({origin: fake.url, username: DEMO_CREDENTIALS.username, token: DEMO_CREDENTIALS.token, userAgent: 'test', maxRetries: 3, retryDelayMs: 5, budget: createBudget(1000), logger: silentLogger(), stats})
+    http = createGladlyHttp({
+      origin: fake.url,
+      username: DEMO_CREDENTIALS.username,
+      token: DEMO_CREDENTIALS.token,
+      userAgent: 'test',
+      maxRetries: 3,
+      retryDelayMs: 5,
+      budget: createBudget(1000),
+      logger: silentLogger(),
+      stats,
+    })
     dir = mkdtempSync(join(tmpdir(), 'ge-client-'))
   })
   afterEach(() => rmSync(dir, {recursive: true, force: true}))
 
-  const right = async <A>(task: () => Promise<{_tag: 'Left'; left: {message: string}} | {_tag: 'Right'; right: A}>): Promise<A> => {
+  const right = async <A>(
+    task: () => Promise<{_tag: 'Left'; left: {message: string}} | {_tag: 'Right'; right: A}>,
+  ): Promise<A> => {
     const result = await task()
     if (result._tag === 'Left') throw new Error(result.left.message)
     return result.right
   }
 
   it('lists only completed jobs, oldest first by updatedAt, all of them usable', async () => {
-    const {jobs, unusable} = await right(listCompletedJobs(http, {startAt: new Date(Date.now() - 13 * 24 * 3600 * 1000)}))
+    const {jobs, unusable} = await right(
+      listCompletedJobs(http, {startAt: new Date(Date.now() - 13 * 24 * 3600 * 1000)}),
+    )
     expect(unusable).to.deep.equal([])
     expect(jobs.length).to.be.greaterThan(3)
     expect(jobs.every((job) => job.status === 'COMPLETED')).to.equal(true)
@@ -52,17 +66,24 @@ describe('Gladly client against the fake Gladly', function () {
   it('sets aside a listed job without its window, with a line saying what it lacks', async () => {
     const {dataset} = fake
     const listed = dataset.jobs.bind(dataset)
-    const spoilt = listed(fake.clock.now()).filter((job) => job.status === 'COMPLETED').at(-1)
+    const spoilt = listed(fake.clock.now())
+      .filter((job) => job.status === 'COMPLETED')
+      .at(-1)
     if (spoilt === undefined) return expect.fail('the fake lists completed jobs')
     // The spec marks no job field required, so Gladly may list one without its window.
-    const withoutStart = ({parameters: {startAt: _startAt, ...parameters}, ...job}: ExportJob) => ({...job, parameters}) as unknown as ExportJob
+    const withoutStart = ({parameters: {startAt: _startAt, ...parameters}, ...job}: ExportJob) =>
+      ({...job, parameters}) as unknown as ExportJob
     dataset.jobs = (now) => listed(now).map((job) => (job.id === spoilt.id ? withoutStart(job) : job))
     try {
-      const {jobs, unusable} = await right(listCompletedJobs(http, {startAt: new Date(Date.now() - 13 * 24 * 3600 * 1000)}))
+      const {jobs, unusable} = await right(
+        listCompletedJobs(http, {startAt: new Date(Date.now() - 13 * 24 * 3600 * 1000)}),
+      )
       expect(jobs.length).to.be.greaterThan(3)
       expect(jobs.map((job) => job.id)).not.to.include(spoilt.id)
       expect(unusable).to.have.length(1)
-      expect(unusable[0]).to.include(`export job (${spoilt.id}) without parameters.startAt: it cannot be read and is skipped.`)
+      expect(unusable[0]).to.include(
+        `export job (${spoilt.id}) without parameters.startAt: it cannot be read and is skipped.`,
+      )
     } finally {
       dataset.jobs = listed
     }
@@ -89,7 +110,9 @@ describe('Gladly client against the fake Gladly', function () {
   })
 
   it('downloads a file again when Gladly cuts it mid-stream', async () => {
-    const job = (await right(listCompletedJobs(http, {startAt: new Date(Date.now() - 13 * 24 * 3600 * 1000)}))).jobs.at(-1)
+    const job = (await right(listCompletedJobs(http, {startAt: new Date(Date.now() - 13 * 24 * 3600 * 1000)}))).jobs.at(
+      -1,
+    )
     fake.configure({cutFiles: ['conversation_items.jsonl']})
     try {
       const files = await right(downloadJob(http, job!, dir))

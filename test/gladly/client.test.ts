@@ -1,6 +1,12 @@
 import {expect} from 'chai'
 import nock from 'nock'
-import {concernsWholeRun, getConversation, getConversationItems, getCustomerProfile, type GladlyError} from '../../src/lib/gladly/index.js'
+import {
+  concernsWholeRun,
+  getConversation,
+  getConversationItems,
+  getCustomerProfile,
+  type GladlyError,
+} from '../../src/lib/gladly/index.js'
 import {testGladlyHttp} from '../helpers/gladly-http.js'
 
 const ORIGIN = 'https://acme.gladly.com'
@@ -11,7 +17,12 @@ async function run<A>(task: () => Promise<{_tag: 'Left'; left: GladlyError} | {_
   return task()
 }
 
-const chatItem = (id: string) => ({id, customerId: 'cu1', timestamp: '2026-01-01T00:00:00Z', content: {type: 'CHAT_MESSAGE', sessionId: 's', content: 'Hi'}})
+const chatItem = (id: string) => ({
+  id,
+  customerId: 'cu1',
+  timestamp: '2026-01-01T00:00:00Z',
+  content: {type: 'CHAT_MESSAGE', sessionId: 's', content: 'Hi'},
+})
 
 describe('Gladly client: one conversation’s bad answer is that conversation’s problem', () => {
   before(() => nock.disableNetConnect())
@@ -21,11 +32,19 @@ describe('Gladly client: one conversation’s bad answer is that conversation’
   it('decodes GET /items element by element: a bad item is reported with its place, id and path, the others kept', async () => {
     nock(ORIGIN)
       .get('/api/v1/conversations/c1/items')
-      .reply(200, [chatItem('i1'), {id: 'i2', customerId: 'cu1', timestamp: 'yesterday', content: {type: 'SMS'}}, 'garbage', chatItem('i4')])
+      .reply(200, [
+        chatItem('i1'),
+        {id: 'i2', customerId: 'cu1', timestamp: 'yesterday', content: {type: 'SMS'}},
+        'garbage',
+        chatItem('i4'),
+      ])
     const result = await run(getConversationItems(connect(), 'c1'))
     if (result._tag === 'Left' || result.right === undefined) return expect.fail('expected items')
     expect(result.right.items.map((item) => item.id)).to.deep.equal(['i1', 'i4'])
-    expect(result.right.unreadable.map(({index, itemId}) => ({index, itemId}))).to.deep.equal([{index: 1, itemId: 'i2'}, {index: 2, itemId: undefined}])
+    expect(result.right.unreadable.map(({index, itemId}) => ({index, itemId}))).to.deep.equal([
+      {index: 1, itemId: 'i2'},
+      {index: 2, itemId: undefined},
+    ])
     expect(result.right.unreadable[0]?.reason).to.match(/^item \[1\]: timestamp must be .*, got "yesterday"/)
   })
 
@@ -38,15 +57,21 @@ describe('Gladly client: one conversation’s bad answer is that conversation’
   })
 
   it('fails the conversation when GET /conversations/{id} describes another one', async () => {
-    nock(ORIGIN).get('/api/v1/conversations/c1').reply(200, {id: 'c2', customerId: 'cu1', inboxId: 'in1', status: 'CLOSED', createdAt: '2026-01-01T00:00:00Z'})
+    nock(ORIGIN)
+      .get('/api/v1/conversations/c1')
+      .reply(200, {id: 'c2', customerId: 'cu1', inboxId: 'in1', status: 'CLOSED', createdAt: '2026-01-01T00:00:00Z'})
     const result = await run(getConversation(connect(), 'c1'))
     if (result._tag === 'Right') return expect.fail('expected an error')
-    expect(result.left.message).to.equal('Gladly\'s answer to GET /conversations/c1 is conversation "c2", not the one asked for.')
+    expect(result.left.message).to.equal(
+      'Gladly\'s answer to GET /conversations/c1 is conversation "c2", not the one asked for.',
+    )
     expect(concernsWholeRun(result.left)).to.equal(false)
   })
 
   it('stops the run for credentials and for a Gladly that keeps failing, not for a 404 or a bad answer', async () => {
-    nock(ORIGIN).get('/api/v1/conversations/c1').reply(401, {errors: [{code: 'unauthorized'}]})
+    nock(ORIGIN)
+      .get('/api/v1/conversations/c1')
+      .reply(401, {errors: [{code: 'unauthorized'}]})
     nock(ORIGIN).get('/api/v1/conversations/c2').times(2).reply(503, 'down')
     const auth = await run(getConversation(connect(), 'c1'))
     const down = await run(getConversation(connect(), 'c2'))

@@ -143,7 +143,12 @@ describe('gladly/codecs', () => {
       if (usable._tag !== 'Usable') return expect.fail(`missing ${usable.missing.join(', ')}`)
       expect(usable.job.status).to.equal('COMPLETED')
       expect(usable.job.parameters.startAt).to.equal('2019-01-21T07:15:18.07272933Z')
-      expect(usable.job.files).to.deep.equal(['agents.jsonl', 'conversation_items.jsonl', 'customers.jsonl', 'topics.jsonl'])
+      expect(usable.job.files).to.deep.equal([
+        'agents.jsonl',
+        'conversation_items.jsonl',
+        'customers.jsonl',
+        'topics.jsonl',
+      ])
       expect(ok(ExportJobList, fixture('findJobs.200.from-schema.json'))).to.have.length(1)
     })
 
@@ -164,7 +169,10 @@ describe('gladly/codecs', () => {
 
     it('decodes a job without its window, or without anything, and usableJob names what it misses', () => {
       const job = fixture('getJob.200.from-schema.json') as object
-      const withoutStart = ok(ExportJobListing, {...job, parameters: {type: 'CONVERSATIONS', endAt: '2019-01-22T07:15:18Z'}})
+      const withoutStart = ok(ExportJobListing, {
+        ...job,
+        parameters: {type: 'CONVERSATIONS', endAt: '2019-01-22T07:15:18Z'},
+      })
       expect(usableJob(withoutStart)).to.deep.equal({_tag: 'Unusable', missing: ['parameters.startAt']})
       expect(usableJob(ok(ExportJobListing, {}))).to.deep.equal({
         _tag: 'Unusable',
@@ -182,7 +190,11 @@ describe('gladly/codecs', () => {
   describe('conversations', () => {
     it('decodes the getConversation example', () => {
       const conversation = ok(Conversation, fixture('getConversation.200.json'))
-      expect(conversation).to.include({status: 'CLOSED', closedAt: '2016-01-03T08:10:00Z', inboxId: 'E1nArq1uQAees_DogHB0MA'})
+      expect(conversation).to.include({
+        status: 'CLOSED',
+        closedAt: '2016-01-03T08:10:00Z',
+        inboxId: 'E1nArq1uQAees_DogHB0MA',
+      })
       expect(conversation.topicIds).to.deep.equal(['_DZTz4I0Qsq9YXxeXwufMg', 'tYVmwhIVQe-2tflRIszQ3g'])
       expect(conversation.customAttributes[2]).to.deep.equal({id: 'cEBkE90eQHObfcsnrm60Tg', value: 'UPS'})
     })
@@ -244,14 +256,16 @@ describe('gladly/codecs', () => {
       const customer = ok(ExportCustomer, line)
       expect(customer.emailAddresses).to.deep.equal(['Martha.Williams@gmail.com'])
       expect(customer.phoneNumbers).to.deep.equal(['+17244895501'])
-      expect(ok(ExportCustomer, {...customer, externalCustomerIds: {ABC12345: '54321'}}).externalCustomerIds).to.deep.equal(
-        {ABC12345: '54321'},
-      )
+      expect(
+        ok(ExportCustomer, {...customer, externalCustomerIds: {ABC12345: '54321'}}).externalCustomerIds,
+      ).to.deep.equal({ABC12345: '54321'})
     })
 
     it('decodes a customers.jsonl line without id, as the spec allows, yet refuses to key on one', () => {
       expect(ok(ExportCustomer, {name: 'No Id'})).to.deep.equal({name: 'No Id'})
-      expect(failure(KeyedExportCustomer, {name: 'No Id'}, 'customer')).to.equal('customer: id must be string, got nothing')
+      expect(failure(KeyedExportCustomer, {name: 'No Id'}, 'customer')).to.equal(
+        'customer: id must be string, got nothing',
+      )
       expect(ok(KeyedExportCustomer, {id: 'c1', name: null})).to.include({id: 'c1', name: undefined})
     })
 
@@ -320,7 +334,11 @@ describe('gladly/codecs', () => {
       const text = known(ok(ConversationItemContent, {type: 'TEXT', ...channel, content: {text: 'Hi'}}))
       expect(text.type === 'TEXT' && text.content?.text).to.equal('Hi')
       const files = known(
-        ok(ConversationItemContent, {type: 'FILES', ...channel, content: {files: [{url: 'https://f', fileName: 'a.png'}], caption: null}}),
+        ok(ConversationItemContent, {
+          type: 'FILES',
+          ...channel,
+          content: {files: [{url: 'https://f', fileName: 'a.png'}], caption: null},
+        }),
       )
       expect(files.type === 'FILES' && files.content).to.deep.include({files: [{url: 'https://f', fileName: 'a.png'}]})
       expect(failure(ConversationItemContent, {type: 'TEXT', content: 'Hi'}, 'c')).to.equal(
@@ -394,20 +412,24 @@ describe('gladly/codecs', () => {
     })
 
     it('decodes quick-reply chat messages, and chat messages without messageType', () => {
-      const response = known(ok(
-        ConversationItemContent,
-        {
+      const response = known(
+        ok(ConversationItemContent, {
           type: 'CHAT_MESSAGE',
           sessionId: '5k04bYuTRGqyT6uoSQfWVA',
           content: 'Furniture',
           messageType: 'QUICK_REPLY_RESPONSE',
           messageData: {
-            quickReplyRequest: {options: [{id: 'f', label: 'Furniture'}, {id: 'l', label: 'Lighting'}]},
+            quickReplyRequest: {
+              options: [
+                {id: 'f', label: 'Furniture'},
+                {id: 'l', label: 'Lighting'},
+              ],
+            },
             selectedOptionId: 'f',
             requestMessageId: 'Rk7dLm2xTXqNwZp8vB3YeA',
           },
-        },
-      ))
+        }),
+      )
       expect(response.type === 'CHAT_MESSAGE' && response.messageData?.selectedOptionId).to.equal('f')
       const plain = known(ok(ConversationItemContent, {type: 'CHAT_MESSAGE', sessionId: 's', content: 'hi'}))
       expect(plain.type === 'CHAT_MESSAGE' && plain.messageType).to.equal(undefined)
@@ -452,21 +474,23 @@ describe('gladly/codecs', () => {
         expect(failure(ConversationItem, item(withoutTo), 'item ybP4szYCSy6LdV4DNwEd6g')).to.equal(
           'item ybP4szYCSy6LdV4DNwEd6g: content.to must be Array<string>, got nothing',
         )
-        expect(failure(ConversationItem, item({type: 'PHONE_CALL', from: '+14153335555', to: '+12149897676'}), 'i')).to.equal(
-          'i: content.startedAt must be RFC 3339 timestamp, got nothing',
-        )
+        expect(
+          failure(ConversationItem, item({type: 'PHONE_CALL', from: '+14153335555', to: '+12149897676'}), 'i'),
+        ).to.equal('i: content.startedAt must be RFC 3339 timestamp, got nothing')
         expect(failure(ConversationItem, item({type: 'CHAT_MESSAGE', sessionId: 's'}), 'i')).to.equal(
           'i: content.content must be string, got nothing',
         )
       })
 
       it('fails a known type with a field of the wrong type, naming the path', () => {
-        expect(failure(ConversationItem, item({...email, cc: 'x@y.com', attachments: [{fileSize: '1kB'}]}), 'i')).to.equal(
+        expect(
+          failure(ConversationItem, item({...email, cc: 'x@y.com', attachments: [{fileSize: '1kB'}]}), 'i'),
+        ).to.equal(
           'i: content.cc must be Array<string>, got "x@y.com"; content.attachments[0].fileSize must be number, got "1kB"',
         )
-        expect(failure(ConversationItemList, [item(email), item({type: 'TOPIC_CHANGE', addedTopicIds: 'x'})], 'items')).to.equal(
-          'items: [1].content.addedTopicIds must be Array<string>, got "x"',
-        )
+        expect(
+          failure(ConversationItemList, [item(email), item({type: 'TOPIC_CHANGE', addedTopicIds: 'x'})], 'items'),
+        ).to.equal('items: [1].content.addedTopicIds must be Array<string>, got "x"')
       })
 
       it('decodes an unknown type to the open variant, keeping every field', () => {
@@ -483,7 +507,9 @@ describe('gladly/codecs', () => {
       })
 
       it('fails content that has no string type, or is not an object', () => {
-        expect(failure(ConversationItem, item({content: 'x'}), 'i')).to.equal('i: content.type must be string, got nothing')
+        expect(failure(ConversationItem, item({content: 'x'}), 'i')).to.equal(
+          'i: content.type must be string, got nothing',
+        )
         expect(failure(ConversationItem, item({type: 7}), 'i')).to.equal('i: content.type must be string, got 7')
         expect(failure(ConversationItem, {...item(email), content: 'EMAIL'}, 'i')).to.equal(
           'i: content must be ConversationItemContent, got "EMAIL"',
@@ -539,7 +565,9 @@ describe('gladly/codecs', () => {
       expect(decoded.initiator).to.equal(undefined)
       const content = known(decoded.content)
       expect(content.type === 'EMAIL' && content.cc).to.equal(undefined)
-      expect(failure(ConversationItem, item(email, {customerId: null}), 'i')).to.equal('i: customerId must be string, got null')
+      expect(failure(ConversationItem, item(email, {customerId: null}), 'i')).to.equal(
+        'i: customerId must be string, got null',
+      )
     })
 
     it('accepts timestamps with 0, 2, 3, 8 and 9 fractional digits and offsets', () => {
@@ -601,7 +629,9 @@ describe('gladly/codecs', () => {
       expect(failure(GladlyErrorBody, 'Too Many Requests', 'body')).to.equal(
         'body: (root) must be Gladly error body, got "Too Many Requests"',
       )
-      expect(failure(GladlyErrorBody, {errors: [{code: 429}]}, 'body')).to.match(/errors\[0\]\.code must be string, got 429/)
+      expect(failure(GladlyErrorBody, {errors: [{code: 429}]}, 'body')).to.match(
+        /errors\[0\]\.code must be string, got 429/,
+      )
     })
 
     it('extracts the new and old customer ids from the 301 moved bodies', () => {

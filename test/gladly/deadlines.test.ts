@@ -10,7 +10,9 @@ import {silentLogger} from '../../src/lib/log/index.js'
 import {testGladlyHttp} from '../helpers/gladly-http.js'
 
 /** A server that sends its headers at once, then one byte every `everyMs` and never ends: it never falls silent. */
-async function tricklingServer(everyMs: number): Promise<{url: string; requests: () => number; close: () => Promise<void>}> {
+async function tricklingServer(
+  everyMs: number,
+): Promise<{url: string; requests: () => number; close: () => Promise<void>}> {
   let requests = 0
   const timers = new Set<NodeJS.Timeout>()
   const server: Server = createServer((request, response) => {
@@ -80,9 +82,16 @@ describe('a server that trickles its answer is stopped by the deadline', functio
       logger: silentLogger(),
       deadlineMs: 300,
     })
-    const record = {id: 'gladly_c1', type: 'CONVERSATION', createdAt: 1_700_000_000, conversation: {msgs: [{actor: 'user', text: 'hi'}]}, metadata: {}} as never
+    const record = {
+      id: 'gladly_c1',
+      type: 'CONVERSATION',
+      createdAt: 1_700_000_000,
+      conversation: {msgs: [{actor: 'user', text: 'hi'}]},
+      metadata: {},
+    } as never
     const outcome = await sink.send([record])()
-    if (outcome._tag === 'Right') expect(outcome.right.failed.map((failed) => failed.record.id)).to.deep.equal(['gladly_c1'])
+    if (outcome._tag === 'Right')
+      expect(outcome.right.failed.map((failed) => failed.record.id)).to.deep.equal(['gladly_c1'])
     expect(server.requests()).to.equal(2)
   })
 })

@@ -5,7 +5,13 @@ import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import nock from 'nock'
-import {createBudget, createGladlyHttp, getOrganization, type Budget, type RequestStats} from '../../src/lib/gladly/index.js'
+import {
+  createBudget,
+  createGladlyHttp,
+  getOrganization,
+  type Budget,
+  type RequestStats,
+} from '../../src/lib/gladly/index.js'
 import {silentLogger} from '../../src/lib/log/index.js'
 
 const ORIGIN = 'https://acme.gladly.com'
@@ -143,7 +149,9 @@ describe('Gladly HTTP client', () => {
   })
 
   it('turns 403 into a missing "API User" permission message', async () => {
-    nock(ORIGIN).get('/api/v1/organization').reply(403, {errors: [{code: 'forbidden'}]})
+    nock(ORIGIN)
+      .get('/api/v1/organization')
+      .reply(403, {errors: [{code: 'forbidden'}]})
     const error = await left(getOrganization(connect().http))
     expect(error.message).to.include('refused access (403)')
     expect(error.suggestions?.[0]).to.include('"API User" permission')
@@ -157,7 +165,9 @@ describe('Gladly HTTP client', () => {
   })
 
   it('does not retry a name that does not resolve', async () => {
-    nock(ORIGIN).get('/api/v1/organization').replyWithError(networkError('ENOTFOUND', 'getaddrinfo ENOTFOUND acme.gladly.com'))
+    nock(ORIGIN)
+      .get('/api/v1/organization')
+      .replyWithError(networkError('ENOTFOUND', 'getaddrinfo ENOTFOUND acme.gladly.com'))
     const {http, stats} = connect()
     const error = await left(getOrganization(http))
     expect(error.message).to.equal('Cannot resolve acme.gladly.com (ENOTFOUND).')
@@ -167,7 +177,9 @@ describe('Gladly HTTP client', () => {
   it('explains a TLS failure', async () => {
     nock(ORIGIN).get('/api/v1/organization').replyWithError(networkError('CERT_HAS_EXPIRED', 'certificate has expired'))
     const error = await left(getOrganization(connect().http))
-    expect(error.message).to.equal('The TLS connection to acme.gladly.com failed (CERT_HAS_EXPIRED: certificate has expired).')
+    expect(error.message).to.equal(
+      'The TLS connection to acme.gladly.com failed (CERT_HAS_EXPIRED: certificate has expired).',
+    )
     expect(error.suggestions?.[0]).to.include('NODE_EXTRA_CA_CERTS')
   })
 
@@ -211,7 +223,10 @@ describe('Gladly HTTP client, a body cut short', () => {
   it('is retried like a connection reset when downloading', async () => {
     const {http, stats} = connect({origin})
     const destination = join(dir, 'export.json')
-    expect(await http.download('/export/files/one', destination)()).to.deep.equal({_tag: 'Right', right: {bytes: Buffer.byteLength(body)}})
+    expect(await http.download('/export/files/one', destination)()).to.deep.equal({
+      _tag: 'Right',
+      right: {bytes: Buffer.byteLength(body)},
+    })
     expect(readFileSync(destination, 'utf8')).to.equal(body)
     expect(stats).to.include({requests: 2, retries: 1})
   })

@@ -31,7 +31,10 @@ async function collect(path: string, workDir: string, bucketBytes?: number) {
     buckets++
     for (const [id, lines] of bucket.conversations) {
       expect(conversations.has(id), `${id} is in one bucket only`).to.equal(false)
-      conversations.set(id, lines.map(({line, text}) => ({line, text})))
+      conversations.set(
+        id,
+        lines.map(({line, text}) => ({line, text})),
+      )
       bucketsOf.set(id, buckets)
     }
     malformed.push(...bucket.malformed.map((line) => line.line))
@@ -133,8 +136,11 @@ describe('export job files', () => {
         writeFileSync(path, `${fileLines.join('\n')}\n`)
         const {conversations, malformed, timelineOnly, buckets} = await collect(path, dir, bucketBytes)
         if (bucketBytes !== undefined) expect(buckets).to.be.greaterThan(1)
-        expect(Object.fromEntries([...conversations].map(([id, lines]) => [id, lines.map((line) => line.line)]))).to.deep.equal(expectedGroups)
-        for (const lines of conversations.values()) for (const {line, text} of lines) expect(text).to.equal((fileLines[line - 1] as string).replace(/\r$/, ''))
+        expect(
+          Object.fromEntries([...conversations].map(([id, lines]) => [id, lines.map((line) => line.line)])),
+        ).to.deep.equal(expectedGroups)
+        for (const lines of conversations.values())
+          for (const {line, text} of lines) expect(text).to.equal((fileLines[line - 1] as string).replace(/\r$/, ''))
         expect(malformed).to.deep.equal([6])
         expect(timelineOnly).to.equal(1)
         // The bucket files are removed once read.
@@ -151,7 +157,8 @@ describe('export job files', () => {
 
     it('groups a large file the same however many buckets it is split into', async () => {
       const lines: string[] = []
-      for (let index = 0; index < 5000; index++) lines.push(item(`i${index}`, `conv-${(index * 7919) % 613}`, `message ${index} ${'ü'.repeat(index % 50)}`))
+      for (let index = 0; index < 5000; index++)
+        lines.push(item(`i${index}`, `conv-${(index * 7919) % 613}`, `message ${index} ${'ü'.repeat(index % 50)}`))
       const path = join(dir, 'conversation_items.jsonl')
       writeFileSync(path, `${lines.join('\n')}\n`)
       const whole = await collect(path, dir)
@@ -170,9 +177,15 @@ describe('export job files', () => {
     it('finds each customer of customers.jsonl by id, read back from the file', async () => {
       const long = `Ünïcode ${'é'.repeat(3000)}`
       const [twin, otherTwin] = keysSharingAHash('cust-')
-      const many = Array.from({length: 3000}, (_, index) => customer(`m${index}`, {name: `Many ${index}`, emailAddresses: [`m${index}@example.com`]}))
+      const many = Array.from({length: 3000}, (_, index) =>
+        customer(`m${index}`, {name: `Many ${index}`, emailAddresses: [`m${index}@example.com`]}),
+      )
       const lines = [
-        customer('c1', {name: 'Zoë "Z" Müller', emailAddresses: ['zoe@example.com', 'z@example.org'], phoneNumbers: ['+15555550100']}),
+        customer('c1', {
+          name: 'Zoë "Z" Müller',
+          emailAddresses: ['zoe@example.com', 'z@example.org'],
+          phoneNumbers: ['+15555550100'],
+        }),
         customer('c2'),
         `${customer('c3', {name: '  ', emailAddresses: ['only@example.com']})}\r`,
         'not json',
@@ -194,11 +207,22 @@ describe('export job files', () => {
         expect(customers.get('c3')).to.deep.equal({id: 'c3', name: undefined, emails: ['only@example.com']})
         expect(customers.get('long')?.name).to.equal(long)
         expect(customers.get('last')?.name).to.equal('No newline at the end')
-        expect([customers.get(twin)?.name, customers.get(otherTwin)?.name], 'ids that share a hash').to.deep.equal(['One twin', 'Other twin'])
-        for (let index = 0; index < many.length; index += 97) expect(customers.get(`m${index}`)).to.deep.equal({id: `m${index}`, name: `Many ${index}`, emails: [`m${index}@example.com`]})
+        expect([customers.get(twin)?.name, customers.get(otherTwin)?.name], 'ids that share a hash').to.deep.equal([
+          'One twin',
+          'Other twin',
+        ])
+        for (let index = 0; index < many.length; index += 97)
+          expect(customers.get(`m${index}`)).to.deep.equal({
+            id: `m${index}`,
+            name: `Many ${index}`,
+            emails: [`m${index}@example.com`],
+          })
         expect(customers.get('m2999')?.name).to.equal('Many 2999')
         expect(customers.get('nobody')).to.equal(undefined)
-        expect(malformed.map(({file, line}) => `${file}:${line}`)).to.deep.equal(['customers.jsonl:4', 'customers.jsonl:5'])
+        expect(malformed.map(({file, line}) => `${file}:${line}`)).to.deep.equal([
+          'customers.jsonl:4',
+          'customers.jsonl:5',
+        ])
       } finally {
         customers.close()
       }

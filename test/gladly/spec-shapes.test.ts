@@ -41,11 +41,18 @@ function node(u: unknown, what: string): Node {
 /** What a local `$ref` points at: a JSON pointer in a URI fragment, so percent-encoded (`%7B`) as well as `~1`-escaped. */
 function target(ref: string): Node {
   if (!ref.startsWith('#/')) throw new Error(`not a local $ref: ${ref}`)
-  const tokens = ref.slice(2).split('/').map((token) => decodeURIComponent(token).replace(/~1/g, '/').replace(/~0/g, '~'))
-  return node(tokens.reduce<unknown>((at, token) => (at as Node | undefined)?.[token], spec), ref)
+  const tokens = ref
+    .slice(2)
+    .split('/')
+    .map((token) => decodeURIComponent(token).replace(/~1/g, '/').replace(/~0/g, '~'))
+  return node(
+    tokens.reduce<unknown>((at, token) => (at as Node | undefined)?.[token], spec),
+    ref,
+  )
 }
 
-const requiredOf = (schema: Node): string[] => (Array.isArray(schema['required']) ? (schema['required'] as string[]) : [])
+const requiredOf = (schema: Node): string[] =>
+  Array.isArray(schema['required']) ? (schema['required'] as string[]) : []
 const propertiesOf = (schema: Node): Node => (isNode(schema['properties']) ? schema['properties'] : {})
 
 function merge(a: Node, b: Node): Node {
@@ -123,8 +130,12 @@ function minimal(schema: unknown): Instance[] {
 /** A response's smallest instances; a list's are one-element lists, since the smallest list, [], would test nothing. */
 function minimalResponses(schema: unknown): Instance[] {
   const flattened = flat(schema)
-  if (flattened['type'] !== 'array') return minimal(flattened).map(({label, value}) => ({label: joined('minimal', label), value}))
-  return minimal(flattened['items']).map(({label, value}) => ({label: joined('minimal element', label), value: [value]}))
+  if (flattened['type'] !== 'array')
+    return minimal(flattened).map(({label, value}) => ({label: joined('minimal', label), value}))
+  return minimal(flattened['items']).map(({label, value}) => ({
+    label: joined('minimal element', label),
+    value: [value],
+  }))
 }
 
 /** Every example given for the response (`example`, named `examples`) or for its schema. */
@@ -150,7 +161,10 @@ function operation(operationId: string): Node {
 /** The media type of the success response: what the operation answers. */
 function successMedia(operationId: string): Node {
   const responses = node(operation(operationId)['responses'], `${operationId} responses`)
-  const content = node(node(responses['200'] ?? responses['201'], `${operationId} 200`)['content'], `${operationId} 200 content`)
+  const content = node(
+    node(responses['200'] ?? responses['201'], `${operationId} 200`)['content'],
+    `${operationId} 200 content`,
+  )
   return node(Object.values(content)[0], `${operationId} 200 media type`)
 }
 
@@ -176,9 +190,13 @@ const FILE_LINE_CODECS: ReadonlyArray<readonly [string, t.Mixed]> = [
 /** getFile gives its examples only in its description: a fenced block of lines after each `**<file>**`. */
 function describedLines(file: string): Instance[] {
   const description = String(operation('getFile')['description'])
-  const block = new RegExp(`\\*\\*${file.replace('.', '\\.')}\\*\\*\\n\`\`\`\\n([^\`]*)\\n\`\`\``).exec(description)?.[1]
+  const block = new RegExp(`\\*\\*${file.replace('.', '\\.')}\\*\\*\\n\`\`\`\\n([^\`]*)\\n\`\`\``).exec(
+    description,
+  )?.[1]
   if (block === undefined) throw new Error(`getFile's description has no example of ${file}`)
-  return block.split('\n').map((line, index) => ({label: `description example line ${index + 1}`, value: JSON.parse(line)}))
+  return block
+    .split('\n')
+    .map((line, index) => ({label: `description example line ${index + 1}`, value: JSON.parse(line)}))
 }
 
 interface Case extends Instance {
@@ -188,7 +206,11 @@ interface Case extends Instance {
 function responseCases(): Case[] {
   return RESPONSE_CODECS.flatMap(([operationId, codec]) => {
     const media = successMedia(operationId)
-    return [...examples(media), ...minimalResponses(media['schema'])].map(({label, value}) => ({label: `${operationId} ${label}`, value, codec}))
+    return [...examples(media), ...minimalResponses(media['schema'])].map(({label, value}) => ({
+      label: `${operationId} ${label}`,
+      value,
+      codec,
+    }))
   })
 }
 
@@ -197,8 +219,15 @@ function fileLineCases(): Case[] {
   return FILE_LINE_CODECS.flatMap(([file, codec]) => {
     const schema = lineSchemas.get(file)
     if (schema === undefined) throw new Error(`getFile's schema has no branch ${file}`)
-    const minimalLines = minimal(schema['items']).map(({label, value}) => ({label: joined('minimal line', label), value}))
-    return [...describedLines(file), ...minimalLines].map(({label, value}) => ({label: `getFile ${file} ${label}`, value, codec}))
+    const minimalLines = minimal(schema['items']).map(({label, value}) => ({
+      label: joined('minimal line', label),
+      value,
+    }))
+    return [...describedLines(file), ...minimalLines].map(({label, value}) => ({
+      label: `getFile ${file} ${label}`,
+      value,
+      codec,
+    }))
   })
 }
 
@@ -254,19 +283,33 @@ describe('gladly/codecs against the OpenAPI spec', () => {
 
   describe('the conversation report', () => {
     // POST /reports has no operationId: it is found by its path.
-    const reports = node(node(node(spec['paths'], 'paths')['/api/v1/reports'], '/api/v1/reports')['post'], 'POST /api/v1/reports')
-    const request = node(node(node(reports['requestBody'], 'its request')['content'], 'its request content')['application/json'], 'its JSON request')
-    const answer = node(node(node(reports['responses'], 'its responses')['200'], 'its 200')['content'], 'its 200 content')
+    const reports = node(
+      node(node(spec['paths'], 'paths')['/api/v1/reports'], '/api/v1/reports')['post'],
+      'POST /api/v1/reports',
+    )
+    const request = node(
+      node(node(reports['requestBody'], 'its request')['content'], 'its request content')['application/json'],
+      'its JSON request',
+    )
+    const answer = node(
+      node(node(reports['responses'], 'its responses')['200'], 'its 200')['content'],
+      'its 200 content',
+    )
 
     it('has no example to decode: the spec gives it only as binary CSV, the media type reports.ts reads', () => {
       expect(answer).to.deep.equal({'text/csv': {schema: {description: 'CSV report', format: 'binary'}}})
       const body = 'Conversation ID\r\nHXRqKC5GSV-jAlq0-sxYTA\r\n'
-      const ids = conversationIdsOfReport({status: 200, headers: {'content-type': 'text/csv'}, body}, {startDay: '2019-05-01', endDay: '2019-05-01'})
+      const ids = conversationIdsOfReport(
+        {status: 200, headers: {'content-type': 'text/csv'}, body},
+        {startDay: '2019-05-01', endDay: '2019-05-01'},
+      )
       expect(ids).to.deep.equal({_tag: 'Right', right: ['HXRqKC5GSV-jAlq0-sxYTA']})
     })
 
     it(`asks for a metric set the spec names (${REPORT_METRIC_SET})`, () => {
-      expect(propertiesOf(flat(request['schema']))['metricSet']).to.have.property('enum').that.includes(REPORT_METRIC_SET)
+      expect(propertiesOf(flat(request['schema']))['metricSet'])
+        .to.have.property('enum')
+        .that.includes(REPORT_METRIC_SET)
     })
   })
 })

@@ -35,10 +35,16 @@ export interface Sandbox {
 // Only what a fresh machine would have: no settings of the developer's leak into a test.
 function baseEnv(): Record<string, string | undefined> {
   const keep = ['PATH', 'LANG', 'TERM', 'SYSTEMROOT', 'DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR']
-  return Object.fromEntries(keep.filter((name) => process.env[name] !== undefined).map((name) => [name, process.env[name]]))
+  return Object.fromEntries(
+    keep.filter((name) => process.env[name] !== undefined).map((name) => [name, process.env[name]]),
+  )
 }
 
-export function runCli(args: string[], env: Record<string, string | undefined>, options: CliOptions = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  options: CliOptions = {},
+): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const merged = {...env, ...options.env}
     const child = spawn(process.execPath, [CLI, ...args], {
@@ -65,14 +71,26 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
 export function createSandbox(): Sandbox {
   const dir = mkdtempSync(join(tmpdir(), 'ge-test-'))
   const home = join(dir, 'ge-home')
-  const env = {...baseEnv(), HOME: dir, GLADLY_ENTERPRET_HOME: home, GLADLY_ENTERPRET_SKIP_NEW_VERSION_CHECK: 'true', NO_COLOR: '1'}
+  const env = {
+    ...baseEnv(),
+    HOME: dir,
+    GLADLY_ENTERPRET_HOME: home,
+    GLADLY_ENTERPRET_SKIP_NEW_VERSION_CHECK: 'true',
+    NO_COLOR: '1',
+  }
   return {
     dir,
     home,
     env,
     run: (args, options = {}) => runCli(args, env, {cwd: dir, ...options}),
     start: (args, options = {}) =>
-      spawn(process.execPath, [CLI, ...args], {cwd: dir, env: Object.fromEntries(Object.entries({...env, ...options.env}).filter(([, value]) => value !== undefined)) as NodeJS.ProcessEnv, stdio: 'ignore'}),
+      spawn(process.execPath, [CLI, ...args], {
+        cwd: dir,
+        env: Object.fromEntries(
+          Object.entries({...env, ...options.env}).filter(([, value]) => value !== undefined),
+        ) as NodeJS.ProcessEnv,
+        stdio: 'ignore',
+      }),
     cleanup: () => rmSync(dir, {recursive: true, force: true}),
   }
 }

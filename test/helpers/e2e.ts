@@ -18,7 +18,10 @@ export interface Fakes {
   close(): Promise<void>
 }
 
-export async function startFakes(gladlyOptions: FakeGladlyOptions = {}, enterpretOptions: Parameters<typeof startFakeEnterpret>[0] = {}): Promise<Fakes> {
+export async function startFakes(
+  gladlyOptions: FakeGladlyOptions = {},
+  enterpretOptions: Parameters<typeof startFakeEnterpret>[0] = {},
+): Promise<Fakes> {
   const gladly = await startFakeGladly({rateLimit: false, ...gladlyOptions})
   const enterpret = await startFakeEnterpret({apiKeys: [ENTERPRET_KEY], ...enterpretOptions})
   return {
@@ -59,7 +62,9 @@ export function fakesForEachTest(gladlyOptions: FakeGladlyOptions = {}): {fakes:
 export function expectedConversationIds(gladly: FakeGladly): string[] {
   const now = gladly.clock.now()
   const closed = new Set(gladly.dataset.closedConversationIds(now))
-  return gladly.dataset.exportedConversationIds(now).filter((id) => closed.has(id) && gladly.dataset.conversation(id, now) !== undefined)
+  return gladly.dataset
+    .exportedConversationIds(now)
+    .filter((id) => closed.has(id) && gladly.dataset.conversation(id, now) !== undefined)
 }
 
 /** The messages the record of `id` must carry: the transform of Gladly's complete, uncapped history. */
@@ -75,15 +80,25 @@ export function expectedMessages(gladly: FakeGladly, id: string): Array<{actor: 
   }
   const result = toEnterpretRecord(
     {conversation, items, lookups, gladlyAppUrl: dataset.organization().gladlyUrl},
-    {fileId: 'gladly', includeNotes: false, metadataNesting: 'nested', maxRecordBytes: 10_000_000, now: new Date(Date.now() + DAY_MS)},
+    {
+      fileId: 'gladly',
+      includeNotes: false,
+      metadataNesting: 'nested',
+      maxRecordBytes: 10_000_000,
+      now: new Date(Date.now() + DAY_MS),
+    },
   )
   if (result._tag !== 'Record') throw new Error(`no record for ${id}: ${'reason' in result ? result.reason : ''}`)
   return result.record.conversation.msgs
 }
 
-export function deliveredMessages(enterpret: FakeEnterpret, id: string): Array<{actor: string; text: string}> | undefined {
+export function deliveredMessages(
+  enterpret: FakeEnterpret,
+  id: string,
+): Array<{actor: string; text: string}> | undefined {
   const stored = enterpret.records.get(`gladly_${id}`)
-  return (stored?.record as {conversation?: {msgs: Array<{actor: string; text: string}>}} | undefined)?.conversation?.msgs
+  return (stored?.record as {conversation?: {msgs: Array<{actor: string; text: string}>}} | undefined)?.conversation
+    ?.msgs
 }
 
 /** Every file under a folder with its bytes, to prove a command changed nothing. */
@@ -108,5 +123,7 @@ export function snapshot(dir: string): Record<string, string> {
 
 /** Every file under the sandbox, as text: nothing in it may contain a secret. */
 export function allFileText(sandbox: Sandbox): string {
-  return Object.values(snapshot(sandbox.dir)).map((content) => Buffer.from(content, 'base64').toString('utf8')).join('\n')
+  return Object.values(snapshot(sandbox.dir))
+    .map((content) => Buffer.from(content, 'base64').toString('utf8'))
+    .join('\n')
 }

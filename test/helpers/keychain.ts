@@ -6,7 +6,14 @@ let probed: boolean | undefined
 function secretServiceAnswers(): boolean {
   if (probed !== undefined) return probed
   if (!process.env.DBUS_SESSION_BUS_ADDRESS) return (probed = false)
-  const probe = spawnSync(process.execPath, ['-e', "import('@napi-rs/keyring').then(async ({AsyncEntry}) => { await new AsyncEntry('gladly-enterpret-probe', 'probe', {linux: {store: 'secret-service'}}).getPassword(); })"], {timeout: 15_000})
+  const probe = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      "import('@napi-rs/keyring').then(async ({AsyncEntry}) => { await new AsyncEntry('gladly-enterpret-probe', 'probe', {linux: {store: 'secret-service'}}).getPassword(); })",
+    ],
+    {timeout: 15_000},
+  )
   return (probed = probe.status === 0)
 }
 
@@ -16,7 +23,8 @@ function secretServiceAnswers(): boolean {
  */
 export function keychainAvailable(context: Mocha.Context): void {
   if (secretServiceAnswers()) return
-  if (process.env.GLADLY_ENTERPRET_REQUIRE_KEYCHAIN === '1') throw new Error('GLADLY_ENTERPRET_REQUIRE_KEYCHAIN=1 but no Secret Service answers on D-Bus')
+  if (process.env.GLADLY_ENTERPRET_REQUIRE_KEYCHAIN === '1')
+    throw new Error('GLADLY_ENTERPRET_REQUIRE_KEYCHAIN=1 but no Secret Service answers on D-Bus')
   context.skip()
 }
 

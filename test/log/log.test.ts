@@ -3,7 +3,18 @@ import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, wr
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {PassThrough} from 'node:stream'
-import {attachLogFiles, createLogger, escapeControls, logFileNames, recordOnly, redact, redactText, registerSecret, removeExpiredLogs, REDACTED} from '../../src/lib/log/index.js'
+import {
+  attachLogFiles,
+  createLogger,
+  escapeControls,
+  logFileNames,
+  recordOnly,
+  redact,
+  redactText,
+  registerSecret,
+  removeExpiredLogs,
+  REDACTED,
+} from '../../src/lib/log/index.js'
 
 function terminal(): {stream: NodeJS.WriteStream; text: () => string} {
   const stream = new PassThrough() as unknown as NodeJS.WriteStream
@@ -25,27 +36,47 @@ describe('logging', () => {
 
   describe('redaction', () => {
     it('blanks fields whose name marks a secret, at any depth', () => {
-      const redacted = redact({headers: {Authorization: 'Basic dXNlcjpwYXNz', 'api-key': 'k-123'}, GLADLY_API_TOKEN: 'x', nested: [{password: 'p'}], topicIds: ['a']})
-      expect(redacted).to.deep.equal({headers: {Authorization: REDACTED, 'api-key': REDACTED}, GLADLY_API_TOKEN: REDACTED, nested: [{password: REDACTED}], topicIds: ['a']})
+      const redacted = redact({
+        headers: {Authorization: 'Basic dXNlcjpwYXNz', 'api-key': 'k-123'},
+        GLADLY_API_TOKEN: 'x',
+        nested: [{password: 'p'}],
+        topicIds: ['a'],
+      })
+      expect(redacted).to.deep.equal({
+        headers: {Authorization: REDACTED, 'api-key': REDACTED},
+        GLADLY_API_TOKEN: REDACTED,
+        nested: [{password: REDACTED}],
+        topicIds: ['a'],
+      })
     })
 
     it('scrubs registered secret values and auth headers out of free text', () => {
       registerSecret('s3cr3t-token-value-123')
       expect(redactText('token s3cr3t-token-value-123 rejected')).to.equal(`token ${REDACTED} rejected`)
-      expect(redactText('sent Authorization: Basic YWJjOmRlZg== to host')).to.equal(`sent Authorization: Basic ${REDACTED} to host`)
+      expect(redactText('sent Authorization: Basic YWJjOmRlZg== to host')).to.equal(
+        `sent Authorization: Basic ${REDACTED} to host`,
+      )
       expect(redactText('{"api-key":"live-key"}')).to.equal(`{"api-key":"${REDACTED}"}`)
     })
 
     it('takes the credentials out of any URL it quotes, and leaves other @ alone', () => {
-      expect(redactText("GLADLY_API_URL from the environment must not contain credentials, got 'https://api-user:tok3n-value@acme.gladly.com/api/v1'.")).to.equal(
+      expect(
+        redactText(
+          "GLADLY_API_URL from the environment must not contain credentials, got 'https://api-user:tok3n-value@acme.gladly.com/api/v1'.",
+        ),
+      ).to.equal(
         `GLADLY_API_URL from the environment must not contain credentials, got 'https://${REDACTED}@acme.gladly.com/api/v1'.`,
       )
       expect(redactText('argv ["--url","http://u@h:8080/x"]')).to.equal(`argv ["--url","http://${REDACTED}@h:8080/x"]`)
-      expect(redactText('mail ada@example.com about https://acme.gladly.com/x@y')).to.equal('mail ada@example.com about https://acme.gladly.com/x@y')
+      expect(redactText('mail ada@example.com about https://acme.gladly.com/x@y')).to.equal(
+        'mail ada@example.com about https://acme.gladly.com/x@y',
+      )
     })
 
     it('escapes control characters of text shown on a terminal', () => {
-      expect(escapeControls('Hi \u001b[2J\u001b]0;pwned\u0007 there\n\tok\u009b')).to.equal('Hi \\u001b[2J\\u001b]0;pwned\\u0007 there\n\tok\\u009b')
+      expect(escapeControls('Hi \u001b[2J\u001b]0;pwned\u0007 there\n\tok\u009b')).to.equal(
+        'Hi \\u001b[2J\\u001b]0;pwned\\u0007 there\n\tok\\u009b',
+      )
     })
 
     it('redacts inside errors without touching the original', () => {
@@ -101,7 +132,10 @@ describe('logging', () => {
       recordOnly(logger).info('run start')
       expect(screen.text()).to.include('visible detail')
       expect(screen.text()).not.to.include('run start')
-      expect(fileLines(logFileNames(new Date()).all).map((line) => line.msg)).to.deep.equal(['visible detail', 'run start'])
+      expect(fileLines(logFileNames(new Date()).all).map((line) => line.msg)).to.deep.equal([
+        'visible detail',
+        'run start',
+      ])
     })
 
     it('removes log files older than 14 days and keeps the rest', () => {

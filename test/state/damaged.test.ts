@@ -20,7 +20,11 @@ describe('state files read back after damage', () => {
     const lines = readFileSync(path, 'utf8').split('\n')
     lines[2] = '{"id":"i2", garbage'
     writeFileSync(path, lines.join('\n'))
-    expect(await spool.read('conv-1')).to.deep.equal({since: '2026-11-20T00:00:00Z', items: [{id: 'i1'}, {id: 'i3'}], damaged: true})
+    expect(await spool.read('conv-1')).to.deep.equal({
+      since: '2026-11-20T00:00:00Z',
+      items: [{id: 'i1'}, {id: 'i3'}],
+      damaged: true,
+    })
   })
 
   it('spool: a file whose header is lost is never taken as complete', async () => {
@@ -34,7 +38,10 @@ describe('state files read back after damage', () => {
   })
 
   it('journal: lines that are not {done: [ids]} are left out instead of crashing every run', async () => {
-    writeFileSync(journalPath(dir, 'default'), ['null', '{"done":5}', '"text"', '{"done":["c1",7]}', JSON.stringify({done: ['c2']}), ''].join('\n'))
+    writeFileSync(
+      journalPath(dir, 'default'),
+      ['null', '{"done":5}', '"text"', '{"done":["c1",7]}', JSON.stringify({done: ['c2']}), ''].join('\n'),
+    )
     const journal = await openJournal(dir, 'default')
     expect(['c1', 'c2'].map((id) => journal.has(id))).to.deep.equal([false, true])
   })

@@ -31,7 +31,11 @@ describe('ledger of sent conversations', () => {
     await ledger.record([{conversationId: 'c1', closedAt: '2026-11-03T10:00:00Z'}])
     expect(ledger.closedAtOf('c1')).to.equal('2026-11-03T10:00:00Z')
     const next = await openLedger(dir, 'default')
-    expect([next.closedAtOf('c1'), next.closedAtOf('c2'), next.closedAtOf('c3')]).to.deep.equal(['2026-11-03T10:00:00Z', '2026-11-02T10:00:00Z', undefined])
+    expect([next.closedAtOf('c1'), next.closedAtOf('c2'), next.closedAtOf('c3')]).to.deep.equal([
+      '2026-11-03T10:00:00Z',
+      '2026-11-02T10:00:00Z',
+      undefined,
+    ])
   })
 
   it('tells apart conversations whose ids share a hash', async () => {
@@ -42,16 +46,26 @@ describe('ledger of sent conversations', () => {
     await ledger.record([{conversationId: second, closedAt: '2026-11-02T00:00:00Z'}])
     await ledger.record([{conversationId: first, closedAt: '2026-11-03T00:00:00Z'}])
     const next = await openLedger(dir, 'default')
-    expect([next.closedAtOf(first), next.closedAtOf(second)]).to.deep.equal(['2026-11-03T00:00:00Z', '2026-11-02T00:00:00Z'])
+    expect([next.closedAtOf(first), next.closedAtOf(second)]).to.deep.equal([
+      '2026-11-03T00:00:00Z',
+      '2026-11-02T00:00:00Z',
+    ])
   })
 
   it('finds every one of many conversations, and none that was not sent', async () => {
     const ledger = await openLedger(dir, 'default')
     for (let batch = 0; batch < 200; batch++) {
-      await ledger.record(Array.from({length: 100}, (_, n) => ({conversationId: `conv-${batch * 100 + n}`, closedAt: `2026-11-01T00:00:${String(n % 60).padStart(2, '0')}Z`})))
+      await ledger.record(
+        Array.from({length: 100}, (_, n) => ({
+          conversationId: `conv-${batch * 100 + n}`,
+          closedAt: `2026-11-01T00:00:${String(n % 60).padStart(2, '0')}Z`,
+        })),
+      )
     }
     const next = await openLedger(dir, 'default')
-    const lost = Array.from({length: 20_000}, (_, n) => `conv-${n}`).filter((id, n) => next.closedAtOf(id) !== `2026-11-01T00:00:${String((n % 100) % 60).padStart(2, '0')}Z`)
+    const lost = Array.from({length: 20_000}, (_, n) => `conv-${n}`).filter(
+      (id, n) => next.closedAtOf(id) !== `2026-11-01T00:00:${String((n % 100) % 60).padStart(2, '0')}Z`,
+    )
     expect(lost).to.deep.equal([])
     expect(Array.from({length: 1000}, (_, n) => next.closedAtOf(`never-${n}`)).filter(Boolean)).to.deep.equal([])
     expect(lines()).to.have.length(20_000)
@@ -82,7 +96,7 @@ describe('ledger of sent conversations', () => {
     expect([ledger.closedAtOf('c1'), ledger.closedAtOf('c2')]).to.deep.equal(['f', 'x'])
   })
 
-  it("in a dry run, remembers what would be sent in memory only, and leaves the file as it was", async () => {
+  it('in a dry run, remembers what would be sent in memory only, and leaves the file as it was', async () => {
     const content = `${line('c1', 'a')}${line('c1', 'b')}${line('c1', 'c')}{"id":"c2","clo`
     seed(content)
     const ledger = await readOnlyLedger(dir, 'default')
@@ -92,7 +106,12 @@ describe('ledger of sent conversations', () => {
   })
 
   it('forgets the conversations closed from a date on (state reset --to)', async () => {
-    seed(line('c1', '2026-10-31T23:59:59Z') + line('c2', '2026-11-01T00:00:00Z') + 'not json\n' + line('c3', '2026-11-05T00:00:00Z'))
+    seed(
+      line('c1', '2026-10-31T23:59:59Z') +
+        line('c2', '2026-11-01T00:00:00Z') +
+        'not json\n' +
+        line('c3', '2026-11-05T00:00:00Z'),
+    )
     await forgetSince(dir, 'default', new Date('2026-11-01T00:00:00Z'))
     expect(lines()).to.deep.equal([line('c1', '2026-10-31T23:59:59Z').trim()])
     const ledger = await openLedger(dir, 'default')

@@ -3,17 +3,40 @@ import {spawn, spawnSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {acquireLock, EMPTY_STATE, LEASE_STALE_MS, lockPath, lockStatus, moveWatermark, openStateStore, type State} from '../../src/lib/state/index.js'
+import {
+  acquireLock,
+  EMPTY_STATE,
+  LEASE_STALE_MS,
+  lockPath,
+  lockStatus,
+  moveWatermark,
+  openStateStore,
+  type State,
+} from '../../src/lib/state/index.js'
 import {PROJECT_ROOT} from '../helpers/cli.js'
 
 const sample: State = {
   ...EMPTY_STATE,
   watermark: {updatedAt: '2026-11-20T07:15:19.07272933Z', jobIds: ['job-b', 'job-c']},
   processedJobs: [
-    {id: 'job-a', updatedAt: '2026-11-19T07:00:00Z', windowStart: '2026-11-18T00:00:00Z', windowEnd: '2026-11-19T00:00:00Z', processedAt: '2026-11-19T08:00:00Z'},
-    {id: 'job-b', updatedAt: '2026-11-20T07:15:19.07272933Z', windowStart: '2026-11-19T00:00:00Z', windowEnd: '2026-11-20T00:00:00Z', processedAt: '2026-11-20T08:00:00Z'},
+    {
+      id: 'job-a',
+      updatedAt: '2026-11-19T07:00:00Z',
+      windowStart: '2026-11-18T00:00:00Z',
+      windowEnd: '2026-11-19T00:00:00Z',
+      processedAt: '2026-11-19T08:00:00Z',
+    },
+    {
+      id: 'job-b',
+      updatedAt: '2026-11-20T07:15:19.07272933Z',
+      windowStart: '2026-11-19T00:00:00Z',
+      windowEnd: '2026-11-20T00:00:00Z',
+      processedAt: '2026-11-20T08:00:00Z',
+    },
   ],
-  deadLetters: [{recordId: 'gladly_x', conversationId: 'x', reason: 'rejected', failedAt: '2026-11-20T08:00:00Z', attempts: 1}],
+  deadLetters: [
+    {recordId: 'gladly_x', conversationId: 'x', reason: 'rejected', failedAt: '2026-11-20T08:00:00Z', attempts: 1},
+  ],
 }
 
 describe('state store', () => {
@@ -42,7 +65,9 @@ describe('state store', () => {
     const result = store.read()
     expect(result._tag).to.equal('Left')
     if (result._tag === 'Left') {
-      expect(result.left.message).to.equal(`The state file ${store.path} is unreadable (not valid JSON). It was left untouched; nothing was imported.`)
+      expect(result.left.message).to.equal(
+        `The state file ${store.path} is unreadable (not valid JSON). It was left untouched; nothing was imported.`,
+      )
       expect(result.left.exit).to.equal(1)
     }
     expect(readFileSync(store.path, 'utf8')).to.equal('{"schemaVersion":1,"watermark":')
@@ -53,7 +78,9 @@ describe('state store', () => {
     mkdirSync(join(dir, 'default'), {recursive: true})
     writeFileSync(store.path, JSON.stringify({...sample, watermark: {updatedAt: 5, jobIds: []}}))
     const result = store.read()
-    expect(result._tag === 'Left' && result.left.message).to.include('watermark.updatedAt must be an RFC 3339 timestamp, got 5')
+    expect(result._tag === 'Left' && result.left.message).to.include(
+      'watermark.updatedAt must be an RFC 3339 timestamp, got 5',
+    )
   })
 
   it('refuses a timestamp that is not one, instead of failing later on "Invalid time value"', () => {
@@ -61,7 +88,9 @@ describe('state store', () => {
     mkdirSync(join(dir, 'default'), {recursive: true})
     writeFileSync(store.path, JSON.stringify({...sample, watermark: {updatedAt: 'garbage', jobIds: []}}))
     const result = store.read()
-    expect(result._tag === 'Left' && result.left.message).to.include('watermark.updatedAt must be an RFC 3339 timestamp, got "garbage"')
+    expect(result._tag === 'Left' && result.left.message).to.include(
+      'watermark.updatedAt must be an RFC 3339 timestamp, got "garbage"',
+    )
     expect(result._tag === 'Left' && result.left.suggestions?.[0]).to.include('state reset --to')
   })
 
@@ -78,7 +107,10 @@ describe('state store', () => {
     const store = openStateStore(dir, 'default')
     const writer = join(PROJECT_ROOT, 'test', 'state', 'fixtures', 'write-forever.ts')
     for (let round = 0; round < 8; round++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', writer, dir], {cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit']})
+      const child = spawn(process.execPath, ['--import', 'tsx', writer, dir], {
+        cwd: PROJECT_ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
       // Wait until it has written at least once, then kill it at a random moment.
       await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()))
       await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 150))
@@ -128,10 +160,18 @@ describe('import lock', () => {
   it('takes over a lock of another host once its lease is stale, and names the holder while it is fresh', () => {
     writeLock({pid: 1, host: 'pod-a1b2c', command: 'import', startedAt: ago(3_600_000), refreshedAt: ago(20_000)})
     const refused = acquireLock(dir, 'default', {command: 'import'})
-    expect(refused._tag === 'Left' && refused.left.message).to.match(/^Another import is running for this profile: pid 1 on pod-a1b2c \(import, since .*, lease renewed 2\d s ago\)\.$/)
+    expect(refused._tag === 'Left' && refused.left.message).to.match(
+      /^Another import is running for this profile: pid 1 on pod-a1b2c \(import, since .*, lease renewed 2\d s ago\)\.$/,
+    )
     expect(lockStatus(dir, 'default').holder).to.include({alive: true})
 
-    writeLock({pid: 1, host: 'pod-a1b2c', command: 'import', startedAt: ago(3_600_000), refreshedAt: ago(LEASE_STALE_MS + 1000)})
+    writeLock({
+      pid: 1,
+      host: 'pod-a1b2c',
+      command: 'import',
+      startedAt: ago(3_600_000),
+      refreshedAt: ago(LEASE_STALE_MS + 1000),
+    })
     expect(lockStatus(dir, 'default').holder).to.include({alive: false})
     const taken: string[] = []
     const lock = acquireLock(dir, 'default', {command: 'import', onStaleLock: (holder) => taken.push(holder.host)})
@@ -152,7 +192,11 @@ describe('import lock', () => {
     const lock = acquireLock(dir, 'default', {command: 'import', renewEveryMs: 10, onLost: () => lost.push('lost')})
     if (lock._tag === 'Left') return expect.fail(lock.left.message)
     const first = JSON.parse(readFileSync(lockPath(dir, 'default'), 'utf8')) as {refreshedAt: string}
-    while ((JSON.parse(readFileSync(lockPath(dir, 'default'), 'utf8')) as {refreshedAt: string}).refreshedAt === first.refreshedAt) await new Promise((resolve) => setTimeout(resolve, 5))
+    while (
+      (JSON.parse(readFileSync(lockPath(dir, 'default'), 'utf8')) as {refreshedAt: string}).refreshedAt ===
+      first.refreshedAt
+    )
+      await new Promise((resolve) => setTimeout(resolve, 5))
     writeLock({pid: 4242, host: 'another-host', command: 'import', startedAt: ago(0), refreshedAt: ago(0)})
     while (lost.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
     lock.right.release()
@@ -163,7 +207,10 @@ describe('import lock', () => {
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'])
     try {
       mkdirSync(join(dir, 'default'), {recursive: true})
-      writeFileSync(lockPath(dir, 'default'), JSON.stringify({pid: holder.pid, host: hostname(), command: 'import', startedAt: '2026-11-24T10:00:00Z'}))
+      writeFileSync(
+        lockPath(dir, 'default'),
+        JSON.stringify({pid: holder.pid, host: hostname(), command: 'import', startedAt: '2026-11-24T10:00:00Z'}),
+      )
       const result = acquireLock(dir, 'default', {command: 'import'})
       expect(result._tag === 'Left' && result.left.message).to.equal(
         `Another import is running for this profile: pid ${holder.pid} on ${hostname()} (import, since 2026-11-24T10:00:00Z).`,
@@ -176,7 +223,10 @@ describe('import lock', () => {
   it('takes over a lock whose process is dead, and says so', () => {
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString()
     mkdirSync(join(dir, 'default'), {recursive: true})
-    writeFileSync(lockPath(dir, 'default'), JSON.stringify({pid: Number(dead), host: hostname(), command: 'import', startedAt: '2026-11-24T10:00:00Z'}))
+    writeFileSync(
+      lockPath(dir, 'default'),
+      JSON.stringify({pid: Number(dead), host: hostname(), command: 'import', startedAt: '2026-11-24T10:00:00Z'}),
+    )
     const stale: number[] = []
     const result = acquireLock(dir, 'default', {command: 'import', onStaleLock: (info) => stale.push(info.pid)})
     expect(result._tag).to.equal('Right')

@@ -5,7 +5,13 @@ import {readFileSync} from 'node:fs'
 import {decode} from '../../src/lib/common/decode.js'
 import type {ConversationRecord, Message, MetadataFields} from '../../src/lib/enterpret/schema.js'
 import type {Conversation, ConversationItem, ConversationItemContent} from '../../src/lib/gladly/codecs.js'
-import {toEnterpretRecord, type Lookups, type TransformInput, type TransformOptions, type TransformResult} from '../../src/lib/transform/index.js'
+import {
+  toEnterpretRecord,
+  type Lookups,
+  type TransformInput,
+  type TransformOptions,
+  type TransformResult,
+} from '../../src/lib/transform/index.js'
 
 const GLADLY_FIXTURES = new URL('../fixtures/gladly/', import.meta.url)
 
@@ -43,7 +49,10 @@ export function conversation(overrides: Partial<Conversation> = {}): Conversatio
 let itemCounter = 0
 
 /** An item of the conversation; ids are unique unless given, timestamps one second apart unless given. */
-export function item(content: ConversationItemContent | Record<string, unknown>, overrides: Partial<ConversationItem> = {}): ConversationItem {
+export function item(
+  content: ConversationItemContent | Record<string, unknown>,
+  overrides: Partial<ConversationItem> = {},
+): ConversationItem {
   itemCounter++
   return {
     id: `item-${itemCounter}`,
@@ -66,11 +75,24 @@ export function emptyLookups(): Lookups {
 }
 
 export function options(overrides: Partial<TransformOptions> = {}): TransformOptions {
-  return {fileId: 'gladly', includeNotes: false, metadataNesting: 'nested', maxRecordBytes: 200_000, now: NOW, ...overrides}
+  return {
+    fileId: 'gladly',
+    includeNotes: false,
+    metadataNesting: 'nested',
+    maxRecordBytes: 200_000,
+    now: NOW,
+    ...overrides,
+  }
 }
 
 export function input(items: readonly ConversationItem[], overrides: Partial<TransformInput> = {}): TransformInput {
-  return {conversation: conversation(), items, lookups: emptyLookups(), gladlyAppUrl: 'https://acme.gladly.com', ...overrides}
+  return {
+    conversation: conversation(),
+    items,
+    lookups: emptyLookups(),
+    gladlyAppUrl: 'https://acme.gladly.com',
+    ...overrides,
+  }
 }
 
 export type RecordResult = Extract<TransformResult, {_tag: 'Record'}>
@@ -81,7 +103,11 @@ export function expectRecord(result: TransformResult): RecordResult {
   return result
 }
 
-export function transform(items: readonly ConversationItem[], inputOverrides: Partial<TransformInput> = {}, optionOverrides: Partial<TransformOptions> = {}): RecordResult {
+export function transform(
+  items: readonly ConversationItem[],
+  inputOverrides: Partial<TransformInput> = {},
+  optionOverrides: Partial<TransformOptions> = {},
+): RecordResult {
   return expectRecord(toEnterpretRecord(input(items, inputOverrides), options(optionOverrides)))
 }
 

@@ -3,7 +3,19 @@ import {expect} from 'chai'
 import {COMMUNICATOR_TYPES, ConversationItem, ConversationItemList} from '../../src/lib/gladly/codecs.js'
 import {compareTimestamps} from '../../src/lib/gladly/time.js'
 import {ACTOR_BY_INITIATOR, toEnterpretRecord} from '../../src/lib/transform/index.js'
-import {byAgent, chat, decoded, gladlyFixture, input, item, msgs, options, random, texts, transform} from './builders.js'
+import {
+  byAgent,
+  chat,
+  decoded,
+  gladlyFixture,
+  input,
+  item,
+  msgs,
+  options,
+  random,
+  texts,
+  transform,
+} from './builders.js'
 
 const CALL_SUMMARY =
   "The customer calls to exchange an item. The representative asks for the customer's details and explains  that the return process is different for each situation. The customer decides to reorder the correct size and  thanks the representative for their help."
@@ -11,13 +23,24 @@ const CALL_SUMMARY =
 /** getItem's spec example: one item per content variant, all sharing one id and one timestamp (made unique here). */
 function specItemVariants(): ConversationItem[] {
   const raw = gladlyFixture('getItem.200.from-schema.json') as Array<Record<string, unknown>>
-  return decoded(ConversationItemList, raw.map((entry, index) => ({...entry, id: `variant-${index}`})))
+  return decoded(
+    ConversationItemList,
+    raw.map((entry, index) => ({...entry, id: `variant-${index}`})),
+  )
 }
 
-const email = (subject: string, content: string) => item({type: 'EMAIL', from: 'a@b.c', to: ['d@e.f'], subject, content})
+const email = (subject: string, content: string) =>
+  item({type: 'EMAIL', from: 'a@b.c', to: ['d@e.f'], subject, content})
 const call = (summary?: {status: string; summary?: string}) =>
-  item({type: 'PHONE_CALL', from: '+14153335555', to: '+12149897676', startedAt: '2019-07-02T08:05:00.10Z', ...(summary ? {recordingSummary: summary} : {})})
-const voicemail = (summary?: {status: string; summary?: string}) => item({type: 'VOICEMAIL', ...(summary ? {recordingSummary: summary} : {})})
+  item({
+    type: 'PHONE_CALL',
+    from: '+14153335555',
+    to: '+12149897676',
+    startedAt: '2019-07-02T08:05:00.10Z',
+    ...(summary ? {recordingSummary: summary} : {}),
+  })
+const voicemail = (summary?: {status: string; summary?: string}) =>
+  item({type: 'VOICEMAIL', ...(summary ? {recordingSummary: summary} : {})})
 const note = (body: string, overrides = byAgent) => item({type: 'CONVERSATION_NOTE', body}, overrides)
 
 describe('transform: messages', () => {
@@ -39,7 +62,18 @@ describe('transform: messages', () => {
         {actor: 'user', text: 'I love your brand! Do you have a loyalty program?'},
         {actor: 'user', text: 'I love your brand! Do you have a loyalty program?'},
       ])
-      expect(result.channels).to.deep.equal(['chat', 'email', 'facebook', 'voice', 'sms', 'voice_ai', 'voicemail', 'whatsapp', 'instagram', 'twitter'])
+      expect(result.channels).to.deep.equal([
+        'chat',
+        'email',
+        'facebook',
+        'voice',
+        'sms',
+        'voice_ai',
+        'voicemail',
+        'whatsapp',
+        'instagram',
+        'twitter',
+      ])
       expect(result.unknownContentTypes).to.deep.equal([])
     })
 
@@ -53,35 +87,70 @@ describe('transform: messages', () => {
         item({type: 'VOICE_AI_MESSAGE', companyNumber: '+1', body: 'voice ai text'}),
       ]
       const result = transform(items)
-      expect(result.record.conversation.msgs.map((m) => m.text)).to.deep.equal(['sms text', 'facebook text', 'instagram text', 'whatsapp text', 'twitter text', 'voice ai text'])
+      expect(result.record.conversation.msgs.map((m) => m.text)).to.deep.equal([
+        'sms text',
+        'facebook text',
+        'instagram text',
+        'whatsapp text',
+        'twitter text',
+        'voice ai text',
+      ])
       expect(result.channels).to.deep.equal(['sms', 'facebook', 'instagram', 'whatsapp', 'twitter', 'voice_ai'])
     })
   })
 
   describe('quick replies', () => {
-    const options2 = [{id: 'o1', label: 'Basic'}, {id: 'o2', label: 'Pro'}]
+    const options2 = [
+      {id: 'o1', label: 'Basic'},
+      {id: 'o2', label: 'Pro'},
+    ]
 
     it('writes a request as its text followed by the choices', () => {
-      const items = [item({type: 'CHAT_MESSAGE', sessionId: 's', content: 'Which plan?', messageType: 'QUICK_REPLY_REQUEST', messageData: {options: options2}})]
+      const items = [
+        item({
+          type: 'CHAT_MESSAGE',
+          sessionId: 's',
+          content: 'Which plan?',
+          messageType: 'QUICK_REPLY_REQUEST',
+          messageData: {options: options2},
+        }),
+      ]
       expect(texts(items)).to.deep.equal(['Which plan? [Options: Basic | Pro]'])
     })
 
     it('writes a request without options as its text, and one without text as its choices', () => {
       const items = [
         item({type: 'CHAT_MESSAGE', sessionId: 's', content: 'Anything else?', messageType: 'QUICK_REPLY_REQUEST'}),
-        item({type: 'CHAT_MESSAGE', sessionId: 's', content: ' ', messageType: 'QUICK_REPLY_REQUEST', messageData: {options: options2}}),
+        item({
+          type: 'CHAT_MESSAGE',
+          sessionId: 's',
+          content: ' ',
+          messageType: 'QUICK_REPLY_REQUEST',
+          messageData: {options: options2},
+        }),
       ]
       expect(texts(items)).to.deep.equal(['Anything else?', '[Options: Basic | Pro]'])
     })
 
     it("writes a response as the selected option's label, else its own text", () => {
       const response = (selectedOptionId: string, content: string) =>
-        item({type: 'CHAT_MESSAGE', sessionId: 's', content, messageType: 'QUICK_REPLY_RESPONSE', messageData: {quickReplyRequest: {options: options2}, selectedOptionId}})
+        item({
+          type: 'CHAT_MESSAGE',
+          sessionId: 's',
+          content,
+          messageType: 'QUICK_REPLY_RESPONSE',
+          messageData: {quickReplyRequest: {options: options2}, selectedOptionId},
+        })
       expect(texts([response('o2', 'pro'), response('unknown', 'I pick basic')])).to.deep.equal(['Pro', 'I pick basic'])
     })
 
     it('treats a chat message without messageType, or of an unknown one, as plain text', () => {
-      expect(texts([chat('plain'), item({type: 'CHAT_MESSAGE', sessionId: 's', content: 'future', messageType: 'CAROUSEL'})])).to.deep.equal(['plain', 'future'])
+      expect(
+        texts([
+          chat('plain'),
+          item({type: 'CHAT_MESSAGE', sessionId: 's', content: 'future', messageType: 'CAROUSEL'}),
+        ]),
+      ).to.deep.equal(['plain', 'future'])
     })
   })
 
@@ -100,7 +169,15 @@ describe('transform: messages', () => {
         email('Re: Refund', 'sixth'),
         email('Re: Order 12', 'seventh'),
       ]
-      expect(texts(items)).to.deep.equal(['Order 12\n\nfirst', 'second', 'third', 'fourth', 'Refund\n\nfifth', 'sixth', 'Re: Order 12\n\nseventh'])
+      expect(texts(items)).to.deep.equal([
+        'Order 12\n\nfirst',
+        'second',
+        'third',
+        'fourth',
+        'Refund\n\nfifth',
+        'sixth',
+        'Re: Order 12\n\nseventh',
+      ])
     })
 
     it('judges the subject rule in time order, not input order', () => {
@@ -130,10 +207,12 @@ describe('transform: messages', () => {
 
   describe('calls and voicemails', () => {
     it('writes a READY recording summary', () => {
-      expect(texts([call({status: 'READY', summary: 'Asked for a refund.'}), voicemail({status: 'READY', summary: 'Please call back.'})])).to.deep.equal([
-        'Call summary: Asked for a refund.',
-        'Voicemail summary: Please call back.',
-      ])
+      expect(
+        texts([
+          call({status: 'READY', summary: 'Asked for a refund.'}),
+          voicemail({status: 'READY', summary: 'Please call back.'}),
+        ]),
+      ).to.deep.equal(['Call summary: Asked for a refund.', 'Voicemail summary: Please call back.'])
     })
 
     it('gives no message without a ready, non-empty summary, yet counts the channel', () => {
@@ -207,7 +286,11 @@ describe('transform: messages', () => {
         {actor: 'user', text: 'Again'},
       ])
       expect(result.channels).to.deep.equal(['custom_channel_message', 'apple_business_chat'])
-      expect(result.unknownContentTypes).to.deep.equal(['CUSTOM_CHANNEL_MESSAGE', 'APPLE_BUSINESS_CHAT', 'SURVEY_RESPONSE'])
+      expect(result.unknownContentTypes).to.deep.equal([
+        'CUSTOM_CHANNEL_MESSAGE',
+        'APPLE_BUSINESS_CHAT',
+        'SURVEY_RESPONSE',
+      ])
     })
 
     it('reports a dropped unknown type without failing', () => {
@@ -248,12 +331,19 @@ describe('transform: messages', () => {
 
   describe('texts', () => {
     it('skips items whose text is empty or only whitespace', () => {
-      const items = [chat(''), chat(' \n\t \r\n '), item({type: 'SMS', from: '+1', to: '+2', content: '   '}), chat('kept')]
+      const items = [
+        chat(''),
+        chat(' \n\t \r\n '),
+        item({type: 'SMS', from: '+1', to: '+2', content: '   '}),
+        chat('kept'),
+      ]
       expect(texts(items)).to.deep.equal(['kept'])
     })
 
     it('trims, normalizes line ends, and collapses runs of blank lines', () => {
-      expect(texts([chat('  first  \r\n\r\n\r\n  \r\nsecond\t\n\n\n\nthird \n')])).to.deep.equal(['first\n\nsecond\n\nthird'])
+      expect(texts([chat('  first  \r\n\r\n\r\n  \r\nsecond\t\n\n\n\nthird \n')])).to.deep.equal([
+        'first\n\nsecond\n\nthird',
+      ])
     })
 
     it('keeps single blank lines and inner spacing', () => {
@@ -272,7 +362,14 @@ describe('transform: messages', () => {
         at('2019-07-01T13:00:00+02:00', 'an hour before, with an offset'),
         at('2019-07-01T12:00:00Z', 'zero'),
       ]
-      expect(texts(items)).to.deep.equal(['an hour before, with an offset', 'zero', '100 ns', '200 ns', '90 ms', '100 ms'])
+      expect(texts(items)).to.deep.equal([
+        'an hour before, with an offset',
+        'zero',
+        '100 ns',
+        '200 ns',
+        '90 ms',
+        '100 ms',
+      ])
     })
 
     it('keeps the input order of equal instants written differently', () => {

@@ -2,9 +2,32 @@ import {expect} from 'chai'
 
 import {ConversationRecord, type MetadataFields} from '../../src/lib/enterpret/schema.js'
 import type {ConversationItem} from '../../src/lib/gladly/codecs.js'
-import {CUSTOM_ATTRIBUTE_PREFIX, CUSTOM_ATTRIBUTE_TYPE, METADATA_FIELD_TYPES, conversationLink, toEnterpretRecord, type Lookups} from '../../src/lib/transform/index.js'
+import {
+  CUSTOM_ATTRIBUTE_PREFIX,
+  CUSTOM_ATTRIBUTE_TYPE,
+  METADATA_FIELD_TYPES,
+  conversationLink,
+  toEnterpretRecord,
+  type Lookups,
+} from '../../src/lib/transform/index.js'
 import {customAttributeKey, slug} from '../../src/lib/transform/metadata.js'
-import {AGENT_ID, CONVERSATION_ID, CUSTOMER_ID, byAgent, chat, conversation, decoded, emptyLookups, expectRecord, fieldsOf, input, item, options, random, transform} from './builders.js'
+import {
+  AGENT_ID,
+  CONVERSATION_ID,
+  CUSTOMER_ID,
+  byAgent,
+  chat,
+  conversation,
+  decoded,
+  emptyLookups,
+  expectRecord,
+  fieldsOf,
+  input,
+  item,
+  options,
+  random,
+  transform,
+} from './builders.js'
 
 function lookups(): Lookups {
   return {
@@ -54,7 +77,11 @@ describe('transform: metadata', () => {
 
   it('describes the conversation, its agent, inbox, topics, customer and custom attributes', () => {
     const result = transform(
-      [chat('hello'), {...item({type: 'EMAIL', from: 'a', to: [], subject: 'Hi', content: 'reply'}), ...byAgent}, chat('thanks')],
+      [
+        chat('hello'),
+        {...item({type: 'EMAIL', from: 'a', to: [], subject: 'Hi', content: 'reply'}), ...byAgent},
+        chat('thanks'),
+      ],
       {
         conversation: conversation({
           agentId: AGENT_ID,
@@ -69,7 +96,11 @@ describe('transform: metadata', () => {
           ],
         }),
         lookups: lookups(),
-        customer: {id: CUSTOMER_ID, name: 'Martha J Williams', emails: ['Martha.Williams@gmail.com', 'martha@work.example']},
+        customer: {
+          id: CUSTOMER_ID,
+          name: 'Martha J Williams',
+          emails: ['Martha.Williams@gmail.com', 'martha@work.example'],
+        },
       },
       {metadataNesting: 'flat'},
     )
@@ -100,7 +131,12 @@ describe('transform: metadata', () => {
 
   it('leaves out a key without value rather than sending an empty array', () => {
     const result = transform([chat('hello')], {
-      conversation: conversation({status: 'OPEN', closedAt: undefined, topicIds: [], customAttributes: [{id: 'ca-order', value: '  '}, {id: 'ca-x'}]}),
+      conversation: conversation({
+        status: 'OPEN',
+        closedAt: undefined,
+        topicIds: [],
+        customAttributes: [{id: 'ca-order', value: '  '}, {id: 'ca-x'}],
+      }),
       customer: {id: CUSTOMER_ID, name: '  ', emails: ['']},
     })
     const fields = fieldsOf(result.record)
@@ -117,7 +153,9 @@ describe('transform: metadata', () => {
   })
 
   it('sends agent and inbox ids even when the lookups do not know them', () => {
-    const fields = fieldsOf(transform([chat('hello')], {conversation: conversation({agentId: 'gone'}), lookups: emptyLookups()}).record)
+    const fields = fieldsOf(
+      transform([chat('hello')], {conversation: conversation({agentId: 'gone'}), lookups: emptyLookups()}).record,
+    )
     expect(fields['agent_id']).to.deep.equal(s('gone'))
     expect(fields).not.to.have.any.keys('agent_name', 'agent_email', 'inbox_name', 'tags')
   })
@@ -138,7 +176,9 @@ describe('transform: metadata', () => {
     })
 
     it('escapes ids that are not URL-safe', () => {
-      expect(conversationLink('https://acme.gladly.com', 'a/b', 'c d')).to.equal('https://acme.gladly.com/#/customer/a%2Fb/conversation/c%20d')
+      expect(conversationLink('https://acme.gladly.com', 'a/b', 'c d')).to.equal(
+        'https://acme.gladly.com/#/customer/a%2Fb/conversation/c%20d',
+      )
     })
   })
 
@@ -149,14 +189,17 @@ describe('transform: metadata', () => {
     })
 
     it('writes one snake_case form for the spellings of a name', () => {
-      for (const name of ['Order Number', 'orderNumber', 'order-number', ' ORDER__number! ', 'OrderNumber']) expect(slug(name), name).to.equal('order_number')
+      for (const name of ['Order Number', 'orderNumber', 'order-number', ' ORDER__number! ', 'OrderNumber'])
+        expect(slug(name), name).to.equal('order_number')
       expect(slug('HTTPServer id2')).to.equal('httpserver_id2')
     })
 
     it('caps a long name at 64 characters, without a trailing underscore', () => {
       const key = slug(`${'a'.repeat(63)} tail`)
       expect(key).to.equal('a'.repeat(63))
-      expect(slug('word '.repeat(40))).to.have.length.at.most(64).and.match(/^[a-z0-9]+(?:_[a-z0-9]+)*$/)
+      expect(slug('word '.repeat(40)))
+        .to.have.length.at.most(64)
+        .and.match(/^[a-z0-9]+(?:_[a-z0-9]+)*$/)
     })
   })
 
@@ -169,7 +212,13 @@ describe('transform: metadata', () => {
       () => ({type: 'CHAT_MESSAGE', sessionId: 's', content: pick(['hi', '  ', 'help me', ''])}),
       () => ({type: 'EMAIL', from: 'a', to: [], subject: pick(['Re: x', 'x', '']), content: pick(['body', ''])}),
       () => ({type: 'SMS', from: '+1', to: '+2', content: 'sms'}),
-      () => ({type: 'PHONE_CALL', from: '+1', to: '+2', startedAt: '2019-07-01T12:00:00Z', recordingSummary: {status: pick(['READY', 'PENDING']), summary: 'sum'}}),
+      () => ({
+        type: 'PHONE_CALL',
+        from: '+1',
+        to: '+2',
+        startedAt: '2019-07-01T12:00:00Z',
+        recordingSummary: {status: pick(['READY', 'PENDING']), summary: 'sum'},
+      }),
       () => ({type: 'VOICEMAIL'}),
       () => ({type: 'CONVERSATION_NOTE', body: '<p>note</p>'}),
       () => ({type: 'TOPIC_CHANGE', addedTopicIds: ['t-return']}),
@@ -189,27 +238,43 @@ describe('transform: metadata', () => {
             status: pick(['CLOSED', 'OPEN', 'WAITING']),
             closedAt: maybe('2019-07-03T00:00:00Z'),
             topicIds: next() < 0.5 ? [] : ['t-return', 't-damaged', 'nope'].slice(0, 1 + Math.floor(next() * 3)),
-            customAttributes: next() < 0.5 ? [] : [{id: pick(['ca-order', 'ca-carrier', 'ca-jp', 'raw-id']), value: pick(['v', '1', 'true', ' '])}],
+            customAttributes:
+              next() < 0.5
+                ? []
+                : [{id: pick(['ca-order', 'ca-carrier', 'ca-jp', 'raw-id']), value: pick(['v', '1', 'true', ' '])}],
           }),
           lookups: lookups(),
           customer: maybe({id: CUSTOMER_ID, name: maybe('Jo'), emails: next() < 0.5 ? [] : ['jo@example.com']}),
           itemsTruncated: next() < 0.2,
         }),
-        options({includeNotes: next() < 0.5, metadataNesting: pick(['nested', 'flat'] as const), maxRecordBytes: pick([1400, 2500, 200_000])}),
+        options({
+          includeNotes: next() < 0.5,
+          metadataNesting: pick(['nested', 'flat'] as const),
+          maxRecordBytes: pick([1400, 2500, 200_000]),
+        }),
       )
       if (result._tag === 'NoMessages') continue
       const record = expectRecord(result).record
       records++
       decoded(ConversationRecord, record)
       for (const [key, type] of Object.entries(typesOf(fieldsOf(record)))) {
-        const expected = key.startsWith(CUSTOM_ATTRIBUTE_PREFIX) ? CUSTOM_ATTRIBUTE_TYPE : METADATA_FIELD_TYPES[key as keyof typeof METADATA_FIELD_TYPES]
+        const expected = key.startsWith(CUSTOM_ATTRIBUTE_PREFIX)
+          ? CUSTOM_ATTRIBUTE_TYPE
+          : METADATA_FIELD_TYPES[key as keyof typeof METADATA_FIELD_TYPES]
         expect(type, key).to.equal(expected)
         expect(typeOfKey.get(key) ?? type, `${key} changed type`).to.equal(type)
         typeOfKey.set(key, type)
       }
-      for (const [key, value] of Object.entries(fieldsOf(record))) expect(Object.values(value.array)[0], key).to.have.length.above(0)
+      for (const [key, value] of Object.entries(fieldsOf(record)))
+        expect(Object.values(value.array)[0], key).to.have.length.above(0)
     }
     expect(records).to.be.above(150)
-    expect([...typeOfKey.keys()]).to.include.members(['truncated', 'message_count', 'customer_email', 'custom_ca_order', 'custom_raw_id'])
+    expect([...typeOfKey.keys()]).to.include.members([
+      'truncated',
+      'message_count',
+      'customer_email',
+      'custom_ca_order',
+      'custom_raw_id',
+    ])
   })
 })

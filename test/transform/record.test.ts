@@ -1,7 +1,14 @@
 import {expect} from 'chai'
 import {readFileSync} from 'node:fs'
 
-import {AgentList, Conversation, ConversationItem, ConversationItemList, InboxList, TopicList} from '../../src/lib/gladly/codecs.js'
+import {
+  AgentList,
+  Conversation,
+  ConversationItem,
+  ConversationItemList,
+  InboxList,
+  TopicList,
+} from '../../src/lib/gladly/codecs.js'
 import {recordId, toEnterpretRecord, type Lookups} from '../../src/lib/transform/index.js'
 import {NOW, chat, conversation, decoded, fieldsOf, gladlyFixture, input, item, options, transform} from './builders.js'
 
@@ -18,7 +25,10 @@ function specLookups(): Lookups {
 /** The spec's item list, minus its two items whose initiator keys carry a typo (they fail the codec, as they would in the pipeline). */
 function specItems(): ConversationItem[] {
   const raw = gladlyFixture('getConversationItems.200.json') as Array<{initiator: Record<string, unknown>}>
-  return decoded(ConversationItemList, raw.filter((entry) => 'type' in entry.initiator))
+  return decoded(
+    ConversationItemList,
+    raw.filter((entry) => 'type' in entry.initiator),
+  )
 }
 
 describe('transform: the record', () => {
@@ -43,7 +53,10 @@ describe('transform: the record', () => {
     expect(record.conversation.msgs).to.deep.equal([
       {actor: 'user', text: "Hi! I know it's after hours but can someone help upgrade my account?"},
       {actor: 'bot', text: 'Hello! I can help you with upgrading your account. What plan are you interested in?'},
-      {actor: 'agent', text: 'Account upgrade\n\nI would be happy to help you! We need a few details, so please give us a call this morning.'},
+      {
+        actor: 'agent',
+        text: 'Account upgrade\n\nI would be happy to help you! We need a few details, so please give us a call this morning.',
+      },
       {actor: 'bot', text: 'Thanks for calling. How can I help you today?'},
     ])
     expect(result.channels).to.deep.equal(['chat', 'email', 'voice', 'voice_ai'])
@@ -61,7 +74,9 @@ describe('transform: the record', () => {
       .filter((line) => line.trim() !== '')
       .map((line) => decoded(ConversationItem, JSON.parse(line)))
     const items = lines.filter((entry) => entry.conversationId === '9BcE2O0DQ2ynGHRmk9FeoA')
-    const result = transform(items, {conversation: conversation({id: '9BcE2O0DQ2ynGHRmk9FeoA', createdAt: '2019-07-01T11:46:45.010Z'})})
+    const result = transform(items, {
+      conversation: conversation({id: '9BcE2O0DQ2ynGHRmk9FeoA', createdAt: '2019-07-01T11:46:45.010Z'}),
+    })
     expect(result.record.conversation.msgs.map((message) => message.actor)).to.deep.equal(['user', 'agent'])
     expect(result.channels).to.deep.equal(['chat', 'email', 'voice', 'voicemail'])
   })
@@ -71,7 +86,8 @@ describe('transform: the record', () => {
   })
 
   describe('createdAt', () => {
-    const createdAt = (value: string, now = NOW) => toEnterpretRecord(input([chat('hello')], {conversation: conversation({createdAt: value})}), options({now}))
+    const createdAt = (value: string, now = NOW) =>
+      toEnterpretRecord(input([chat('hello')], {conversation: conversation({createdAt: value})}), options({now}))
 
     it('is the conversation creation time in whole epoch seconds, rounded down', () => {
       for (const [value, seconds] of [
@@ -86,7 +102,10 @@ describe('transform: the record', () => {
     })
 
     it('fails a conversation created before 2000', () => {
-      expect(createdAt('1999-12-31T23:59:59.999Z')).to.deep.equal({_tag: 'Invalid', reason: 'createdAt 1999-12-31T23:59:59.999Z is before 2000-01-01, which Enterpret rejects'})
+      expect(createdAt('1999-12-31T23:59:59.999Z')).to.deep.equal({
+        _tag: 'Invalid',
+        reason: 'createdAt 1999-12-31T23:59:59.999Z is before 2000-01-01, which Enterpret rejects',
+      })
     })
 
     it('sends a createdAt ahead of this clock by at most the skew as now, and fails one further ahead', () => {
@@ -97,18 +116,25 @@ describe('transform: the record', () => {
       }
       expect(createdAt('2024-06-01T00:05:01Z')).to.deep.equal({
         _tag: 'Invalid',
-        reason: 'createdAt 2024-06-01T00:05:01Z is in the future (now is 2024-06-01T00:00:00.000Z), which Enterpret rejects',
+        reason:
+          'createdAt 2024-06-01T00:05:01Z is in the future (now is 2024-06-01T00:00:00.000Z), which Enterpret rejects',
       })
     })
 
     it('fails an unparseable createdAt instead of throwing', () => {
-      expect(createdAt('01/07/2019')).to.deep.equal({_tag: 'Invalid', reason: 'createdAt "01/07/2019" is not an RFC 3339 timestamp'})
+      expect(createdAt('01/07/2019')).to.deep.equal({
+        _tag: 'Invalid',
+        reason: 'createdAt "01/07/2019" is not an RFC 3339 timestamp',
+      })
     })
   })
 
   describe('nothing to send', () => {
     it('is NoMessages for a conversation without items', () => {
-      expect(toEnterpretRecord(input([]), options())).to.deep.equal({_tag: 'NoMessages', reason: 'the conversation has no items'})
+      expect(toEnterpretRecord(input([]), options())).to.deep.equal({
+        _tag: 'NoMessages',
+        reason: 'the conversation has no items',
+      })
     })
 
     it('is NoMessages, naming the item types, when no item is customer-visible', () => {
@@ -126,7 +152,10 @@ describe('transform: the record', () => {
     })
 
     it('is NoMessages before the createdAt check: a conversation without messages is no failed record', () => {
-      const result = toEnterpretRecord(input([item({type: 'TOPIC_CHANGE'})], {conversation: conversation({createdAt: '1990-01-01T00:00:00Z'})}), options())
+      const result = toEnterpretRecord(
+        input([item({type: 'TOPIC_CHANGE'})], {conversation: conversation({createdAt: '1990-01-01T00:00:00Z'})}),
+        options(),
+      )
       expect(result._tag).to.equal('NoMessages')
     })
   })

@@ -15,21 +15,31 @@ describe('transform: text clean-up', () => {
 
   describe('stripHtml', () => {
     it('keeps paragraphs, line breaks and list items apart', () => {
-      expect(cleanText(stripHtml('<div>Line one<br>Line two<br/>Line three</div><h2>Title</h2><ol><li>a</li><li>b</li></ol>'))).to.equal(
-        'Line one\nLine two\nLine three\nTitle\n- a\n- b',
-      )
+      expect(
+        cleanText(
+          stripHtml('<div>Line one<br>Line two<br/>Line three</div><h2>Title</h2><ol><li>a</li><li>b</li></ol>'),
+        ),
+      ).to.equal('Line one\nLine two\nLine three\nTitle\n- a\n- b')
     })
 
     it('removes tags with attributes and comments', () => {
-      expect(stripHtml('<!-- draft --><a href="https://x.test/?a=1&b=2" class="link">link</a> <span style="color:red">red</span>')).to.equal('link red')
+      expect(
+        stripHtml(
+          '<!-- draft --><a href="https://x.test/?a=1&b=2" class="link">link</a> <span style="color:red">red</span>',
+        ),
+      ).to.equal('link red')
     })
 
     it('decodes named and numeric entities after removing tags, so escaped markup stays text', () => {
-      expect(stripHtml('&lt;b&gt; &amp; &quot;q&quot; &apos;s&apos; &#233;t&#xE9; &#128512; &nbsp;x')).to.equal(`<b> & "q" 's' été 😀  x`)
+      expect(stripHtml('&lt;b&gt; &amp; &quot;q&quot; &apos;s&apos; &#233;t&#xE9; &#128512; &nbsp;x')).to.equal(
+        `<b> & "q" 's' été 😀  x`,
+      )
     })
 
     it('leaves unknown or invalid entities and plain comparisons alone', () => {
-      expect(stripHtml('&copy; &#xD800; &#99999999; a < b and c <3 d')).to.equal('&copy; &#xD800; &#99999999; a < b and c <3 d')
+      expect(stripHtml('&copy; &#xD800; &#99999999; a < b and c <3 d')).to.equal(
+        '&copy; &#xD800; &#99999999; a < b and c <3 d',
+      )
     })
 
     it('runs in linear time on unclosed tags', () => {

@@ -3,7 +3,19 @@ import {expect} from 'chai'
 import {ConversationRecord, type Message} from '../../src/lib/enterpret/schema.js'
 import {toEnterpretRecord} from '../../src/lib/transform/index.js'
 import {CUT_MARK, cutMessage, fitMessages, jsonBytes, omissionMarker} from '../../src/lib/transform/truncate.js'
-import {byAgent, chat, conversation, decoded, expectRecord, fieldsOf, input, options, random, transform, type RecordResult} from './builders.js'
+import {
+  byAgent,
+  chat,
+  conversation,
+  decoded,
+  expectRecord,
+  fieldsOf,
+  input,
+  options,
+  random,
+  transform,
+  type RecordResult,
+} from './builders.js'
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
@@ -28,11 +40,16 @@ describe('transform: records over the size limit', () => {
     const markers = sent.filter((message) => message.text.includes('omitted'))
     expect(markers).to.have.length(1)
     const omitted = 200 - (sent.length - 1)
-    expect(markers[0]).to.deep.equal({actor: 'bot', text: `[… ${omitted} messages omitted to fit Enterpret’s size limit …]`})
+    expect(markers[0]).to.deep.equal({
+      actor: 'bot',
+      text: `[… ${omitted} messages omitted to fit Enterpret’s size limit …]`,
+    })
     // Head and tail are contiguous and balanced within one message.
     const markerAt = sent.indexOf(markers[0] as Message)
     expect(sent.slice(0, markerAt).map((message) => message.text)).to.deep.equal(texts.slice(0, markerAt))
-    expect(sent.slice(markerAt + 1).map((message) => message.text)).to.deep.equal(texts.slice(200 - (sent.length - markerAt - 1)))
+    expect(sent.slice(markerAt + 1).map((message) => message.text)).to.deep.equal(
+      texts.slice(200 - (sent.length - markerAt - 1)),
+    )
     expect(Math.abs(markerAt - (sent.length - markerAt - 1))).to.be.at.most(1)
     const fields = fieldsOf(result.record)
     expect(fields['truncated']).to.deep.equal({array: {b: [true]}})
@@ -59,7 +76,11 @@ describe('transform: records over the size limit', () => {
   })
 
   it('cuts huge first and last messages so both stay, around the omitted middle', () => {
-    const texts = ['F'.repeat(50_000), ...Array.from({length: 50}, (_, index) => `middle ${index} ${'m'.repeat(200)}`), 'L'.repeat(50_000)]
+    const texts = [
+      'F'.repeat(50_000),
+      ...Array.from({length: 50}, (_, index) => `middle ${index} ${'m'.repeat(200)}`),
+      'L'.repeat(50_000),
+    ]
     const result = transform(conversationOf(texts), {}, {maxRecordBytes: 8_000})
     expectFits(result, 8_000)
     const sent = result.record.conversation.msgs
@@ -79,9 +100,14 @@ describe('transform: records over the size limit', () => {
   it('fits whatever the sizes, nesting and limit (random cases)', () => {
     const next = random(2024)
     for (let round = 0; round < 150; round++) {
-      const texts = Array.from({length: 1 + Math.floor(next() * 60)}, () => '😀ab "c"\n'.repeat(1 + Math.floor(next() ** 3 * 1000)))
+      const texts = Array.from({length: 1 + Math.floor(next() * 60)}, () =>
+        '😀ab "c"\n'.repeat(1 + Math.floor(next() ** 3 * 1000)),
+      )
       const maxRecordBytes = 1_500 + Math.floor(next() * 40_000)
-      const result = toEnterpretRecord(input(conversationOf(texts)), options({maxRecordBytes, metadataNesting: next() < 0.5 ? 'flat' : 'nested'}))
+      const result = toEnterpretRecord(
+        input(conversationOf(texts)),
+        options({maxRecordBytes, metadataNesting: next() < 0.5 ? 'flat' : 'nested'}),
+      )
       const record = expectRecord(result)
       expectFits(record, maxRecordBytes)
       const sent = record.record.conversation.msgs
@@ -91,9 +117,14 @@ describe('transform: records over the size limit', () => {
   })
 
   it('fails, with the reason, when the metadata alone leaves no room for a message', () => {
-    const result = toEnterpretRecord(input([chat('hello '.repeat(100))], {conversation: conversation()}), options({maxRecordBytes: 500}))
+    const result = toEnterpretRecord(
+      input([chat('hello '.repeat(100))], {conversation: conversation()}),
+      options({maxRecordBytes: 500}),
+    )
     expect(result._tag).to.equal('Invalid')
-    expect(result._tag === 'Invalid' && result.reason).to.match(/cannot be cut to 500: its metadata alone leaves too little room for messages/)
+    expect(result._tag === 'Invalid' && result.reason).to.match(
+      /cannot be cut to 500: its metadata alone leaves too little room for messages/,
+    )
   })
 
   it('leaves a record under the limit untouched', () => {
@@ -114,7 +145,9 @@ describe('transform: records over the size limit', () => {
       const cut = cutMessage(message('abcdefghij'.repeat(10)), 80)
       expect(cut).not.to.equal(undefined)
       expect(jsonBytes(cut)).to.be.at.most(80)
-      const oneMore = message(`${'abcdefghij'.repeat(10).slice(0, (cut?.text.length ?? 0) - CUT_MARK.length + 1)}${CUT_MARK}`)
+      const oneMore = message(
+        `${'abcdefghij'.repeat(10).slice(0, (cut?.text.length ?? 0) - CUT_MARK.length + 1)}${CUT_MARK}`,
+      )
       expect(jsonBytes(oneMore)).to.be.above(80)
     })
 

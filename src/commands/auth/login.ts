@@ -21,15 +21,27 @@ The Gladly credentials are checked live (GET /api/v1/organization) before anythi
   static override enableJsonFlag = true
 
   static override flags = {
-    'gladly-url': Flags.string({description: "Gladly organization address, e.g. https://acme.gladly.com [GLADLY_API_URL]"}),
-    'gladly-username': Flags.string({description: 'Email of the Gladly user with the API User permission [GLADLY_USERNAME]'}),
+    'gladly-url': Flags.string({
+      description: 'Gladly organization address, e.g. https://acme.gladly.com [GLADLY_API_URL]',
+    }),
+    'gladly-username': Flags.string({
+      description: 'Email of the Gladly user with the API User permission [GLADLY_USERNAME]',
+    }),
     'enterpret-url': Flags.string({description: 'Enterpret API base URL [ENTERPRET_API_URL]'}),
     'with-token': Flags.boolean({description: 'Read the Gladly API token from stdin (first line)'}),
-    'with-enterpret-key': Flags.boolean({description: 'Read the Enterpret API key from stdin (the line after the token when both are given)'}),
-    'insecure-storage': Flags.boolean({description: 'Store secrets in a plain 0600 file instead of the system keychain'}),
+    'with-enterpret-key': Flags.boolean({
+      description: 'Read the Enterpret API key from stdin (the line after the token when both are given)',
+    }),
+    'insecure-storage': Flags.boolean({
+      description: 'Store secrets in a plain 0600 file instead of the system keychain',
+    }),
   }
 
-  static override settingFlags = {'gladly-url': 'GLADLY_API_URL', 'gladly-username': 'GLADLY_USERNAME', 'enterpret-url': 'ENTERPRET_API_URL'} as const
+  static override settingFlags = {
+    'gladly-url': 'GLADLY_API_URL',
+    'gladly-username': 'GLADLY_USERNAME',
+    'enterpret-url': 'ENTERPRET_API_URL',
+  } as const
 
   public async run(): Promise<LoginResult> {
     const piped = this.flags['with-token'] || this.flags['with-enterpret-key']
@@ -38,11 +50,17 @@ The Gladly credentials are checked live (GET /api/v1/organization) before anythi
     let settings = await this.settings({secrets: false})
     if (prompting) settings = await this.promptForSettings(settings)
 
-    const gladlyToken = this.flags['with-token'] ? stdinLines[0] : prompting ? await this.promptSecret('Gladly API token') : settings.values.GLADLY_API_TOKEN
+    const gladlyToken = this.flags['with-token']
+      ? stdinLines[0]
+      : prompting
+        ? await this.promptSecret('Gladly API token')
+        : settings.values.GLADLY_API_TOKEN
     if (!gladlyToken) {
       this.error('No Gladly API token was given.', {
         exit: ExitCode.usage,
-        suggestions: ['Pipe it on stdin with --with-token, set GLADLY_API_TOKEN, or run this command on a terminal to be asked for it.'],
+        suggestions: [
+          'Pipe it on stdin with --with-token, set GLADLY_API_TOKEN, or run this command on a terminal to be asked for it.',
+        ],
       })
     }
     const enterpretKey = this.flags['with-enterpret-key']
@@ -55,14 +73,25 @@ The Gladly credentials are checked live (GET /api/v1/organization) before anythi
     }
 
     const storage = this.flags['insecure-storage'] ? 'file' : 'keychain'
-    const result = await this.unwrap(login({settings, gladlyToken, enterpretKey: enterpretKey || undefined, storage, userAgent: this.userAgent, logger: this.logger}))
+    const result = await this.unwrap(
+      login({
+        settings,
+        gladlyToken,
+        enterpretKey: enterpretKey || undefined,
+        storage,
+        userAgent: this.userAgent,
+        logger: this.logger,
+      }),
+    )
     this.render(result, settings)
     return result
   }
 
   private render(result: LoginResult, settings: Settings): void {
     const {gladly, enterpret} = result
-    this.logger.success(`Logged in to Gladly organization "${gladly.organization.name}" at ${gladly.url} as ${gladly.username} (profile ${result.profile}).`)
+    this.logger.success(
+      `Logged in to Gladly organization "${gladly.organization.name}" at ${gladly.url} as ${gladly.username} (profile ${result.profile}).`,
+    )
     if (result.storage === 'file') {
       this.logger.warn(
         `Secrets are stored UNENCRYPTED in ${credentialsFilePath(settings.paths)} (mode 600). Anyone with your user account or its backups can read them; every run will remind you.`,
@@ -70,15 +99,21 @@ The Gladly credentials are checked live (GET /api/v1/organization) before anythi
     } else {
       this.logger.success('Secrets are in the system keychain.')
     }
-    if (enterpret.apiKey === 'not set') this.logger.warn('No Enterpret API key is stored: import needs ENTERPRET_API_KEY (dry-run does not).')
-    else if (enterpret.apiKey === 'stored') this.logger.info(`Enterpret API key stored for ${enterpret.url}; it is checked on first use (auth status checks it without sending data).`)
+    if (enterpret.apiKey === 'not set')
+      this.logger.warn('No Enterpret API key is stored: import needs ENTERPRET_API_KEY (dry-run does not).')
+    else if (enterpret.apiKey === 'stored')
+      this.logger.info(
+        `Enterpret API key stored for ${enterpret.url}; it is checked on first use (auth status checks it without sending data).`,
+      )
   }
 
   private async readStdinLines(): Promise<string[]> {
     if (process.stdin.isTTY) {
       this.error('--with-token and --with-enterpret-key read from stdin, which is a terminal here.', {
         exit: ExitCode.usage,
-        suggestions: ['Pipe the secret in: echo "$TOKEN" | gladly-enterpret auth login --with-token …, or leave the flags out to be asked.'],
+        suggestions: [
+          'Pipe the secret in: echo "$TOKEN" | gladly-enterpret auth login --with-token …, or leave the flags out to be asked.',
+        ],
       })
     }
     let text = ''
@@ -90,14 +125,33 @@ The Gladly credentials are checked live (GET /api/v1/organization) before anythi
     const {input} = await import('@inquirer/prompts')
     const context = {output: process.stderr}
     const flagged = (name: 'GLADLY_API_URL' | 'GLADLY_USERNAME') => settings.origins[name]?.source === 'flag'
-    const url = flagged('GLADLY_API_URL') ? undefined : await input({message: 'Gladly address (e.g. https://acme.gladly.com)', default: settings.values.GLADLY_API_URL, required: true}, context)
-    const username = flagged('GLADLY_USERNAME') ? undefined : await input({message: 'Email of the Gladly API user', default: settings.values.GLADLY_USERNAME, required: true}, context)
+    const url = flagged('GLADLY_API_URL')
+      ? undefined
+      : await input(
+          {
+            message: 'Gladly address (e.g. https://acme.gladly.com)',
+            default: settings.values.GLADLY_API_URL,
+            required: true,
+          },
+          context,
+        )
+    const username = flagged('GLADLY_USERNAME')
+      ? undefined
+      : await input(
+          {message: 'Email of the Gladly API user', default: settings.values.GLADLY_USERNAME, required: true},
+          context,
+        )
     if (url === undefined && username === undefined) return settings
     return this.settings({secrets: false, answers: {GLADLY_API_URL: url, GLADLY_USERNAME: username}})
   }
 
   private async promptSecret(message: string, optional = false): Promise<string> {
     const {password} = await import('@inquirer/prompts')
-    return (await password({message, mask: '*', validate: (value) => optional || value.trim() !== '' || 'Required'}, {output: process.stderr})).trim()
+    return (
+      await password(
+        {message, mask: '*', validate: (value) => optional || value.trim() !== '' || 'Required'},
+        {output: process.stderr},
+      )
+    ).trim()
   }
 }

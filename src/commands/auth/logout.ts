@@ -6,7 +6,10 @@ export default class AuthLogout extends BaseCommand<typeof AuthLogout> {
   static override description =
     'Deletes the Gladly API token and the Enterpret API key of the profile from the system keychain (or the insecure credentials file). The stored Gladly address and username stay, so logging in again only asks for the secrets. Secrets set in the environment or a .env file are not touched.'
 
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --profile acme --json']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --profile acme --json',
+  ]
 
   static override enableJsonFlag = true
 

@@ -1,6 +1,11 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
-import {authStatus, type AuthStatus as AuthStatusReport, type CredentialReport, type ServiceCheck} from '../../lib/auth/index.js'
+import {
+  authStatus,
+  type AuthStatus as AuthStatusReport,
+  type CredentialReport,
+  type ServiceCheck,
+} from '../../lib/auth/index.js'
 import {ExitCode} from '../../lib/common/index.js'
 import {secretReader} from '../../lib/credentials/index.js'
 
@@ -10,7 +15,11 @@ export default class AuthStatus extends BaseCommand<typeof AuthStatus> {
 
 Exits 1 when a live check fails or a credential it needs is missing; with --offline it only reports and exits 0.`
 
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --offline --json', '<%= config.bin %> <%= command.id %> --profile acme']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --offline --json',
+    '<%= config.bin %> <%= command.id %> --profile acme',
+  ]
 
   static override enableJsonFlag = true
 
@@ -20,9 +29,17 @@ Exits 1 when a live check fails or a credential it needs is missing; with --offl
 
   public async run(): Promise<AuthStatusReport & {problems: string[]}> {
     const problems: string[] = []
-    const readSecret = secretReader(this.logger, (name, error) => problems.push(`${name} is stored in the ${error._tag === 'KeychainUnavailable' ? 'keychain' : 'credentials file'} but could not be read: ${error.message}`))
+    const readSecret = secretReader(this.logger, (name, error) =>
+      problems.push(
+        `${name} is stored in the ${error._tag === 'KeychainUnavailable' ? 'keychain' : 'credentials file'} but could not be read: ${error.message}`,
+      ),
+    )
     const settings = await this.settings({secrets: true, readSecret})
-    const status = await authStatus(settings, {offline: this.flags.offline, userAgent: this.userAgent, logger: this.logger})()
+    const status = await authStatus(settings, {
+      offline: this.flags.offline,
+      userAgent: this.userAgent,
+      logger: this.logger,
+    })()
     this.render(status, problems)
     if (!status.ok) process.exitCode = ExitCode.failure
     return {...status, problems}
@@ -30,13 +47,32 @@ Exits 1 when a live check fails or a credential it needs is missing; with --offl
 
   private render(status: AuthStatusReport, problems: string[]): void {
     const line = (credential: CredentialReport) =>
-      credential.set ? `  ${credential.name.padEnd(18)} ${String(credential.display).padEnd(36)} from ${credential.where}` : `  ${credential.name.padEnd(18)} ${'not set'.padEnd(36)} run auth login, or set it in the environment / .env`
-    const check = (service: ServiceCheck) => `  ${'check'.padEnd(18)} ${{ok: '✔', failed: '✖', skipped: '–', incomplete: '✖'}[service.status]} ${service.detail}`
+      credential.set
+        ? `  ${credential.name.padEnd(18)} ${String(credential.display).padEnd(36)} from ${credential.where}`
+        : `  ${credential.name.padEnd(18)} ${'not set'.padEnd(36)} run auth login, or set it in the environment / .env`
+    const check = (service: ServiceCheck) =>
+      `  ${'check'.padEnd(18)} ${{ok: '✔', failed: '✖', skipped: '–', incomplete: '✖'}[service.status]} ${service.detail}`
     const section = (title: string, prefix: string, service: ServiceCheck | undefined) =>
-      [title, ...status.credentials.filter((credential) => credential.name.startsWith(prefix)).map(line), ...(service ? [check(service)] : [])].join('\n')
+      [
+        title,
+        ...status.credentials.filter((credential) => credential.name.startsWith(prefix)).map(line),
+        ...(service ? [check(service)] : []),
+      ].join('\n')
     this.log(`Profile: ${status.profile}\n`)
-    this.log(section('Gladly', 'GLADLY_', status.checks.find((c) => c.service === 'gladly')))
-    this.log(section('Enterpret', 'ENTERPRET_', status.checks.find((c) => c.service === 'enterpret')))
+    this.log(
+      section(
+        'Gladly',
+        'GLADLY_',
+        status.checks.find((c) => c.service === 'gladly'),
+      ),
+    )
+    this.log(
+      section(
+        'Enterpret',
+        'ENTERPRET_',
+        status.checks.find((c) => c.service === 'enterpret'),
+      ),
+    )
     for (const problem of problems) this.logger.warn(problem)
   }
 }

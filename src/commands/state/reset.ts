@@ -36,11 +36,17 @@ Asks for confirmation on a terminal; scripts pass --yes. Refuses while an import
     // Held from before the prompt to the end: an import started meanwhile waits, and cannot write back what is reset.
     const lock = acquireLock(settings.paths.stateDir, settings.profile, {command: 'state reset'})
     if (lock._tag === 'Left') {
-      const holder = lock.left._tag === 'LockHeld' ? ` (pid ${lock.left.holder.pid} on ${lock.left.holder.host}, ${lock.left.holder.command})` : ''
-      this.error(`${lock.left._tag === 'LockHeld' ? `An import is running for profile ${settings.profile}${holder}` : lock.left.message}; the state was not changed.`, {
-        exit: ExitCode.failure,
-        suggestions: ['Wait for it to finish, then reset.'],
-      })
+      const holder =
+        lock.left._tag === 'LockHeld'
+          ? ` (pid ${lock.left.holder.pid} on ${lock.left.holder.host}, ${lock.left.holder.command})`
+          : ''
+      this.error(
+        `${lock.left._tag === 'LockHeld' ? `An import is running for profile ${settings.profile}${holder}` : lock.left.message}; the state was not changed.`,
+        {
+          exit: ExitCode.failure,
+          suggestions: ['Wait for it to finish, then reset.'],
+        },
+      )
     }
     try {
       return await this.reset(settings, to)
@@ -54,9 +60,14 @@ Asks for confirmation on a terminal; scripts pass --yes. Refuses while an import
     const state = await this.unwrap(async () => store.read())
     const owed = [
       state.deadLetters.length > 0 ? `${state.deadLetters.length} failed record(s) awaiting retry` : undefined,
-      (state.quarantine ?? []).length > 0 ? `${(state.quarantine ?? []).length} quarantined conversation(s)` : undefined,
+      (state.quarantine ?? []).length > 0
+        ? `${(state.quarantine ?? []).length} quarantined conversation(s)`
+        : undefined,
     ].filter((part) => part !== undefined)
-    const what = to === undefined ? `forget everything profile ${settings.profile} imported${owed.length > 0 ? `, including ${owed.join(' and ')}` : ''}` : `move the watermark of profile ${settings.profile} to ${to.toISOString()}`
+    const what =
+      to === undefined
+        ? `forget everything profile ${settings.profile} imported${owed.length > 0 ? `, including ${owed.join(' and ')}` : ''}`
+        : `move the watermark of profile ${settings.profile} to ${to.toISOString()}`
     await this.confirm(what)
     if (to === undefined) {
       await forgetEverything(settings.paths.stateDir, settings.profile)
@@ -64,21 +75,40 @@ Asks for confirmation on a terminal; scripts pass --yes. Refuses while an import
       await this.unwrap(async () => store.write(moveWatermark(state, to)))
       await forgetSince(settings.paths.stateDir, settings.profile, to)
     }
-    this.logger.success(to === undefined ? `State of profile ${settings.profile} cleared.` : `Watermark of profile ${settings.profile} moved to ${to.toISOString()}.`)
-    return {profile: settings.profile, action: to === undefined ? 'cleared' : 'watermark-moved', watermark: to?.toISOString() ?? null, stateFile: store.path}
+    this.logger.success(
+      to === undefined
+        ? `State of profile ${settings.profile} cleared.`
+        : `Watermark of profile ${settings.profile} moved to ${to.toISOString()}.`,
+    )
+    return {
+      profile: settings.profile,
+      action: to === undefined ? 'cleared' : 'watermark-moved',
+      watermark: to?.toISOString() ?? null,
+      stateFile: store.path,
+    }
   }
 
   private parseInstant(text: string): Date {
-    const date = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) ? new Date(text) : new Date(Number.NaN)
-    if (Number.isNaN(date.getTime())) this.error(`--to must be an ISO 8601 date or instant such as 2026-11-20 or 2026-11-20T06:00:00Z, got '${text}'.`, {exit: ExitCode.usage})
-    if (date.getTime() > Date.now()) this.error(`--to must not be in the future, got ${date.toISOString()}.`, {exit: ExitCode.usage})
+    const date = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)
+      ? new Date(text)
+      : new Date(Number.NaN)
+    if (Number.isNaN(date.getTime()))
+      this.error(
+        `--to must be an ISO 8601 date or instant such as 2026-11-20 or 2026-11-20T06:00:00Z, got '${text}'.`,
+        {exit: ExitCode.usage},
+      )
+    if (date.getTime() > Date.now())
+      this.error(`--to must not be in the future, got ${date.toISOString()}.`, {exit: ExitCode.usage})
     return date
   }
 
   private async confirm(what: string): Promise<void> {
     if (this.flags.yes) return
     if (!this.interactive) {
-      this.error(`Refusing to ${what} without confirmation.`, {exit: ExitCode.usage, suggestions: ['Pass --yes to confirm in a script.']})
+      this.error(`Refusing to ${what} without confirmation.`, {
+        exit: ExitCode.usage,
+        suggestions: ['Pass --yes to confirm in a script.'],
+      })
     }
     const {confirm} = await import('@inquirer/prompts')
     if (!(await confirm({message: `This will ${what}. Continue?`, default: false}, {output: process.stderr}))) {

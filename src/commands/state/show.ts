@@ -18,7 +18,11 @@ export default class StateShow extends BaseCommand<typeof StateShow> {
   static override description =
     'The watermark of the last successful import, the export jobs already processed, the checkpoint of an unfinished run, records that failed and wait for a retry (dead letters), conversations set aside to be fetched again (quarantine) with the reason, the last run summary, and whether an import holds the lock.'
 
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json', '<%= config.bin %> <%= command.id %> --profile acme']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --json',
+    '<%= config.bin %> <%= command.id %> --profile acme',
+  ]
 
   static override enableJsonFlag = true
 
@@ -45,23 +49,64 @@ export default class StateShow extends BaseCommand<typeof StateShow> {
     const rows: [string, string][] = [
       ['Profile', profile],
       ['State file', exists ? stateFile : `${stateFile} (not created yet: no import has run)`],
-      ['Watermark', state.watermark ? `${state.watermark.updatedAt}${state.watermark.jobIds.length > 0 ? ` (jobs ${state.watermark.jobIds.join(', ')})` : ''}` : 'none (the next import reads every export job Gladly still keeps)'],
-      ['Processed jobs', String(state.processedJobs.length) + (state.processedJobs.length > 0 ? `, newest ${state.processedJobs.at(-1)?.id} (window ${state.processedJobs.at(-1)?.windowStart} – ${state.processedJobs.at(-1)?.windowEnd})` : '')],
-      ['Backfill', state.backfill ? `history ${state.backfill.from} – ${state.backfill.to} from the Reports API: ${state.backfill.next === null ? 'done' : `next window starts ${state.backfill.next}`}` : 'none'],
-      ['Checkpoint', state.checkpoint ? `unfinished run ${state.checkpoint.runId} in job ${state.checkpoint.jobId} since ${state.checkpoint.startedAt}, ${checkpointDone} conversation(s) of it done` : 'none'],
+      [
+        'Watermark',
+        state.watermark
+          ? `${state.watermark.updatedAt}${state.watermark.jobIds.length > 0 ? ` (jobs ${state.watermark.jobIds.join(', ')})` : ''}`
+          : 'none (the next import reads every export job Gladly still keeps)',
+      ],
+      [
+        'Processed jobs',
+        String(state.processedJobs.length) +
+          (state.processedJobs.length > 0
+            ? `, newest ${state.processedJobs.at(-1)?.id} (window ${state.processedJobs.at(-1)?.windowStart} – ${state.processedJobs.at(-1)?.windowEnd})`
+            : ''),
+      ],
+      [
+        'Backfill',
+        state.backfill
+          ? `history ${state.backfill.from} – ${state.backfill.to} from the Reports API: ${state.backfill.next === null ? 'done' : `next window starts ${state.backfill.next}`}`
+          : 'none',
+      ],
+      [
+        'Checkpoint',
+        state.checkpoint
+          ? `unfinished run ${state.checkpoint.runId} in job ${state.checkpoint.jobId} since ${state.checkpoint.startedAt}, ${checkpointDone} conversation(s) of it done`
+          : 'none',
+      ],
       ['Open conversations', `${spooledConversations} kept until they close`],
-      ['Dead letters', state.deadLetters.length === 0 ? 'none' : `${state.deadLetters.length} record(s) will be retried first by the next import`],
-      ['Quarantine', quarantine.length === 0 ? 'none' : `${quarantine.length} conversation(s) will be fetched again from Gladly by the next import`],
-      ['Lock', lock.holder ? `${lock.holder.alive ? 'held' : 'stale'}: pid ${lock.holder.pid} on ${lock.holder.host} since ${lock.holder.startedAt}${lock.holder.leaseAgeMs === undefined ? '' : `, lease renewed ${Math.round(lock.holder.leaseAgeMs / 1000)} s ago`}` : 'free'],
+      [
+        'Dead letters',
+        state.deadLetters.length === 0
+          ? 'none'
+          : `${state.deadLetters.length} record(s) will be retried first by the next import`,
+      ],
+      [
+        'Quarantine',
+        quarantine.length === 0
+          ? 'none'
+          : `${quarantine.length} conversation(s) will be fetched again from Gladly by the next import`,
+      ],
+      [
+        'Lock',
+        lock.holder
+          ? `${lock.holder.alive ? 'held' : 'stale'}: pid ${lock.holder.pid} on ${lock.holder.host} since ${lock.holder.startedAt}${lock.holder.leaseAgeMs === undefined ? '' : `, lease renewed ${Math.round(lock.holder.leaseAgeMs / 1000)} s ago`}`
+          : 'free',
+      ],
     ]
     const width = Math.max(...rows.map(([label]) => label.length))
     for (const [label, value] of rows) this.log(`${label.padEnd(width)}  ${value}`)
-    for (const letter of state.deadLetters) this.log(`  ${letter.recordId}  ${letter.failedAt}  ${letter.attempts} attempt(s)  ${letter.reason}`)
+    for (const letter of state.deadLetters)
+      this.log(`  ${letter.recordId}  ${letter.failedAt}  ${letter.attempts} attempt(s)  ${letter.reason}`)
     if (quarantine.length > 0) this.log('Quarantined conversations')
-    for (const entry of quarantine) this.log(`  ${entry.conversationId}  ${entry.failedAt}  ${entry.attempts} attempt(s) since ${entry.firstFailedAt}, from ${entry.source}: ${entry.reason}`)
+    for (const entry of quarantine)
+      this.log(
+        `  ${entry.conversationId}  ${entry.failedAt}  ${entry.attempts} attempt(s) since ${entry.firstFailedAt}, from ${entry.source}: ${entry.reason}`,
+      )
     if (state.lastRun) {
       this.log('Last run')
-      for (const [key, value] of Object.entries(state.lastRun)) this.log(`  ${key.padEnd(width)}  ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+      for (const [key, value] of Object.entries(state.lastRun))
+        this.log(`  ${key.padEnd(width)}  ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
     }
   }
 }

@@ -28,7 +28,8 @@ const USAGE = `Usage: tsx test/fakes/enterpret/main.ts [options]
 function numberFlag(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined
   const parsed = Number(value)
-  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0) throw new Error(`--${name} needs a number ≥ 0, got "${value}"`)
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0)
+    throw new Error(`--${name} needs a number ≥ 0, got "${value}"`)
   return parsed
 }
 
@@ -107,10 +108,15 @@ async function main(): Promise<void> {
   }
   const fake = await startFakeEnterpret(options)
   process.stdout.write(`${fake.url}\n`)
-  process.stderr.write(`fake Enterpret: POST ${fake.webhookUrl}; test hooks GET ${fake.url}/_fake/records and /_fake/requests\n`)
+  process.stderr.write(
+    `fake Enterpret: POST ${fake.webhookUrl}; test hooks GET ${fake.url}/_fake/records and /_fake/requests\n`,
+  )
   const stop = (signal: NodeJS.Signals): void => {
     fake.close().then(
-      () => process.stderr.write(`${signal}: stopped after ${fake.requests.length} requests, ${fake.records.size} records\n`),
+      () =>
+        process.stderr.write(
+          `${signal}: stopped after ${fake.requests.length} requests, ${fake.records.size} records\n`,
+        ),
       (error: Error) => {
         process.stderr.write(`${signal}: ${error.message}\n`)
         process.exitCode = 1

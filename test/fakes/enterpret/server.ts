@@ -284,16 +284,26 @@ export async function startFakeEnterpret(options: FakeEnterpretOptions = {}): Pr
     }
     const key = request.headers['api-key']
     if (typeof key !== 'string' || !settings.apiKeys.includes(key)) {
-      const why = typeof key === 'string' ? 'invalid API key'
-        : request.headers.authorization === undefined ? 'missing "api-key" header'
-          : 'missing "api-key" header (the key goes in "api-key", not in Authorization)'
+      const why =
+        typeof key === 'string'
+          ? 'invalid API key'
+          : request.headers.authorization === undefined
+            ? 'missing "api-key" header'
+            : 'missing "api-key" header (the key goes in "api-key", not in Authorization)'
       return errorReply(401, 'ErrCodeInvalidAPIKey', why)
     }
     const now = settings.now()
     if (!underLimit(now)) {
-      const headers = settings.retryAfterSeconds === undefined ? undefined
-        : {'retry-after': String(Math.ceil(settings.retryAfterSeconds))}
-      return errorReply(429, 'ErrCodeRateLimitExceeded', `rate limit of ${settings.rpm} requests per minute exceeded`, headers)
+      const headers =
+        settings.retryAfterSeconds === undefined
+          ? undefined
+          : {'retry-after': String(Math.ceil(settings.retryAfterSeconds))}
+      return errorReply(
+        429,
+        'ErrCodeRateLimitExceeded',
+        `rate limit of ${settings.rpm} requests per minute exceeded`,
+        headers,
+      )
     }
     if (settings.resetRate > 0 && random() < settings.resetRate) return RESET
     if (pendingFailures > 0 || (settings.errorRate > 0 && random() < settings.errorRate)) {
@@ -301,7 +311,11 @@ export async function startFakeEnterpret(options: FakeEnterpretOptions = {}): Pr
       return errorReply(500, 'ErrCodeInternalError', 'Internal server exception')
     }
     if (body.text === undefined) {
-      return errorReply(413, 'ErrCodePayloadTooLarge', `body is ${body.bytes} bytes; the limit is ${settings.maxBodyBytes}`)
+      return errorReply(
+        413,
+        'ErrCodePayloadTooLarge',
+        `body is ${body.bytes} bytes; the limit is ${settings.maxBodyBytes}`,
+      )
     }
     const batch = validateBatch(body.text, {
       knownTypes: metadataTypes,

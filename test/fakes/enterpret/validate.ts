@@ -1,7 +1,13 @@
 // Request-body validation of the fake Enterpret Custom Webhook, after enterpret-api.md §1.3 and §5.2.
 // Pure (no I/O, no clock): the server passes in "now", the remembered metadata types and its switches.
 
-export const RECORD_TYPES = ['REVIEW', 'CONVERSATION', 'SURVEY', 'AUDIO_RECORDING', 'FORUM_CONVERSATION_THREAD'] as const
+export const RECORD_TYPES = [
+  'REVIEW',
+  'CONVERSATION',
+  'SURVEY',
+  'AUDIO_RECORDING',
+  'FORUM_CONVERSATION_THREAD',
+] as const
 export type RecordType = (typeof RECORD_TYPES)[number]
 
 export const ACTORS = ['user', 'agent', 'bot'] as const
@@ -68,7 +74,15 @@ export const MIN_CREATED_AT = 946_684_800
 
 const ENVELOPE_FIELDS = new Set(['records'])
 const RECORD_FIELDS = new Set([
-  'audioRecording', 'conversation', 'createdAt', 'fileID', 'id', 'metadata', 'surveyResponse', 'text', 'type',
+  'audioRecording',
+  'conversation',
+  'createdAt',
+  'fileID',
+  'id',
+  'metadata',
+  'surveyResponse',
+  'text',
+  'type',
 ])
 const CONVERSATION_FIELDS = new Set(['msgs'])
 const MESSAGE_FIELDS = new Set(['actor', 'text'])
@@ -82,7 +96,10 @@ const ELEMENT_CHECKS: Record<MetadataType, (value: unknown) => boolean> = {
 const TYPE_NAMES: Record<MetadataType, string> = {b: 'booleans', n: 'finite numbers', s: 'strings'}
 
 class Rejected extends Error {
-  constructor(readonly code: ErrorCode, msg: string) {
+  constructor(
+    readonly code: ErrorCode,
+    msg: string,
+  ) {
     super(msg)
   }
 }
@@ -181,7 +198,11 @@ function checkMetadata(
     const type = metadataFieldType(value, where, path)
     const earlier = context.knownTypes.get(key) ?? batchTypes.get(key)
     if (earlier !== undefined && earlier !== type) {
-      badFormat(where, path, `is type "${type}" but key "${key}" was already received as "${earlier}"; a key keeps one type`)
+      badFormat(
+        where,
+        path,
+        `is type "${type}" but key "${key}" was already received as "${earlier}"; a key keeps one type`,
+      )
     }
     types.set(key, type)
   }

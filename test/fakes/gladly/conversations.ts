@@ -1,14 +1,42 @@
 // Generation of one conversation's full timeline (items + status changes) from (seed, index). A plan is the
 // conversation's whole life; dataset.ts decides what of it is visible "as of" a given instant.
 
-import {fill, AUTO_REPLY, QUICK_REPLY_OPTIONS, QUICK_REPLY_PROMPT, SIDEKICK_GREETING, ACTIVITY_TITLES, THEMES,
-  type Theme} from './text.js'
-import {formatInstant, formatMs, hash32, HOUR, MINUTE, quantize, type FractionDigits, type IdCodec, type Instant,
-  type Rng, SECOND} from './random.js'
+import {
+  fill,
+  AUTO_REPLY,
+  QUICK_REPLY_OPTIONS,
+  QUICK_REPLY_PROMPT,
+  SIDEKICK_GREETING,
+  ACTIVITY_TITLES,
+  THEMES,
+  type Theme,
+} from './text.js'
+import {
+  formatInstant,
+  formatMs,
+  hash32,
+  HOUR,
+  MINUTE,
+  quantize,
+  type FractionDigits,
+  type IdCodec,
+  type Instant,
+  type Rng,
+  SECOND,
+} from './random.js'
 import type {Attachment, ConversationStatus, ItemContent, Party} from './types.js'
 
 export type Channel =
-  | 'CHAT' | 'CUSTOM' | 'EMAIL' | 'FACEBOOK' | 'INSTAGRAM' | 'PHONE' | 'SMS' | 'TWITTER' | 'VOICE_AI' | 'VOICEMAIL'
+  | 'CHAT'
+  | 'CUSTOM'
+  | 'EMAIL'
+  | 'FACEBOOK'
+  | 'INSTAGRAM'
+  | 'PHONE'
+  | 'SMS'
+  | 'TWITTER'
+  | 'VOICE_AI'
+  | 'VOICEMAIL'
   | 'WHATSAPP'
 
 export interface CustomerFacts {
@@ -103,11 +131,27 @@ export function soon(draft: Draft): Draft {
   return {...draft, soon: true}
 }
 
-const ASYNC_CHANNELS: ReadonlySet<Channel> = new Set(['CUSTOM', 'EMAIL', 'FACEBOOK', 'INSTAGRAM', 'SMS', 'TWITTER',
-  'WHATSAPP'])
+const ASYNC_CHANNELS: ReadonlySet<Channel> = new Set([
+  'CUSTOM',
+  'EMAIL',
+  'FACEBOOK',
+  'INSTAGRAM',
+  'SMS',
+  'TWITTER',
+  'WHATSAPP',
+])
 
 export const INBOX_BY_CHANNEL: Record<Channel, number> = {
-  CHAT: 1, CUSTOM: 3, EMAIL: 0, FACEBOOK: 3, INSTAGRAM: 3, PHONE: 2, SMS: 4, TWITTER: 3, VOICE_AI: 2, VOICEMAIL: 2,
+  CHAT: 1,
+  CUSTOM: 3,
+  EMAIL: 0,
+  FACEBOOK: 3,
+  INSTAGRAM: 3,
+  PHONE: 2,
+  SMS: 4,
+  TWITTER: 3,
+  VOICE_AI: 2,
+  VOICEMAIL: 2,
   WHATSAPP: 4,
 }
 
@@ -144,8 +188,11 @@ export class Writer {
   }
 
   text(template: string): string {
-    return fill(template, {agent: this.agentFacts?.firstName ?? 'the team', name: this.customerFacts.firstName,
-      order: this.customerFacts.order})
+    return fill(template, {
+      agent: this.agentFacts?.firstName ?? 'the team',
+      name: this.customerFacts.firstName,
+      order: this.customerFacts.order,
+    })
   }
 
   pickText(templates: readonly string[]): string {
@@ -166,20 +213,26 @@ export class Writer {
     }))
   }
 
-  chat(party: Party, content: string, options: {
-    messageType?: 'QUICK_REPLY_REQUEST' | 'QUICK_REPLY_RESPONSE' | 'TEXT'
-    omitMessageType?: boolean
-    omitInitiator?: boolean
-    messageData?: Record<string, unknown>
-    withAttachment?: boolean
-  } = {}): Draft {
+  chat(
+    party: Party,
+    content: string,
+    options: {
+      messageType?: 'QUICK_REPLY_REQUEST' | 'QUICK_REPLY_RESPONSE' | 'TEXT'
+      omitMessageType?: boolean
+      omitInitiator?: boolean
+      messageData?: Record<string, unknown>
+      withAttachment?: boolean
+    } = {},
+  ): Draft {
     const sessionId = this.chatSession
     return {
       build: (_at, _id, ordinal) => ({
         initiator: party,
         ...(options.omitInitiator ? {omitInitiator: true} : {}),
         content: {
-          type: 'CHAT_MESSAGE', sessionId, content,
+          type: 'CHAT_MESSAGE',
+          sessionId,
+          content,
           ...(options.omitMessageType ? {} : {messageType: options.messageType ?? 'TEXT'}),
           ...(options.messageData ? {messageData: options.messageData} : {}),
           ...(options.withAttachment ? {attachments: this.attachments(ordinal)} : {}),
@@ -194,47 +247,72 @@ export class Writer {
     const options = QUICK_REPLY_OPTIONS.map((option) => ({...option}))
     const selected = this.random.pick(options)
     let requestId = ''
-    const request = this.chat(SIDEKICK, QUICK_REPLY_PROMPT, {messageType: 'QUICK_REPLY_REQUEST', messageData: {options}})
+    const request = this.chat(SIDEKICK, QUICK_REPLY_PROMPT, {
+      messageType: 'QUICK_REPLY_REQUEST',
+      messageData: {options},
+    })
     const sessionId = this.chatSession
     return [
-      {...request, soon: true, build: (at, id, ordinal) => {
-        requestId = id
-        return request.build(at, id, ordinal)
-      }},
+      {
+        ...request,
+        soon: true,
+        build: (at, id, ordinal) => {
+          requestId = id
+          return request.build(at, id, ordinal)
+        },
+      },
       {
         soon: true,
         build: () => ({
           initiator: CUSTOMER,
-          content: {type: 'CHAT_MESSAGE', sessionId, content: selected.label, messageType: 'QUICK_REPLY_RESPONSE',
-            messageData: {quickReplyRequest: {options}, selectedOptionId: selected.id, requestMessageId: requestId}},
+          content: {
+            type: 'CHAT_MESSAGE',
+            sessionId,
+            content: selected.label,
+            messageType: 'QUICK_REPLY_RESPONSE',
+            messageData: {quickReplyRequest: {options}, selectedOptionId: selected.id, requestMessageId: requestId},
+          },
         }),
         effect: 'customer',
       },
     ]
   }
 
-  email(party: Party, content: string, options: {
-    from?: string
-    subject?: string
-    /** Real exports carry emails without a subject, though the spec requires one. */
-    omitSubject?: boolean
-    cc?: string[]
-    bcc?: string[]
-    withAttachment?: boolean
-  } = {}): Draft {
+  email(
+    party: Party,
+    content: string,
+    options: {
+      from?: string
+      subject?: string
+      /** Real exports carry emails without a subject, though the spec requires one. */
+      omitSubject?: boolean
+      cc?: string[]
+      bcc?: string[]
+      withAttachment?: boolean
+    } = {},
+  ): Draft {
     const fromCustomer = party.type === 'CUSTOMER'
-    const subject = options.subject ?? (fromCustomer ? this.text(this.theme.subject) : `Re: ${this.text(this.theme.subject)}`)
-    const from = options.from ?? (fromCustomer ? this.customerFacts.email
-      : party.type === 'AGENT' && this.agentFacts ? this.agentFacts.email : this.ctx.supportEmail)
+    const subject =
+      options.subject ?? (fromCustomer ? this.text(this.theme.subject) : `Re: ${this.text(this.theme.subject)}`)
+    const from =
+      options.from ??
+      (fromCustomer
+        ? this.customerFacts.email
+        : party.type === 'AGENT' && this.agentFacts
+          ? this.agentFacts.email
+          : this.ctx.supportEmail)
     const to = fromCustomer ? [this.ctx.supportEmail] : [this.customerFacts.email.toLowerCase()]
     return {
       build: (_at, _id, ordinal) => ({
         initiator: party,
         content: {
-          type: 'EMAIL', from, to,
+          type: 'EMAIL',
+          from,
+          to,
           ...(options.cc ? {cc: options.cc} : {}),
           ...(options.bcc ? {bcc: options.bcc} : {}),
-          ...(options.omitSubject ? {} : {subject}), content,
+          ...(options.omitSubject ? {} : {subject}),
+          content,
           ...(options.withAttachment ? {attachments: this.attachments(ordinal, 2)} : {}),
         },
       }),
@@ -258,22 +336,42 @@ export class Writer {
     }
   }
 
-  social(channel: 'CUSTOM' | 'FACEBOOK' | 'INSTAGRAM' | 'TWITTER' | 'WHATSAPP', party: Party, content: string,
-    withAttachment = false): Draft {
+  social(
+    channel: 'CUSTOM' | 'FACEBOOK' | 'INSTAGRAM' | 'TWITTER' | 'WHATSAPP',
+    party: Party,
+    content: string,
+    withAttachment = false,
+  ): Draft {
     return {
       build: (_at, _id, ordinal) => {
         const attachments = withAttachment ? {attachments: this.attachments(ordinal)} : {}
         switch (channel) {
           case 'FACEBOOK': {
-            return {initiator: party, content: {type: 'FACEBOOK_MESSAGE', pageId: this.ctx.facebookPageId,
-              userId: this.customerFacts.facebookUserId, content, ...attachments}}
+            return {
+              initiator: party,
+              content: {
+                type: 'FACEBOOK_MESSAGE',
+                pageId: this.ctx.facebookPageId,
+                userId: this.customerFacts.facebookUserId,
+                content,
+                ...attachments,
+              },
+            }
           }
 
           case 'CUSTOM': {
-            return this.customChannelBody(party, withAttachment
-              ? {type: 'FILES', content: {files: [{url: `https://files.example.com/${ordinal}.png`, fileName: 'photo.png'}],
-                caption: content}}
-              : {type: 'TEXT', content: {text: content}})
+            return this.customChannelBody(
+              party,
+              withAttachment
+                ? {
+                    type: 'FILES',
+                    content: {
+                      files: [{url: `https://files.example.com/${ordinal}.png`, fileName: 'photo.png'}],
+                      caption: content,
+                    },
+                  }
+                : {type: 'TEXT', content: {text: content}},
+            )
           }
 
           default: {
@@ -287,28 +385,43 @@ export class Writer {
   }
 
   /** A custom channel message as the older spec copy describes it: `content.type` TEXT or FILES, text one level down. */
-  private customChannelBody(party: Party, message: {type: 'TEXT' | 'FILES'; content: Record<string, unknown>}): ItemBody {
+  private customChannelBody(
+    party: Party,
+    message: {type: 'TEXT' | 'FILES'; content: Record<string, unknown>},
+  ): ItemBody {
     const fromCustomer = party.type === 'CUSTOMER'
-    return {initiator: party, content: {
-      ...message, customChannelId: this.ctx.ids.encode('channel', 0), sessionId: this.chatSession,
-      companyAddress: 'support@in-app', customerAddress: this.customerFacts.email,
-      status: {value: fromCustomer ? 'DELIVERED' : 'READ'},
-    }}
+    return {
+      initiator: party,
+      content: {
+        ...message,
+        customChannelId: this.ctx.ids.encode('channel', 0),
+        sessionId: this.chatSession,
+        companyAddress: 'support@in-app',
+        customerAddress: this.customerFacts.email,
+        status: {value: fromCustomer ? 'DELIVERED' : 'READ'},
+      },
+    }
   }
 
   /** A content type this importer does not know, as Gladly may add without notice. */
   futureType(party: Party, content: string): Draft {
-    return {build: () => ({initiator: party, content: {type: 'APPLE_BUSINESS_CHAT', content}}), effect: effectOf(party, true)}
+    return {
+      build: () => ({initiator: party, content: {type: 'APPLE_BUSINESS_CHAT', content}}),
+      effect: effectOf(party, true),
+    }
   }
 
-  phoneCall(direction: 'inbound' | 'outbound', options: {
-    summary?: 'FAILED' | 'PENDING' | 'READY'
-    durationAsString?: boolean
-    /** Real calls have come with a negative duration; the spec states no sign. */
-    negativeDuration?: boolean
-    recording?: 'AVAILABLE' | 'DELETED' | 'ERROR'
-    missed?: boolean
-  } = {}): Draft {
+  phoneCall(
+    direction: 'inbound' | 'outbound',
+    options: {
+      summary?: 'FAILED' | 'PENDING' | 'READY'
+      durationAsString?: boolean
+      /** Real calls have come with a negative duration; the spec states no sign. */
+      negativeDuration?: boolean
+      recording?: 'AVAILABLE' | 'DELETED' | 'ERROR'
+      missed?: boolean
+    } = {},
+  ): Draft {
     const inbound = direction === 'inbound'
     const agent = this.agentParty
     const ringMs = this.random.int(4, 25) * SECOND + this.random.int(0, 999)
@@ -330,10 +443,16 @@ export class Writer {
             ...(options.missed ? {} : {answeredAt: formatMs(answeredMs)}),
             completedAt: formatMs(completedMs),
             ...(recording ? {recordingStatus: recording} : {}),
-            ...(recording === 'AVAILABLE' ? {
-              recordingUrl: `/api/v1/conversation-items/${id}/media/recording`,
-              recordingDuration: options.negativeDuration ? -duration : options.durationAsString ? String(duration) : duration,
-            } : {}),
+            ...(recording === 'AVAILABLE'
+              ? {
+                  recordingUrl: `/api/v1/conversation-items/${id}/media/recording`,
+                  recordingDuration: options.negativeDuration
+                    ? -duration
+                    : options.durationAsString
+                      ? String(duration)
+                      : duration,
+                }
+              : {}),
             ...this.summary(options.summary),
           },
         }
@@ -434,7 +553,8 @@ export class Writer {
       }
 
       case 'VOICE_AI': {
-        return party.type === 'AGENT' ? this.sms(party, content)
+        return party.type === 'AGENT'
+          ? this.sms(party, content)
           : this.voiceAi(party, content, party.type === 'SYSTEM' ? 'PLAYED' : undefined)
       }
 
@@ -458,9 +578,7 @@ export class Writer {
 
   private summary(status: 'FAILED' | 'PENDING' | 'READY' | undefined): Record<string, unknown> {
     if (!status) return {}
-    return {recordingSummary: status === 'READY'
-      ? {status, summary: this.theme.summary, language: 'en'}
-      : {status}}
+    return {recordingSummary: status === 'READY' ? {status, summary: this.theme.summary, language: 'en'} : {status}}
   }
 }
 
@@ -505,8 +623,14 @@ export function finalize(ctx: GenerationContext, meta: PlanMeta, placed: Placed[
     const ordinal = entry.ordinal ?? nextOrdinal++
     const id = ctx.ids.encode('item', meta.index, ordinal)
     const body = entry.draft.build(at, id, ordinal)
-    items.push({ordinal, id, at, timelineOnly: entry.draft.timelineOnly ?? false,
-      ...(entry.appearsAtMs === undefined ? {} : {appearsAtMs: entry.appearsAtMs}), ...body})
+    items.push({
+      ordinal,
+      id,
+      at,
+      timelineOnly: entry.draft.timelineOnly ?? false,
+      ...(entry.appearsAtMs === undefined ? {} : {appearsAtMs: entry.appearsAtMs}),
+      ...body,
+    })
     const next = nextStatus(current, entry.draft.effect)
     if (next !== current && entry.appearsAtMs === undefined) {
       statuses.push({at, status: next})
@@ -575,8 +699,10 @@ export function spread(random: Rng, drafts: Draft[], fromMs: number, toMs: numbe
   let anchor = 0
   let previous = fromMs
   return drafts.map((draft, k) => {
-    previous = k > 0 && draft.soon ? previous + random.int(3, 30) * SECOND
-      : fromMs + Math.floor((offsets[anchor++] ?? 0) * room) + k * STEP_RESERVE_MS
+    previous =
+      k > 0 && draft.soon
+        ? previous + random.int(3, 30) * SECOND
+        : fromMs + Math.floor((offsets[anchor++] ?? 0) * room) + k * STEP_RESERVE_MS
     return {draft, ms: previous}
   })
 }
@@ -585,8 +711,17 @@ export function spread(random: Rng, drafts: Draft[], fromMs: number, toMs: numbe
 // Regular conversations
 
 const CHANNEL_WEIGHTS: Array<[Channel, number]> = [
-  ['CHAT', 28], ['EMAIL', 25], ['SMS', 9], ['PHONE', 10], ['VOICEMAIL', 3], ['FACEBOOK', 4], ['INSTAGRAM', 4],
-  ['WHATSAPP', 5], ['TWITTER', 2], ['VOICE_AI', 6], ['CUSTOM', 4],
+  ['CHAT', 28],
+  ['EMAIL', 25],
+  ['SMS', 9],
+  ['PHONE', 10],
+  ['VOICEMAIL', 3],
+  ['FACEBOOK', 4],
+  ['INSTAGRAM', 4],
+  ['WHATSAPP', 5],
+  ['TWITTER', 2],
+  ['VOICE_AI', 6],
+  ['CUSTOM', 4],
 ]
 const CHANNEL_TOTAL = CHANNEL_WEIGHTS.reduce((sum, [, weight]) => sum + weight, 0)
 
@@ -610,8 +745,14 @@ export interface RegularHeader {
 export const MAX_REGULAR_SPAN_MS = 3 * 24 * HOUR
 
 /** Everything needed to place a regular conversation in time, drawn without generating its items. */
-export function regularHeader(random: Rng, index: number, createdAtMs: number, customer: number, agentCount: number,
-  avgItems: number): RegularHeader {
+export function regularHeader(
+  random: Rng,
+  index: number,
+  createdAtMs: number,
+  customer: number,
+  agentCount: number,
+  avgItems: number,
+): RegularHeader {
   let roll = random() * CHANNEL_TOTAL
   let channel: Channel = 'CHAT'
   for (const [candidate, weight] of CHANNEL_WEIGHTS) {
@@ -630,7 +771,14 @@ export function regularHeader(random: Rng, index: number, createdAtMs: number, c
   const minSpan = (steps + 12) * STEP_RESERVE_MS
   const mainSpanMs = Math.max(minSpan, sync ? random.int(4, 45) * MINUTE : random.int(2 * 60, 40 * 60) * MINUTE)
   return {
-    index, createdAtMs, mainSpanMs, channel, customer, steps, closes, reopens,
+    index,
+    createdAtMs,
+    mainSpanMs,
+    channel,
+    customer,
+    steps,
+    closes,
+    reopens,
     reopenGapMs: random.int(2 * 60, 20 * 60) * MINUTE,
     reopenSpanMs: Math.max(minSpan, random.int(10, 6 * 60) * MINUTE),
     ...(botOnly ? {} : {agent: 1 + random.int(0, agentCount - 2)}),
@@ -663,17 +811,24 @@ export function regularPlan(ctx: GenerationContext, h: RegularHeader, random: Rn
   }
 
   const target = h.steps - (h.reopens ? 4 : 0) - (h.timelineOnly ? 1 : 0)
-  let extrasLeft = {note: random.chance(0.3), activity: random.chance(0.1), thirdParty: h.channel === 'EMAIL' &&
-    random.chance(0.2)}
+  let extrasLeft = {
+    note: random.chance(0.3),
+    activity: random.chance(0.1),
+    thirdParty: h.channel === 'EMAIL' && random.chance(0.2),
+  }
   while (main.length + closing.length < target) {
     if (agent) {
       main.push(w.message(h.channel, agent, w.pickText(w.theme.replies)))
       if (extrasLeft.note) main.push(w.note(w.pickText(w.theme.notes)))
       if (extrasLeft.activity) main.push(w.activity(false))
       if (extrasLeft.thirdParty) {
-        main.push(w.email({type: random.chance(0.5) ? 'INTERNAL' : 'EXTERNAL'},
-          'Confirming the shipment details from our side, see below.',
-          {from: random.chance(0.5) ? `warehouse@${ctx.domain}` : 'claims@carrier-logistics.com'}))
+        main.push(
+          w.email(
+            {type: random.chance(0.5) ? 'INTERNAL' : 'EXTERNAL'},
+            'Confirming the shipment details from our side, see below.',
+            {from: random.chance(0.5) ? `warehouse@${ctx.domain}` : 'claims@carrier-logistics.com'},
+          ),
+        )
       }
 
       extrasLeft = {note: false, activity: false, thirdParty: false}
@@ -699,14 +854,31 @@ export function regularPlan(ctx: GenerationContext, h: RegularHeader, random: Rn
 
   const start = h.createdAtMs + SECOND
   const reopenStart = start + h.mainSpanMs + h.reopenGapMs
-  const placed = [...spread(random, main, start, start + h.mainSpanMs),
-    ...spread(random, reopen, reopenStart, reopenStart + h.reopenSpanMs)]
-  const customAttributes = random.chance(0.4) ? [
-    {id: ctx.customAttributeIds.order, value: w.customerFacts.order},
-    ...(random.chance(0.4) ? [{id: ctx.customAttributeIds.carrier, value: random.pick(['UPS', 'FedEx', 'USPS'])}] : []),
-  ] : []
-  return finalize(ctx, {index: h.index, customer: h.customer, ...(h.agent === undefined ? {} : {agent: h.agent}),
-    inbox: INBOX_BY_CHANNEL[h.channel], createdAtMs: h.createdAtMs, customAttributes}, placed, random)
+  const placed = [
+    ...spread(random, main, start, start + h.mainSpanMs),
+    ...spread(random, reopen, reopenStart, reopenStart + h.reopenSpanMs),
+  ]
+  const customAttributes = random.chance(0.4)
+    ? [
+        {id: ctx.customAttributeIds.order, value: w.customerFacts.order},
+        ...(random.chance(0.4)
+          ? [{id: ctx.customAttributeIds.carrier, value: random.pick(['UPS', 'FedEx', 'USPS'])}]
+          : []),
+      ]
+    : []
+  return finalize(
+    ctx,
+    {
+      index: h.index,
+      customer: h.customer,
+      ...(h.agent === undefined ? {} : {agent: h.agent}),
+      inbox: INBOX_BY_CHANNEL[h.channel],
+      createdAtMs: h.createdAtMs,
+      customAttributes,
+    },
+    placed,
+    random,
+  )
 }
 
 function opening(w: Writer, channel: Channel, agent: Party | undefined): Draft[] {
@@ -731,11 +903,13 @@ function opening(w: Writer, channel: Channel, agent: Party | undefined): Draft[]
 
     case 'PHONE': {
       if (!agent) return [w.sms(CUSTOMER, opener)]
-      return [w.phoneCall('inbound', {
-        summary: random.chance(0.4) ? 'READY' : random.chance(0.1) ? 'PENDING' : undefined,
-        durationAsString: random.chance(0.15),
-        recording: random.chance(0.1) ? 'DELETED' : 'AVAILABLE',
-      })]
+      return [
+        w.phoneCall('inbound', {
+          summary: random.chance(0.4) ? 'READY' : random.chance(0.1) ? 'PENDING' : undefined,
+          durationAsString: random.chance(0.15),
+          recording: random.chance(0.1) ? 'DELETED' : 'AVAILABLE',
+        }),
+      ]
     }
 
     case 'VOICEMAIL': {
@@ -748,8 +922,13 @@ function opening(w: Writer, channel: Channel, agent: Party | undefined): Draft[]
       const drafts = [
         w.voiceAi(SIDEKICK, 'Thanks for calling. How can I help you today?', 'PLAYED'),
         soon(w.voiceAi(CUSTOMER, opener)),
-        soon(w.voiceAi(SIDEKICK, 'I can help with that. Let me look up your account.', random.chance(0.3) ? 'INTERRUPTED'
-          : 'PLAYED')),
+        soon(
+          w.voiceAi(
+            SIDEKICK,
+            'I can help with that. Let me look up your account.',
+            random.chance(0.3) ? 'INTERRUPTED' : 'PLAYED',
+          ),
+        ),
       ]
       if (agent) drafts.push(soon(w.phoneCall('inbound', {summary: random.chance(0.5) ? 'READY' : undefined})))
       return drafts

@@ -2,16 +2,60 @@
 // cache, so a 100k-conversation org costs no more memory than a 30-conversation one. Every read takes `now`: what
 // exists, a conversation's status, which export jobs are listed and what their files hold all follow from it.
 
-import {type ConversationPlan, type CustomerFacts, type GenerationContext, MAX_REGULAR_SPAN_MS, type PlannedItem,
-  regularHeader, regularLastMs, regularPlan} from './conversations.js'
-import {DAY, formatInstant, formatMs, hash32, HOUR, IdCodec, type Instant, labelHash, MINUTE, rng, SECOND,
-  type TimeArg, toMs} from './random.js'
-import {alignDown, BIG_CUSTOMER_HISTORY, CUSTOMER_SLOT, mergeTimes, SLOT, SPECIAL_CUSTOMERS, SPECIAL_SLOTS,
-  type SpecialLayout, specialPlan, specialSlotCustomer} from './specials.js'
+import {
+  type ConversationPlan,
+  type CustomerFacts,
+  type GenerationContext,
+  MAX_REGULAR_SPAN_MS,
+  type PlannedItem,
+  regularHeader,
+  regularLastMs,
+  regularPlan,
+} from './conversations.js'
+import {
+  DAY,
+  formatInstant,
+  formatMs,
+  hash32,
+  HOUR,
+  IdCodec,
+  type Instant,
+  labelHash,
+  MINUTE,
+  rng,
+  SECOND,
+  type TimeArg,
+  toMs,
+} from './random.js'
+import {
+  alignDown,
+  BIG_CUSTOMER_HISTORY,
+  CUSTOMER_SLOT,
+  mergeTimes,
+  SLOT,
+  SPECIAL_CUSTOMERS,
+  SPECIAL_SLOTS,
+  type SpecialLayout,
+  specialPlan,
+  specialSlotCustomer,
+} from './specials.js'
 import {AREA_CODES, EMAIL_DOMAINS, FIRST_NAMES, LAST_NAMES, STREETS} from './text.js'
-import {type Agent, type Conversation, type ConversationItem, type CustomerProfile, EXPORT_FILES, type ExportedCustomer,
-  type ExportJob, type ExportSchedule, type GladlyEvent, type Inbox, type JobStatus, type Organization, type Party,
-  type Topic} from './types.js'
+import {
+  type Agent,
+  type Conversation,
+  type ConversationItem,
+  type CustomerProfile,
+  EXPORT_FILES,
+  type ExportedCustomer,
+  type ExportJob,
+  type ExportSchedule,
+  type GladlyEvent,
+  type Inbox,
+  type JobStatus,
+  type Organization,
+  type Party,
+  type Topic,
+} from './types.js'
 
 export interface EdgeCaseSwitches {
   /** One conversation holding every content type, initiator type and timestamp width (and a timeline-only item). */
@@ -86,13 +130,9 @@ export interface EdgeCaseIds {
   unknownTypeItemIds: string[]
 }
 
-export type CustomerLookup =
-  | {kind: 'found'; profile: CustomerProfile}
-  | {kind: 'moved'; oldId: string; newId: string}
+export type CustomerLookup = {kind: 'found'; profile: CustomerProfile} | {kind: 'moved'; oldId: string; newId: string}
 
-export type ItemLookup =
-  | {kind: 'found'; item: ConversationItem}
-  | {kind: 'unsupported'; id: string}
+export type ItemLookup = {kind: 'found'; item: ConversationItem} | {kind: 'unsupported'; id: string}
 
 export const EXPORT_RETENTION_MS = 14 * DAY
 export const ITEMS_CAP = 1000
@@ -100,12 +140,31 @@ export const CUSTOMER_CONVERSATIONS_CAP = 100
 export const CUSTOMER_SEARCH_CAP = 50
 export const EVENTS_MAX_AGE_MS = 24 * HOUR
 
-const KNOWN_CONTENT_TYPES = new Set(['CHAT_MESSAGE', 'CONVERSATION_NOTE', 'CONVERSATION_STATUS_CHANGE',
-  'CUSTOMER_ACTIVITY', 'EMAIL', 'FACEBOOK_MESSAGE', 'INSTAGRAM_DIRECT', 'PHONE_CALL', 'SMS', 'TOPIC_CHANGE', 'TWITTER',
-  'VOICE_AI_MESSAGE', 'VOICEMAIL', 'WHATSAPP'])
-const CONTACT_CHANNELS: Record<string, string> = {CHAT_MESSAGE: 'CHAT', EMAIL: 'EMAIL',
-  FACEBOOK_MESSAGE: 'FB_MESSENGER', INSTAGRAM_DIRECT: 'INSTAGRAM_DIRECT', SMS: 'SMS', VOICEMAIL: 'VOICEMAIL',
-  WHATSAPP: 'WHATSAPP'}
+const KNOWN_CONTENT_TYPES = new Set([
+  'CHAT_MESSAGE',
+  'CONVERSATION_NOTE',
+  'CONVERSATION_STATUS_CHANGE',
+  'CUSTOMER_ACTIVITY',
+  'EMAIL',
+  'FACEBOOK_MESSAGE',
+  'INSTAGRAM_DIRECT',
+  'PHONE_CALL',
+  'SMS',
+  'TOPIC_CHANGE',
+  'TWITTER',
+  'VOICE_AI_MESSAGE',
+  'VOICEMAIL',
+  'WHATSAPP',
+])
+const CONTACT_CHANNELS: Record<string, string> = {
+  CHAT_MESSAGE: 'CHAT',
+  EMAIL: 'EMAIL',
+  FACEBOOK_MESSAGE: 'FB_MESSENGER',
+  INSTAGRAM_DIRECT: 'INSTAGRAM_DIRECT',
+  SMS: 'SMS',
+  VOICEMAIL: 'VOICEMAIL',
+  WHATSAPP: 'WHATSAPP',
+}
 
 const TOPICS: Array<{name: string; parent?: number; disabled?: boolean}> = [
   {name: 'Orders'},
@@ -131,8 +190,13 @@ const PLAN_CACHE_SIZE = 1000
 /** Jobs whose customers/agents/topics files are kept: they are small, and each costs a pass over the window. */
 const SMALL_FILE_CACHE_SIZE = 3
 
-const H = {header: labelHash('header'), body: labelHash('body'), customer: labelHash('customer'),
-  agent: labelHash('agent'), delay: labelHash('job-delay')}
+const H = {
+  header: labelHash('header'),
+  body: labelHash('body'),
+  customer: labelHash('customer'),
+  agent: labelHash('agent'),
+  delay: labelHash('job-delay'),
+}
 
 interface CustomerRecord extends CustomerFacts {
   index: number
@@ -210,7 +274,8 @@ export class GladlyDataset {
     this.layout = {
       endMs: o.end,
       windowMs: this.windowMs,
-      oldestListedStartMs: this.listedTimings(o.end)[0]?.startMs ?? alignDown(o.end - EXPORT_RETENTION_MS, this.windowMs),
+      oldestListedStartMs:
+        this.listedTimings(o.end)[0]?.startMs ?? alignDown(o.end - EXPORT_RETENTION_MS, this.windowMs),
       ...mergeTimes(o.end, this.windowMs),
       bigConversationItems: o.bigConversationItems,
       firstIndex: this.regularCount,
@@ -253,8 +318,12 @@ export class GladlyDataset {
     const plan = this.planById(id)
     if (!plan || !this.exists(plan, nowMs)) return undefined
     return plan.items
-      .filter((item) => !item.timelineOnly && visible(item, nowMs)
-        && (sessionId === undefined || item.sessionId === sessionId || item.content.sessionId === sessionId))
+      .filter(
+        (item) =>
+          !item.timelineOnly &&
+          visible(item, nowMs) &&
+          (sessionId === undefined || item.sessionId === sessionId || item.content.sessionId === sessionId),
+      )
       .map((item) => this.renderItem(plan, item, nowMs))
   }
 
@@ -266,7 +335,8 @@ export class GladlyDataset {
     if (!plan || !this.exists(plan, nowMs)) return undefined
     const item = plan.items.find((candidate) => candidate.id === id)
     if (!item || !visible(item, nowMs)) return undefined
-    return KNOWN_CONTENT_TYPES.has(item.content.type) ? {kind: 'found', item: this.renderItem(plan, item, nowMs)}
+    return KNOWN_CONTENT_TYPES.has(item.content.type)
+      ? {kind: 'found', item: this.renderItem(plan, item, nowMs)}
       : {kind: 'unsupported', id}
   }
 
@@ -340,7 +410,7 @@ export class GladlyDataset {
   }
 
   /** Every item whose timestamp is in [startMs, endMs), as an export job computed at `asOf` would list it. */
-  * windowItems(start: TimeArg, end: TimeArg, asOf: TimeArg): Generator<ConversationItem> {
+  *windowItems(start: TimeArg, end: TimeArg, asOf: TimeArg): Generator<ConversationItem> {
     const asOfMs = toMs(asOf)
     for (const {plan, item} of this.windowEntries(toMs(start), toMs(end), asOfMs)) {
       yield this.renderItem(plan, item, asOfMs)
@@ -365,8 +435,10 @@ export class GladlyDataset {
   }
 
   /** GET /customer-profiles?email=|phoneNumber=|externalCustomerId= at `now` (≤ 50, updatedAt descending). */
-  findCustomers(query: {email?: string; phoneNumber?: string; externalCustomerId?: string}, now: TimeArg):
-    CustomerProfile[] {
+  findCustomers(
+    query: {email?: string; phoneNumber?: string; externalCustomerId?: string},
+    now: TimeArg,
+  ): CustomerProfile[] {
     const nowMs = toMs(now)
     let index: number | undefined
     if (query.email !== undefined) {
@@ -414,8 +486,13 @@ export class GladlyDataset {
   // Reference data
 
   organization(): Organization {
-    return {id: this.ids.encode('organization', 0), loginDomain: DOMAIN, name: 'Example Outfitters',
-      timezone: 'America/Los_Angeles', gladlyUrl: 'https://example-outfitters.us-1.gladly.com'}
+    return {
+      id: this.ids.encode('organization', 0),
+      loginDomain: DOMAIN,
+      name: 'Example Outfitters',
+      timezone: 'America/Los_Angeles',
+      gladlyUrl: 'https://example-outfitters.us-1.gladly.com',
+    }
   }
 
   agents(): Agent[] {
@@ -450,13 +527,15 @@ export class GladlyDataset {
 
   schedules(now: TimeArg): ExportSchedule[] {
     const nowMs = toMs(now)
-    return [{
-      id: this.ids.encode('schedule', 0),
-      frequency: this.windowMs === DAY ? 'DAILY' : 'HOURLY',
-      type: 'CONVERSATIONS',
-      nextStartAt: formatMs(alignDown(nowMs, this.windowMs)),
-      updatedAt: formatInstant({ms: alignDown(this.startMs - 30 * DAY, HOUR) + 7 * MINUTE, ns: 72_729_330}),
-    }]
+    return [
+      {
+        id: this.ids.encode('schedule', 0),
+        frequency: this.windowMs === DAY ? 'DAILY' : 'HOURLY',
+        type: 'CONVERSATIONS',
+        nextStartAt: formatMs(alignDown(nowMs, this.windowMs)),
+        updatedAt: formatInstant({ms: alignDown(this.startMs - 30 * DAY, HOUR) + 7 * MINUTE, ns: 72_729_330}),
+      },
+    ]
   }
 
   /** Jobs listed at `now` (not expired), sorted by window start. The server hands them out unsorted. */
@@ -508,12 +587,21 @@ export class GladlyDataset {
     if (wanted.has('CUSTOMER') && this.options.edgeCases.merge) {
       const merge = this.edgeCases.merge
       if (merge) {
-        keep({ms: this.layout.mergeAtMs, ns: 0}, {
-          id: this.ids.encode('merge-event', 0), type: 'CUSTOMER/MERGED', timestamp: formatMs(this.layout.mergeAtMs),
-          initiator: {id: this.agentRecord(1).id, type: 'AGENT'},
-          content: {destinationCustomerId: merge.newCustomerId, destinationConversationId: merge.destinationConversationId,
-            sourceCustomerId: merge.oldCustomerId, sourceConversationId: merge.vanishedConversationId},
-        })
+        keep(
+          {ms: this.layout.mergeAtMs, ns: 0},
+          {
+            id: this.ids.encode('merge-event', 0),
+            type: 'CUSTOMER/MERGED',
+            timestamp: formatMs(this.layout.mergeAtMs),
+            initiator: {id: this.agentRecord(1).id, type: 'AGENT'},
+            content: {
+              destinationCustomerId: merge.newCustomerId,
+              destinationConversationId: merge.destinationConversationId,
+              sourceCustomerId: merge.oldCustomerId,
+              sourceConversationId: merge.vanishedConversationId,
+            },
+          },
+        )
       }
     }
 
@@ -524,7 +612,7 @@ export class GladlyDataset {
   // ----------------------------------------------------------------------------------------------------------
   // Internals: plans
 
-  private* allIndexes(): Generator<number> {
+  private *allIndexes(): Generator<number> {
     for (let index = 0; index < this.regularCount; index++) yield index
     for (const slot of this.enabledSlots()) yield this.regularCount + slot
   }
@@ -602,12 +690,18 @@ export class GladlyDataset {
   private header(index: number) {
     const random = rng(this.options.seed, H.header, index)
     const createdAtMs = Math.floor(this.startMs + (index + random() * 0.9) * this.spacing)
-    return regularHeader(random, index, createdAtMs, index % this.regularCustomers, this.agentCount,
-      this.options.itemsPerConversation)
+    return regularHeader(
+      random,
+      index,
+      createdAtMs,
+      index % this.regularCustomers,
+      this.agentCount,
+      this.options.itemsPerConversation,
+    )
   }
 
   /** Conversations that may have items in [startMs, endMs), ascending by index, without generating the others. */
-  private* candidateIndexes(startMs: number, endMs: number): Generator<number> {
+  private *candidateIndexes(startMs: number, endMs: number): Generator<number> {
     const first = Math.max(0, Math.floor((startMs - MAX_REGULAR_SPAN_MS - this.startMs) / this.spacing) - 1)
     const last = Math.min(this.regularCount - 1, Math.floor((endMs - this.startMs) / this.spacing) + 1)
     for (let index = first; index <= last; index++) {
@@ -628,7 +722,7 @@ export class GladlyDataset {
     return this.specialBoundsCache
   }
 
-  private* windowEntries(startMs: number, endMs: number, asOfMs: number): Generator<WindowEntry> {
+  private *windowEntries(startMs: number, endMs: number, asOfMs: number): Generator<WindowEntry> {
     for (const index of this.candidateIndexes(startMs, endMs)) {
       const plan = this.plan(index)
       if (!plan || !this.exists(plan, asOfMs)) continue
@@ -677,7 +771,8 @@ export class GladlyDataset {
 
   private renderItem(plan: ConversationPlan, item: PlannedItem, asOfMs: number): ConversationItem {
     const customerId = this.customerIdOf(this.customerIndexAt(plan.customer, asOfMs))
-    const party = (p: Party): Party => (p.type === 'CUSTOMER' && p.id === undefined ? {id: customerId, type: p.type} : p)
+    const party = (p: Party): Party =>
+      p.type === 'CUSTOMER' && p.id === undefined ? {id: customerId, type: p.type} : p
     return {
       id: item.id,
       ...(item.timelineOnly ? {} : {conversationId: plan.id}),
@@ -690,18 +785,26 @@ export class GladlyDataset {
     }
   }
 
-  private conversationEvents(plan: ConversationPlan, wanted: Set<string>,
-    keep: (at: Instant, event: GladlyEvent) => void): void {
+  private conversationEvents(
+    plan: ConversationPlan,
+    wanted: Set<string>,
+    keep: (at: Instant, event: GladlyEvent) => void,
+  ): void {
     let seq = 0
     const event = (at: Instant, type: string, initiator: Party, content: Record<string, unknown>): void => {
       const customerId = this.customerIdOf(this.customerIndexAt(plan.customer, at.ms))
-      const assignee = {inboxId: this.inboxRecord(plan.inbox).id,
-        ...(plan.agent !== undefined && (plan.assignedAtMs ?? Infinity) <= at.ms ? {agentId: this.agentRecord(plan.agent).id}
-          : {})}
+      const assignee = {
+        inboxId: this.inboxRecord(plan.inbox).id,
+        ...(plan.agent !== undefined && (plan.assignedAtMs ?? Infinity) <= at.ms
+          ? {agentId: this.agentRecord(plan.agent).id}
+          : {}),
+      }
       keep(at, {
-        id: this.ids.encode('event', plan.index, seq++), type, timestamp: formatInstant(at),
-        initiator: initiator.type === 'CUSTOMER' && initiator.id === undefined ? {id: customerId, type: 'CUSTOMER'}
-          : initiator,
+        id: this.ids.encode('event', plan.index, seq++),
+        type,
+        timestamp: formatInstant(at),
+        initiator:
+          initiator.type === 'CUSTOMER' && initiator.id === undefined ? {id: customerId, type: 'CUSTOMER'} : initiator,
         content: {customerId, conversationId: plan.id, ...content, context: {assignee}},
       })
     }
@@ -740,7 +843,10 @@ export class GladlyDataset {
       if (wanted.has('CONTACT') && channel) {
         const received = item.initiator.type === 'CUSTOMER'
         event(item.at, received ? 'CONTACT/MESSAGE_RECEIVED' : 'CONTACT/MESSAGE_SENT', item.initiator, {
-          channel, contactId: this.ids.encode('contact', plan.index, channel.length), messageId: item.id})
+          channel,
+          contactId: this.ids.encode('contact', plan.index, channel.length),
+          messageId: item.id,
+        })
       }
     }
   }
@@ -769,7 +875,10 @@ export class GladlyDataset {
       },
       themeTopicId: (theme) => this.topicRecord(THEME_TOPICS[theme % THEME_TOPICS.length] ?? 0).id,
       extraTopicId: (random) => this.topicRecord(random.pick(EXTRA_TOPICS)).id,
-      customAttributeIds: {order: this.ids.encode('custom-attribute', 0), carrier: this.ids.encode('custom-attribute', 1)},
+      customAttributeIds: {
+        order: this.ids.encode('custom-attribute', 0),
+        carrier: this.ids.encode('custom-attribute', 1),
+      },
     }
   }
 
@@ -785,10 +894,11 @@ export class GladlyDataset {
   /** Which customer `index` is at `ms`: the merged-away customer becomes the surviving one at the merge. */
   private customerIndexAt(index: number, ms: number): number {
     return this.isMergeCustomer(index) && ms >= this.layout.mergeAtMs
-      ? this.regularCustomers + CUSTOMER_SLOT.mergeNew : index
+      ? this.regularCustomers + CUSTOMER_SLOT.mergeNew
+      : index
   }
 
-  private* conversationIndexesOfCustomer(customer: number): Generator<number> {
+  private *conversationIndexesOfCustomer(customer: number): Generator<number> {
     if (customer < this.regularCustomers) {
       for (let index = customer; index < this.regularCount; index += this.regularCustomers) yield index
       return
@@ -826,16 +936,19 @@ export class GladlyDataset {
       address: `${random.int(1, 9999)} ${random.pick(STREETS)}${random.chance(0.3) ? ` Apt. ${random.int(1, 400)}` : ''}`,
       createdAtMs,
       updatedAtMs: createdAtMs + Math.floor(random() * (this.startMs - createdAtMs)),
-      customAttributes: {membershipTier: random.pick(['bronze', 'silver', 'gold']),
-        ...(random.chance(0.5) ? {membershipNumber: `RQ${random.int(100_000_000, 999_999_999)}`} : {})},
+      customAttributes: {
+        membershipTier: random.pick(['bronze', 'silver', 'gold']),
+        ...(random.chance(0.5) ? {membershipNumber: `RQ${random.int(100_000_000, 999_999_999)}`} : {}),
+      },
       smsPreference: random.pick(['ON', 'OFF', 'FORBIDDEN'] as const),
       phoneType: random.pick(['MOBILE', 'HOME', 'OFFICE', ''] as const),
       ...(random.chance(0.3) ? {image: `https://images.example-cdn.com/avatars/${index}.jpg`} : {}),
     }
     if (adaptor < 0.4) {
       const hex = (n: number) => hash32(this.options.seed, index, n).toString(16).padStart(8, '0')
-      record.externalCustomerId = `${hex(1)}-${hex(2).slice(0, 4)}-4${hex(3).slice(0, 3)}-a${hex(4).slice(0, 3)}-${
-        index.toString(16).padStart(12, '0')}`
+      record.externalCustomerId = `${hex(1)}-${hex(2).slice(0, 4)}-4${hex(3).slice(0, 3)}-a${hex(4).slice(0, 3)}-${index
+        .toString(16)
+        .padStart(12, '0')}`
     } else if (adaptor < 0.7) {
       record.externalCustomerIds = {SHOPIFY: String(7_000_000 + index)}
     }
@@ -845,24 +958,39 @@ export class GladlyDataset {
 
   private profile(index: number, nowMs: number): CustomerProfile {
     const record = this.customerRecord(index) as CustomerRecord
-    const absorbed = this.options.edgeCases.merge && index === this.regularCustomers + CUSTOMER_SLOT.mergeNew
-      && nowMs >= this.layout.mergeAtMs ? this.customerRecord(this.regularCustomers + CUSTOMER_SLOT.mergeOld) : undefined
+    const absorbed =
+      this.options.edgeCases.merge &&
+      index === this.regularCustomers + CUSTOMER_SLOT.mergeNew &&
+      nowMs >= this.layout.mergeAtMs
+        ? this.customerRecord(this.regularCustomers + CUSTOMER_SLOT.mergeOld)
+        : undefined
     const sources = absorbed ? [record, absorbed] : [record]
     return {
       id: record.id,
       name: record.name,
       ...(record.image ? {image: record.image} : {}),
       address: record.address,
-      emails: sources.map((source, n) => ({original: source.email.replace(/^./, (c) => c.toUpperCase()),
-        normalized: source.email.toLowerCase(), primary: n === 0})),
-      phones: sources.map((source, n) => ({original: source.phoneOriginal, normalized: source.phone,
-        regionCode: 'US', primary: n === 0, smsPreference: source.smsPreference, type: source.phoneType})),
+      emails: sources.map((source, n) => ({
+        original: source.email.replace(/^./, (c) => c.toUpperCase()),
+        normalized: source.email.toLowerCase(),
+        primary: n === 0,
+      })),
+      phones: sources.map((source, n) => ({
+        original: source.phoneOriginal,
+        normalized: source.phone,
+        regionCode: 'US',
+        primary: n === 0,
+        smsPreference: source.smsPreference,
+        type: source.phoneType,
+      })),
       ...(record.externalCustomerId ? {externalCustomerId: record.externalCustomerId} : {}),
       ...(record.externalCustomerIds ? {externalCustomerIds: record.externalCustomerIds} : {}),
       customAttributes: record.customAttributes,
       createdAt: formatInstant({ms: record.createdAtMs, ns: hash32(this.options.seed, index) % 1_000_000}),
-      updatedAt: formatInstant({ms: absorbed ? this.layout.mergeAtMs : record.updatedAtMs,
-        ns: hash32(this.options.seed, index, 1) % 1_000_000}),
+      updatedAt: formatInstant({
+        ms: absorbed ? this.layout.mergeAtMs : record.updatedAtMs,
+        ns: hash32(this.options.seed, index, 1) % 1_000_000,
+      }),
     }
   }
 
@@ -884,18 +1012,29 @@ export class GladlyDataset {
     const random = rng(this.options.seed, H.agent, index)
     const first = random.pick(FIRST_NAMES)
     const last = random.pick(LAST_NAMES)
-    return {id: this.ids.encode('agent', index), name: `${first} ${last}`,
-      emailAddress: `${ascii(first)}.${ascii(last)}${index}@${DOMAIN}`.toLowerCase()}
+    return {
+      id: this.ids.encode('agent', index),
+      name: `${first} ${last}`,
+      emailAddress: `${ascii(first)}.${ascii(last)}${index}@${DOMAIN}`.toLowerCase(),
+    }
   }
 
   private topicRecord(index: number): Topic {
     const topic = TOPICS[index] ?? {name: 'Unknown'}
-    return {id: this.ids.encode('topic', index), name: topic.name, disabled: topic.disabled ?? false,
-      ...(topic.parent === undefined ? {} : {parentId: this.ids.encode('topic', topic.parent)})}
+    return {
+      id: this.ids.encode('topic', index),
+      name: topic.name,
+      disabled: topic.disabled ?? false,
+      ...(topic.parent === undefined ? {} : {parentId: this.ids.encode('topic', topic.parent)}),
+    }
   }
 
   private inboxRecord(index: number): Inbox {
-    return {id: this.ids.encode('inbox', index), name: INBOXES[index] ?? 'Inbox', disabled: index === INBOXES.length - 1}
+    return {
+      id: this.ids.encode('inbox', index),
+      name: INBOXES[index] ?? 'Inbox',
+      disabled: index === INBOXES.length - 1,
+    }
   }
 
   // ----------------------------------------------------------------------------------------------------------
@@ -963,7 +1102,7 @@ export class GladlyDataset {
   }
 
   /** File contents are fixed when the job finishes: generated as of its final updatedAt. */
-  private* fileLines(timing: JobTiming, name: string): Generator<string> {
+  private *fileLines(timing: JobTiming, name: string): Generator<string> {
     const asOfMs = timing.finished.ms
     if (name !== 'conversation_items.jsonl') {
       yield* this.smallFileLines(timing).get(name) ?? []
@@ -980,7 +1119,11 @@ export class GladlyDataset {
     const cached = this.smallFiles.get(timing.k)
     if (cached) return cached
     const asOfMs = timing.finished.ms
-    const files = new Map<string, string[]>([['agents.jsonl', []], ['customers.jsonl', []], ['topics.jsonl', []]])
+    const files = new Map<string, string[]>([
+      ['agents.jsonl', []],
+      ['customers.jsonl', []],
+      ['topics.jsonl', []],
+    ])
     const seen = new Set<string>()
     const add = (file: string, key: string, line: () => string): void => {
       if (seen.has(`${file}/${key}`)) return
@@ -992,14 +1135,16 @@ export class GladlyDataset {
       const customer = this.customerIndexAt(plan.customer, asOfMs)
       add('customers.jsonl', String(customer), () => JSON.stringify(this.exportedCustomer(customer, asOfMs)))
       for (const party of [item.initiator, item.responder]) {
-        const agent = party && (party.type === 'AGENT' || party.type === 'API') && party.id ? this.agent(party.id)
-          : undefined
+        const agent =
+          party && (party.type === 'AGENT' || party.type === 'API') && party.id ? this.agent(party.id) : undefined
         if (agent) add('agents.jsonl', agent.id, () => JSON.stringify(agent))
       }
 
       if (item.content.type !== 'TOPIC_CHANGE') continue
-      for (const id of [...(item.content.addedTopicIds as string[] | undefined) ?? [],
-        ...(item.content.removedTopicIds as string[] | undefined) ?? []]) {
+      for (const id of [
+        ...((item.content.addedTopicIds as string[] | undefined) ?? []),
+        ...((item.content.removedTopicIds as string[] | undefined) ?? []),
+      ]) {
         const topic = this.topic(id)
         const parent = topic?.parentId ? this.topic(topic.parentId) : undefined
         for (const entry of [parent, topic]) if (entry) add('topics.jsonl', entry.id, () => JSON.stringify(entry))
@@ -1007,7 +1152,8 @@ export class GladlyDataset {
     }
 
     this.smallFiles.set(timing.k, files)
-    if (this.smallFiles.size > SMALL_FILE_CACHE_SIZE) this.smallFiles.delete(this.smallFiles.keys().next().value as number)
+    if (this.smallFiles.size > SMALL_FILE_CACHE_SIZE)
+      this.smallFiles.delete(this.smallFiles.keys().next().value as number)
     return files
   }
 
@@ -1022,7 +1168,8 @@ export class GladlyDataset {
       ids.showcaseConversationId = slotId(SLOT.showcase)
       const plan = specialPlan(this.ctx, this.layout, SLOT.showcase)
       ids.timelineOnlyItemIds = plan.items.filter((item) => item.timelineOnly).map((item) => item.id)
-      ids.unknownTypeItemIds = plan.items.filter((item) => !KNOWN_CONTENT_TYPES.has(item.content.type))
+      ids.unknownTypeItemIds = plan.items
+        .filter((item) => !KNOWN_CONTENT_TYPES.has(item.content.type))
         .map((item) => item.id)
     }
 
@@ -1037,8 +1184,9 @@ export class GladlyDataset {
     if (e.bigCustomer) {
       ids.bigCustomerId = customerId(CUSTOMER_SLOT.bigCustomer)
       ids.bigCustomerConversationIds = [
-        ...Array.from({length: BIG_CUSTOMER_HISTORY}, (_, j) => slotId(SLOT.bigCustomerHistory + BIG_CUSTOMER_HISTORY - 1
-          - j)),
+        ...Array.from({length: BIG_CUSTOMER_HISTORY}, (_, j) =>
+          slotId(SLOT.bigCustomerHistory + BIG_CUSTOMER_HISTORY - 1 - j),
+        ),
         slotId(SLOT.bigCustomerRecent),
       ]
     }
@@ -1092,7 +1240,7 @@ function resolveOptions(options: DatasetOptions): ResolvedDatasetOptions {
   if (!(days > 0)) throw new RangeError('days must be > 0')
   const all = options.edgeCases ?? true
   const flag = (name: keyof EdgeCaseSwitches, fallback: boolean): boolean =>
-    typeof all === 'boolean' ? all && fallback : all[name] ?? fallback
+    typeof all === 'boolean' ? all && fallback : (all[name] ?? fallback)
   return {
     seed: options.seed ?? 1,
     conversations,

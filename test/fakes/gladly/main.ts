@@ -82,15 +82,22 @@ const fake = await startFakeGladly({
     ...(values.end ? {end: values.end} : {}),
     ...(values['no-edge-cases'] ? {edgeCases: false} : {}),
   },
-  rateLimit: rps > 0 ? {perSecond: rps, ...(values['retry-after'] ? {retryAfterSeconds: number('retry-after',
-    values['retry-after'])} : {})} : false,
-  latencyMs: high === undefined ? low ?? 0 : [low ?? 0, high],
+  rateLimit:
+    rps > 0
+      ? {
+          perSecond: rps,
+          ...(values['retry-after'] ? {retryAfterSeconds: number('retry-after', values['retry-after'])} : {}),
+        }
+      : false,
+  latencyMs: high === undefined ? (low ?? 0) : [low ?? 0, high],
   errorRate: number('error-rate', values['error-rate']),
   resetRate: number('reset-rate', values['reset-rate']),
   malformedLines: number('malformed', values.malformed),
   cutFiles: values.cut,
-  reportRateLimit: reportsPerMinute > 0 ? {perMinute: reportsPerMinute,
-    concurrent: number('report-concurrency', values['report-concurrency'])} : false,
+  reportRateLimit:
+    reportsPerMinute > 0
+      ? {perMinute: reportsPerMinute, concurrent: number('report-concurrency', values['report-concurrency'])}
+      : false,
   reportRowCap: number('report-cap', values['report-cap']),
   reportLatencyMs: number('report-latency', values['report-latency']),
 })
@@ -105,10 +112,13 @@ console.log(`Fake Gladly listening on ${fake.url} (clock ${fake.clock.now().toIS
 
 const shutdown = (signal: string): void => {
   console.log(`\n${signal}: closing after ${fake.stats.total} requests`)
-  fake.close().then(() => process.exit(0), (error: unknown) => {
-    console.error(error)
-    process.exit(1)
-  })
+  fake.close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error)
+      process.exit(1)
+    },
+  )
 }
 
 process.once('SIGINT', () => shutdown('SIGINT'))

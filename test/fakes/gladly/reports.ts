@@ -8,8 +8,19 @@ import type {ConversationItem} from './types.js'
 export const CONVERSATION_EXPORT_REPORT = 'ConversationExportReport'
 
 /** Header row of a ConversationExportReport, in the human style of Gladly's UI exports. */
-export const REPORT_COLUMNS = ['Conversation Created At', 'Conversation ID', 'Customer ID', 'Conversation Link',
-  'Status', 'Assigned Agent ID', 'Inbox ID', 'Inbox Name', 'Last Closed At', 'Topics', 'First Message'] as const
+export const REPORT_COLUMNS = [
+  'Conversation Created At',
+  'Conversation ID',
+  'Customer ID',
+  'Conversation Link',
+  'Status',
+  'Assigned Agent ID',
+  'Inbox ID',
+  'Inbox Name',
+  'Last Closed At',
+  'Topics',
+  'First Message',
+] as const
 
 export interface ReportError {
   attr?: string
@@ -63,8 +74,11 @@ export function parseReportRequest(body: unknown, dataset: GladlyDataset): Repor
 
   const metricSet = text('metricSet')
   if (metricSet !== undefined && metricSet !== CONVERSATION_EXPORT_REPORT) {
-    errors.push({attr: 'metricSet', code: 'invalid',
-      detail: `metricSet [${metricSet}] is not supported here: only ${CONVERSATION_EXPORT_REPORT} is generated`})
+    errors.push({
+      attr: 'metricSet',
+      code: 'invalid',
+      detail: `metricSet [${metricSet}] is not supported here: only ${CONVERSATION_EXPORT_REPORT} is generated`,
+    })
   }
 
   const startAt = date('startAt')
@@ -75,8 +89,11 @@ export function parseReportRequest(body: unknown, dataset: GladlyDataset): Repor
 
   for (const attr of ['startAtTime', 'endAtTime']) {
     if (fields[attr] !== undefined) {
-      errors.push({attr, code: 'invalid',
-        detail: `${attr} only applies to the AgentSummaryReport and ContactExportReportV3 metricSets`})
+      errors.push({
+        attr,
+        code: 'invalid',
+        detail: `${attr} only applies to the AgentSummaryReport and ContactExportReportV3 metricSets`,
+      })
     }
   }
 
@@ -87,15 +104,24 @@ export function parseReportRequest(body: unknown, dataset: GladlyDataset): Repor
 
   const level = fields.aggregationLevel
   if (level !== undefined && (typeof level !== 'string' || !AGGREGATION_LEVELS.has(level))) {
-    errors.push({attr: 'aggregationLevel', code: 'invalid',
-      detail: 'the specified value is not a valid aggregation level'})
+    errors.push({
+      attr: 'aggregationLevel',
+      code: 'invalid',
+      detail: 'the specified value is not a valid aggregation level',
+    })
   }
 
   const inboxIds = parseFilters(fields.filters, dataset, errors)
   if (errors.length > 0) return errors
   const window = reportWindow(startAt as string, endAt as string, timezone as string)
-  return {metricSet: metricSet as string, startAt: startAt as string, endAt: endAt as string,
-    timezone: timezone as string, inboxIds, ...window}
+  return {
+    metricSet: metricSet as string,
+    startAt: startAt as string,
+    endAt: endAt as string,
+    timezone: timezone as string,
+    inboxIds,
+    ...window,
+  }
 }
 
 /** The inbox ids of `filters`; the other filters do not apply to ConversationExportReport, which Gladly refuses. */
@@ -108,8 +134,11 @@ function parseFilters(filters: unknown, dataset: GladlyDataset, errors: ReportEr
 
   const {channel, inboxes, teams, phoneNumber} = filters as Record<string, unknown>
   const refuse = (name: string): void => {
-    errors.push({attr: `filters.${name}`, code: 'invalid',
-      detail: `the ${name} filter cannot be applied to the ${CONVERSATION_EXPORT_REPORT} metricSet`})
+    errors.push({
+      attr: `filters.${name}`,
+      code: 'invalid',
+      detail: `the ${name} filter cannot be applied to the ${CONVERSATION_EXPORT_REPORT} metricSet`,
+    })
   }
 
   if (channel !== undefined && channel !== 'allChannels') refuse('channel')
@@ -149,8 +178,12 @@ export interface RenderedReport {
  * A ConversationExportReport as of `now`: its conversations, in creation order, are those of
  * `reportConversationIds`, in the requested inboxes, cut silently to the first `rowCap`.
  */
-export function conversationExportReport(dataset: GladlyDataset, request: ReportRequest, now: number,
-  rowCap: number): RenderedReport {
+export function conversationExportReport(
+  dataset: GladlyDataset,
+  request: ReportRequest,
+  now: number,
+  rowCap: number,
+): RenderedReport {
   const {gladlyUrl} = dataset.organization()
   const inboxes = new Set(request.inboxIds)
   const records: string[][] = []
@@ -175,8 +208,11 @@ export function conversationExportReport(dataset: GladlyDataset, request: Report
 
   const csv = BOM + [[...REPORT_COLUMNS], ...records].map((record) => record.map(csvField).join(',') + CRLF).join('')
   const compact = (day: string): string => day.replaceAll('-', '')
-  return {csv, rows: records.length,
-    filename: `${request.metricSet}-${compact(request.startAt)}-${compact(request.endAt)}.csv`}
+  return {
+    csv,
+    rows: records.length,
+    filename: `${request.metricSet}-${compact(request.startAt)}-${compact(request.endAt)}.csv`,
+  }
 }
 
 /**
@@ -214,8 +250,16 @@ function zoneFormatter(zone: string): Intl.DateTimeFormat | undefined {
   let formatter = formatters.get(zone)
   if (formatter) return formatter
   try {
-    formatter = new Intl.DateTimeFormat('en-US', {timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric',
-      day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric'})
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    })
   } catch {
     return undefined
   }
@@ -227,8 +271,14 @@ function zoneFormatter(zone: string): Intl.DateTimeFormat | undefined {
 /** How far the zone's wall clock is ahead of UTC at `ms` (a whole second). */
 function offsetMs(formatter: Intl.DateTimeFormat, ms: number): number {
   const part = Object.fromEntries(formatter.formatToParts(new Date(ms)).map(({type, value}) => [type, Number(value)]))
-  const wall = Date.UTC(part.year ?? 0, (part.month ?? 1) - 1, part.day ?? 1, part.hour ?? 0, part.minute ?? 0,
-    part.second ?? 0)
+  const wall = Date.UTC(
+    part.year ?? 0,
+    (part.month ?? 1) - 1,
+    part.day ?? 1,
+    part.hour ?? 0,
+    part.minute ?? 0,
+    part.second ?? 0,
+  )
   return wall - Math.floor(ms / 1000) * 1000
 }
 

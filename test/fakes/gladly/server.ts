@@ -5,8 +5,14 @@
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {performance} from 'node:perf_hooks'
-import {CUSTOMER_CONVERSATIONS_CAP, type DatasetOptions, EVENTS_MAX_AGE_MS, EXPORT_RETENTION_MS, GladlyDataset,
-  ITEMS_CAP} from './dataset.js'
+import {
+  CUSTOMER_CONVERSATIONS_CAP,
+  type DatasetOptions,
+  EVENTS_MAX_AGE_MS,
+  EXPORT_RETENTION_MS,
+  GladlyDataset,
+  ITEMS_CAP,
+} from './dataset.js'
 import {MINUTE, parseTime, rng, type Rng, type TimeArg, toMs} from './random.js'
 import {conversationExportReport, parseReportRequest} from './reports.js'
 
@@ -66,7 +72,8 @@ export interface FaultSwitches {
  * its status), `lookup-other-id` (it describes another conversation), `created-before-2000` (a createdAt Enterpret
  * refuses, so the transform cannot make a record).
  */
-export type ConversationDamage = 'items-not-a-list' | 'item-undecodable' | 'lookup-undecodable' | 'lookup-other-id' | 'created-before-2000'
+export type ConversationDamage =
+  'items-not-a-list' | 'item-undecodable' | 'lookup-undecodable' | 'lookup-other-id' | 'created-before-2000'
 
 export interface FakeGladlyOptions extends Partial<FaultSwitches> {
   port?: number
@@ -106,11 +113,20 @@ export const REPORT_LATENCY_MS = 200
 const CLOCK_TOLERANCE_MS = 60_000
 const CHUNK_BYTES = 64 * 1024
 const JOB_STATUSES = new Set(['COMPLETED', 'FAILED', 'IN_PROGRESS', 'PENDING'])
-const EVENT_ENTITIES = new Set(['AGENT_AVAILABILITY', 'AGENT_STATUS', 'CONTACT', 'CONVERSATION', 'CUSTOMER',
-  'CUSTOMER_PROFILE', 'PAYMENT_REQUEST', 'TASK'])
+const EVENT_ENTITIES = new Set([
+  'AGENT_AVAILABILITY',
+  'AGENT_STATUS',
+  'CONTACT',
+  'CONVERSATION',
+  'CUSTOMER',
+  'CUSTOMER_PROFILE',
+  'PAYMENT_REQUEST',
+  'TASK',
+])
 /** What a proxy or a login redirect answers instead of a report. */
-const GARBAGE_HTML = '<html><head><title>Gladly</title></head><body><h1>Something went wrong</h1>'
-  + '<p>Please try again later.</p></body></html>\n'
+const GARBAGE_HTML =
+  '<html><head><title>Gladly</title></head><body><h1>Something went wrong</h1>' +
+  '<p>Please try again later.</p></body></html>\n'
 
 /** The instant the fake's data is "as of": real time (optionally shifted) until `set` freezes it. */
 export class FakeClock {
@@ -249,7 +265,11 @@ interface Route {
 }
 
 class ErrorResponse extends Error {
-  constructor(readonly status: number, readonly body: unknown, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(`HTTP ${status}`)
   }
 }
@@ -264,8 +284,10 @@ function notFound(kind: string, id: string): ErrorResponse {
 
 export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<FakeGladly> {
   const clock = new FakeClock(options.now)
-  const dataset = options.dataset instanceof GladlyDataset ? options.dataset
-    : new GladlyDataset({end: clock.nowMs(), ...options.dataset})
+  const dataset =
+    options.dataset instanceof GladlyDataset
+      ? options.dataset
+      : new GladlyDataset({end: clock.nowMs(), ...options.dataset})
   const fake = new FakeGladlyServer(dataset, clock, options)
   return fake.listen(options.port ?? 0, options.host ?? '127.0.0.1')
 }
@@ -282,7 +304,11 @@ class FakeGladlyServer {
   private cutDone = new Set<string>()
   private readonly server: Server
 
-  constructor(readonly dataset: GladlyDataset, readonly clock: FakeClock, options: FakeGladlyOptions) {
+  constructor(
+    readonly dataset: GladlyDataset,
+    readonly clock: FakeClock,
+    options: FakeGladlyOptions,
+  ) {
     this.switches = {
       latencyMs: options.latencyMs ?? 0,
       errorRate: options.errorRate ?? 0,
@@ -424,8 +450,19 @@ class FakeGladlyServer {
 
     if (hook?.status !== undefined || (!hook && errorRoll < this.switches.errorRate)) {
       const status = hook?.status ?? 500
-      this.send(res, status, {errors: [{code: status === 429 ? 'rate_limited' : 'internal_error',
-        detail: status === 429 ? 'rate limit reached, retry later' : 'internal server error'}]}, headers)
+      this.send(
+        res,
+        status,
+        {
+          errors: [
+            {
+              code: status === 429 ? 'rate_limited' : 'internal_error',
+              detail: status === 429 ? 'rate limit reached, retry later' : 'internal server error',
+            },
+          ],
+        },
+        headers,
+      )
       return
     }
 
@@ -452,8 +489,9 @@ class FakeGladlyServer {
   }
 
   private takeHook(routeKey: string, path: string): FailNextFault | undefined {
-    const index = this.hooks.findIndex(({match}) => (typeof match === 'string'
-      ? match === routeKey || match === path : match.test(routeKey) || match.test(path)))
+    const index = this.hooks.findIndex(({match}) =>
+      typeof match === 'string' ? match === routeKey || match === path : match.test(routeKey) || match.test(path),
+    )
     const hook = this.hooks[index]
     if (!hook) return undefined
     if (--hook.left <= 0) this.hooks.splice(index, 1)
@@ -494,51 +532,85 @@ class FakeGladlyServer {
       ['/api/v1/inboxes/:id', (ctx) => json(ctx, d.inbox(param(ctx, 0)) ?? throwing(notFound('inbox', param(ctx, 0))))],
       ['/api/v1/export/schedules', (ctx) => json(ctx, d.schedules(ctx.now))],
       ['/api/v1/export/jobs', (ctx) => json(ctx, this.listJobs(ctx))],
-      ['/api/v1/export/jobs/:id', (ctx) => json(ctx, d.job(param(ctx, 0), ctx.now)
-        ?? throwing(notFound('job', param(ctx, 0))))],
+      [
+        '/api/v1/export/jobs/:id',
+        (ctx) => json(ctx, d.job(param(ctx, 0), ctx.now) ?? throwing(notFound('job', param(ctx, 0)))),
+      ],
       ['/api/v1/export/jobs/:id/files/:name', (ctx) => this.file(ctx, param(ctx, 0), param(ctx, 1))],
-      ['/api/v1/conversations/:id', (ctx) => json(ctx, this.damagedConversation(param(ctx, 0),
-        d.conversation(param(ctx, 0), ctx.now) ?? throwing(notFound('conversation', param(ctx, 0)))))],
-      ['/api/v1/conversations/:id/items', (ctx) => {
-        const sessionId = ctx.url.searchParams.get('sessionId') ?? undefined
-        const items = d.items(param(ctx, 0), ctx.now, sessionId) ?? throwing(notFound('conversation', param(ctx, 0)))
-        json(ctx, this.damagedItems(param(ctx, 0), items.slice(0, ITEMS_CAP)),
-          {'Gladly-Limited-Data': String(items.length > ITEMS_CAP)})
-      }],
-      ['/api/v1/customers/:id/conversations', (ctx) => {
-        const found = d.customerConversations(param(ctx, 0), ctx.now)
-          ?? throwing(notFound('customer profile', param(ctx, 0)))
-        if ('kind' in found) throw moved(param(ctx, 0), found.newId)
-        json(ctx, found.slice(0, CUSTOMER_CONVERSATIONS_CAP),
-          {'Gladly-Limited-Data': String(found.length > CUSTOMER_CONVERSATIONS_CAP)})
-      }],
-      ['/api/v1/conversation-items/:id', (ctx) => {
-        const found = d.item(param(ctx, 0), ctx.now) ?? throwing(notFound('conversation item', param(ctx, 0)))
-        if (found.kind === 'unsupported') {
-          throw errors(400, 'invalid', `Conversation item with id [${found.id}] exists but is not supported by the API.`)
-        }
+      [
+        '/api/v1/conversations/:id',
+        (ctx) =>
+          json(
+            ctx,
+            this.damagedConversation(
+              param(ctx, 0),
+              d.conversation(param(ctx, 0), ctx.now) ?? throwing(notFound('conversation', param(ctx, 0))),
+            ),
+          ),
+      ],
+      [
+        '/api/v1/conversations/:id/items',
+        (ctx) => {
+          const sessionId = ctx.url.searchParams.get('sessionId') ?? undefined
+          const items = d.items(param(ctx, 0), ctx.now, sessionId) ?? throwing(notFound('conversation', param(ctx, 0)))
+          json(ctx, this.damagedItems(param(ctx, 0), items.slice(0, ITEMS_CAP)), {
+            'Gladly-Limited-Data': String(items.length > ITEMS_CAP),
+          })
+        },
+      ],
+      [
+        '/api/v1/customers/:id/conversations',
+        (ctx) => {
+          const found =
+            d.customerConversations(param(ctx, 0), ctx.now) ?? throwing(notFound('customer profile', param(ctx, 0)))
+          if ('kind' in found) throw moved(param(ctx, 0), found.newId)
+          json(ctx, found.slice(0, CUSTOMER_CONVERSATIONS_CAP), {
+            'Gladly-Limited-Data': String(found.length > CUSTOMER_CONVERSATIONS_CAP),
+          })
+        },
+      ],
+      [
+        '/api/v1/conversation-items/:id',
+        (ctx) => {
+          const found = d.item(param(ctx, 0), ctx.now) ?? throwing(notFound('conversation item', param(ctx, 0)))
+          if (found.kind === 'unsupported') {
+            throw errors(
+              400,
+              'invalid',
+              `Conversation item with id [${found.id}] exists but is not supported by the API.`,
+            )
+          }
 
-        json(ctx, found.item)
-      }],
+          json(ctx, found.item)
+        },
+      ],
       ['/api/v1/customer-profiles', (ctx) => json(ctx, this.findCustomers(ctx))],
-      ['/api/v1/customer-profiles/:id', (ctx) => {
-        const found = d.customer(param(ctx, 0), ctx.now)
-        // Gladly's documented 404 example has `errors` as an object, not an array.
-        if (!found) {
-          throw new ErrorResponse(404, {errors: {code: 'not_exist',
-            detail: `customer profile [${param(ctx, 0)}] does not exist`}})
-        }
+      [
+        '/api/v1/customer-profiles/:id',
+        (ctx) => {
+          const found = d.customer(param(ctx, 0), ctx.now)
+          // Gladly's documented 404 example has `errors` as an object, not an array.
+          if (!found) {
+            throw new ErrorResponse(404, {
+              errors: {code: 'not_exist', detail: `customer profile [${param(ctx, 0)}] does not exist`},
+            })
+          }
 
-        if (found.kind === 'moved') throw moved(found.oldId, found.newId)
-        json(ctx, found.profile)
-      }],
+          if (found.kind === 'moved') throw moved(found.oldId, found.newId)
+          json(ctx, found.profile)
+        },
+      ],
       ['/api/v1/events', (ctx) => this.events(ctx)],
       ['POST /api/v1/reports', (ctx) => this.report(ctx)],
     ]
     return table.map(([route, handler]) => {
-      const [method, pattern] = route.includes(' ') ? route.split(' ') as [string, string] : ['GET', route]
-      return {method, key: `${method} ${pattern}`, regex: new RegExp(`^${pattern.replaceAll(/:\w+/g, '([^/]+)')}/?$`),
-        handler}
+      const [method, pattern] = route.includes(' ') ? (route.split(' ') as [string, string]) : ['GET', route]
+      return {
+        method,
+        key: `${method} ${pattern}`,
+        regex: new RegExp(`^${pattern.replaceAll(/:\w+/g, '([^/]+)')}/?$`),
+        handler,
+      }
     })
   }
 
@@ -551,10 +623,20 @@ class FakeGladlyServer {
       if (busy || !this.reportWindow.tryAcquire(performance.now(), limit.perMinute, limit.windowMs ?? MINUTE)) {
         this.stats.reportsRateLimited++
         const retryAfter = this.switches.rateLimit ? this.switches.rateLimit.retryAfterSeconds : undefined
-        throw new ErrorResponse(429, {errors: [{code: 'rate_limited', detail: busy
-          ? `at most ${limit.concurrent} report requests may run at once`
-          : `at most ${limit.perMinute} report requests per minute`}]},
-        retryAfter === undefined ? {} : {'Retry-After': String(retryAfter)})
+        throw new ErrorResponse(
+          429,
+          {
+            errors: [
+              {
+                code: 'rate_limited',
+                detail: busy
+                  ? `at most ${limit.concurrent} report requests may run at once`
+                  : `at most ${limit.perMinute} report requests per minute`,
+              },
+            ],
+          },
+          retryAfter === undefined ? {} : {'Retry-After': String(retryAfter)},
+        )
       }
     }
 
@@ -578,8 +660,11 @@ class FakeGladlyServer {
 
       const report = conversationExportReport(this.dataset, request, ctx.now, this.switches.reportRowCap)
       this.stats.reportRows.push(report.rows)
-      sendText(ctx.res, 200, report.csv, {...ctx.headers, 'Content-Type': 'text/csv',
-        'Content-Disposition': `attachment; filename=${report.filename}`})
+      sendText(ctx.res, 200, report.csv, {
+        ...ctx.headers,
+        'Content-Type': 'text/csv',
+        'Content-Disposition': `attachment; filename=${report.filename}`,
+      })
     } finally {
       this.reportsInFlight--
     }
@@ -600,13 +685,16 @@ class FakeGladlyServer {
 
     if (endAt > ctx.now + CLOCK_TOLERANCE_MS) throw errors(400, 'invalid', 'endAt cannot be in the future', 'endAt')
     if (endAt < startAt) throw errors(400, 'invalid', 'endAt cannot be before startAt', 'endAt')
-    return this.dataset.jobs(ctx.now)
-      .filter((job) => {
-        const updated = Date.parse(job.updatedAt)
-        return updated >= startAt && updated <= endAt && (status === null || job.status === status)
-      })
-      // Gladly documents no order: hand jobs out in id order, which is unrelated to time, so clients must sort.
-      .sort((a, b) => (a.id < b.id ? -1 : 1))
+    return (
+      this.dataset
+        .jobs(ctx.now)
+        .filter((job) => {
+          const updated = Date.parse(job.updatedAt)
+          return updated >= startAt && updated <= endAt && (status === null || job.status === status)
+        })
+        // Gladly documents no order: hand jobs out in id order, which is unrelated to time, so clients must sort.
+        .sort((a, b) => (a.id < b.id ? -1 : 1))
+    )
   }
 
   private findCustomers(ctx: RequestContext): unknown[] {
@@ -646,13 +734,21 @@ class FakeGladlyServer {
 
     const endAt = timeParam(query.get('endAt'), 'endAt') ?? ctx.now
     if (endAt <= startAt) throw errors(400, 'invalid', 'endAt must occur after startAt', 'startAt')
-    const entities = query.getAll('entities').flatMap((value) => value.split(',')).filter(Boolean)
+    const entities = query
+      .getAll('entities')
+      .flatMap((value) => value.split(','))
+      .filter(Boolean)
     if (entities.length === 0) throw errors(400, 'blank', 'at least one entities value must be present', 'entities')
     const unknown = entities.find((entity) => !EVENT_ENTITIES.has(entity))
     if (unknown) throw errors(400, 'invalid', `unknown entity type [${unknown}]`, 'entities')
     const events = this.dataset.events(startAt, endAt, entities, ctx.now)
-    await streamLines(ctx.res, ctx.headers, 'application/x-jsonlines', events.map((event) => JSON.stringify(event)),
-      false)
+    await streamLines(
+      ctx.res,
+      ctx.headers,
+      'application/x-jsonlines',
+      events.map((event) => JSON.stringify(event)),
+      false,
+    )
   }
 }
 
@@ -678,8 +774,11 @@ function throwing(error: ErrorResponse): never {
 }
 
 function moved(oldId: string, newId: string): ErrorResponse {
-  return new ErrorResponse(301, {errors: [{attr: 'customerId', code: 'moved', detail: 'customer id has changed',
-    meta: {old: oldId, new: newId}}]}, {Location: `/api/v1/customer-profiles/${encodeURIComponent(newId)}`})
+  return new ErrorResponse(
+    301,
+    {errors: [{attr: 'customerId', code: 'moved', detail: 'customer id has changed', meta: {old: oldId, new: newId}}]},
+    {Location: `/api/v1/customer-profiles/${encodeURIComponent(newId)}`},
+  )
 }
 
 function timeParam(value: null | string, attr: string): number | undefined {
@@ -706,8 +805,13 @@ function* withMalformed(lines: Iterable<string>, count: number): Generator<strin
  * Streams lines with backpressure in ~64 KB chunks. A cut sends two whole lines and half of the next, then
  * destroys the socket, so the client sees a truncated body.
  */
-async function streamLines(res: ServerResponse, headers: Record<string, string>, contentType: string,
-  lines: Iterable<string>, cut: boolean): Promise<void> {
+async function streamLines(
+  res: ServerResponse,
+  headers: Record<string, string>,
+  contentType: string,
+  lines: Iterable<string>,
+  cut: boolean,
+): Promise<void> {
   res.writeHead(200, {...headers, 'Content-Type': contentType})
   let chunk = ''
   let written = 0

@@ -1,8 +1,17 @@
 // Hand-placed conversations that give every dataset its edge cases. Their times are laid out relative to the
 // dataset's end (E) so that each case holds at E whatever the size of the dataset; see SpecialLayout.
 
-import {CUSTOMER, type ConversationPlan, type Draft, finalize, type GenerationContext, INBOX_BY_CHANNEL, type Placed,
-  SIDEKICK, Writer} from './conversations.js'
+import {
+  CUSTOMER,
+  type ConversationPlan,
+  type Draft,
+  finalize,
+  type GenerationContext,
+  INBOX_BY_CHANNEL,
+  type Placed,
+  SIDEKICK,
+  Writer,
+} from './conversations.js'
 import {DAY, type FractionDigits, HOUR, labelHash, MINUTE, rng, SECOND} from './random.js'
 import {AUTO_REPLY, SIDEKICK_GREETING} from './text.js'
 import type {Party} from './types.js'
@@ -59,13 +68,24 @@ export function alignDown(ms: number, unit: number): number {
 /** The merge happens two hours after the export window holding the vanished conversation's last item has ended. */
 export function mergeTimes(endMs: number, windowMs: number): {vanishedCreatedMs: number; mergeAtMs: number} {
   const vanishedCreatedMs = alignDown(endMs - 3 * DAY, windowMs) + HOUR
-  return {vanishedCreatedMs, mergeAtMs: alignDown(vanishedCreatedMs + 5 * HOUR + MINUTE, windowMs) + windowMs + 2 * HOUR}
+  return {
+    vanishedCreatedMs,
+    mergeAtMs: alignDown(vanishedCreatedMs + 5 * HOUR + MINUTE, windowMs) + windowMs + 2 * HOUR,
+  }
 }
 
 /** The customer slot owning each conversation slot; every slot from bigCustomerRecent on is the big customer's. */
-const SLOT_CUSTOMERS: readonly number[] = [CUSTOMER_SLOT.showcase, CUSTOMER_SLOT.preHistory,
-  CUSTOMER_SLOT.bigConversation, CUSTOMER_SLOT.reopened, CUSTOMER_SLOT.mergeOld, CUSTOMER_SLOT.mergeOld,
-  CUSTOMER_SLOT.mergeNew, CUSTOMER_SLOT.openAtEnd, CUSTOMER_SLOT.waitingAtEnd]
+const SLOT_CUSTOMERS: readonly number[] = [
+  CUSTOMER_SLOT.showcase,
+  CUSTOMER_SLOT.preHistory,
+  CUSTOMER_SLOT.bigConversation,
+  CUSTOMER_SLOT.reopened,
+  CUSTOMER_SLOT.mergeOld,
+  CUSTOMER_SLOT.mergeOld,
+  CUSTOMER_SLOT.mergeNew,
+  CUSTOMER_SLOT.openAtEnd,
+  CUSTOMER_SLOT.waitingAtEnd,
+]
 
 export function specialSlotCustomer(slot: number): number {
   return SLOT_CUSTOMERS[slot] ?? CUSTOMER_SLOT.bigCustomer
@@ -84,15 +104,20 @@ export function specialPlan(ctx: GenerationContext, layout: SpecialLayout, slot:
   const customer = layout.firstCustomer + specialSlotCustomer(slot)
   const w = new Writer(ctx, layout.firstIndex + slot, customer, agent, slot, random)
   const script = scriptFor(ctx, layout, slot, w)
-  return finalize(ctx, {
-    index: layout.firstIndex + slot,
-    customer,
-    agent,
-    inbox: INBOX_BY_CHANNEL[script.channel],
-    createdAtMs: script.createdAtMs,
-    customAttributes: [{id: ctx.customAttributeIds.order, value: w.customerFacts.order}],
-    ...(script.vanishAtMs === undefined ? {} : {vanishAtMs: script.vanishAtMs}),
-  }, script.placed, random)
+  return finalize(
+    ctx,
+    {
+      index: layout.firstIndex + slot,
+      customer,
+      agent,
+      inbox: INBOX_BY_CHANNEL[script.channel],
+      createdAtMs: script.createdAtMs,
+      customAttributes: [{id: ctx.customAttributeIds.order, value: w.customerFacts.order}],
+      ...(script.vanishAtMs === undefined ? {} : {vanishAtMs: script.vanishAtMs}),
+    },
+    script.placed,
+    random,
+  )
 }
 
 /** Drafts at explicit offsets (ms) from `startMs`. */
@@ -122,10 +147,12 @@ function scriptFor(ctx: GenerationContext, layout: SpecialLayout, slot: number, 
         w.email(CUSTOMER, w.pickText(t.followUps), {withAttachment: true}),
         w.email(automation, AUTO_REPLY, {from: ctx.supportEmail}),
         w.email(agent, w.pickText(t.replies), {cc: [`billing@${ctx.domain}`], bcc: [`supervisor@${ctx.domain}`]}),
-        w.email({type: 'INTERNAL'}, 'Warehouse here: the parcel was handed to the carrier on Friday.',
-          {from: `warehouse@${ctx.domain}`}),
-        w.email({type: 'EXTERNAL'}, 'Carrier claims desk: we opened claim 55-1234 for this parcel.',
-          {from: 'claims@carrier-logistics.com'}),
+        w.email({type: 'INTERNAL'}, 'Warehouse here: the parcel was handed to the carrier on Friday.', {
+          from: `warehouse@${ctx.domain}`,
+        }),
+        w.email({type: 'EXTERNAL'}, 'Carrier claims desk: we opened claim 55-1234 for this parcel.', {
+          from: 'claims@carrier-logistics.com',
+        }),
         w.sms(CUSTOMER, 'Any update? Sorry, I am on my phone now.'),
         w.sms(agent, w.pickText(t.replies)),
         w.phoneCall('inbound', {summary: 'READY'}),
@@ -155,23 +182,34 @@ function scriptFor(ctx: GenerationContext, layout: SpecialLayout, slot: number, 
         w.statusChange('CLOSED', agent),
       ]
       const widths: FractionDigits[] = [0, 2, 3, 6, 9]
-      return {createdAtMs: start - SECOND, channel: 'CHAT', placed: drafts.map((draft, k) => ({
-        draft, ms: start + k * 20 * MINUTE + w.random.int(0, 59_999), digits: widths[k % widths.length]}))}
+      return {
+        createdAtMs: start - SECOND,
+        channel: 'CHAT',
+        placed: drafts.map((draft, k) => ({
+          draft,
+          ms: start + k * 20 * MINUTE + w.random.int(0, 59_999),
+          digits: widths[k % widths.length],
+        })),
+      }
     }
 
     case SLOT.preHistory: {
       // Begins 20 h before the oldest listed job: its first items are only reachable through /items.
       const A = layout.oldestListedStartMs
-      return {createdAtMs: A - 20 * HOUR - SECOND, channel: 'EMAIL', placed: at(A, [
-        [-20 * HOUR, w.email(CUSTOMER, w.pickText(t.openers))],
-        [-16 * HOUR, w.email(agent, w.pickText(t.replies))],
-        [-6 * HOUR, w.email(CUSTOMER, w.pickText(t.followUps))],
-        [-5 * HOUR, w.note(w.pickText(t.notes))],
-        [-2 * HOUR, w.email(agent, w.pickText(t.replies))],
-        [HOUR, w.email(CUSTOMER, w.pickText(t.followUps))],
-        [2 * HOUR, w.email(agent, w.pickText(t.closers))],
-        [2 * HOUR + 5 * MINUTE, w.statusChange('CLOSED', agent)],
-      ])}
+      return {
+        createdAtMs: A - 20 * HOUR - SECOND,
+        channel: 'EMAIL',
+        placed: at(A, [
+          [-20 * HOUR, w.email(CUSTOMER, w.pickText(t.openers))],
+          [-16 * HOUR, w.email(agent, w.pickText(t.replies))],
+          [-6 * HOUR, w.email(CUSTOMER, w.pickText(t.followUps))],
+          [-5 * HOUR, w.note(w.pickText(t.notes))],
+          [-2 * HOUR, w.email(agent, w.pickText(t.replies))],
+          [HOUR, w.email(CUSTOMER, w.pickText(t.followUps))],
+          [2 * HOUR, w.email(agent, w.pickText(t.closers))],
+          [2 * HOUR + 5 * MINUTE, w.statusChange('CLOSED', agent)],
+        ]),
+      }
     }
 
     case SLOT.bigConversation: {
@@ -185,122 +223,169 @@ function scriptFor(ctx: GenerationContext, layout: SpecialLayout, slot: number, 
       }
 
       drafts.push(w.statusChange('CLOSED', agent))
-      return {createdAtMs: start - SECOND, channel: 'CHAT', placed: drafts.map((draft, k) => ({draft,
-        ms: start + k * gap}))}
+      return {
+        createdAtMs: start - SECOND,
+        channel: 'CHAT',
+        placed: drafts.map((draft, k) => ({draft, ms: start + k * gap})),
+      }
     }
 
     case SLOT.reopened: {
       // Closed in one export window, reopened and closed again in a later one.
       const start = alignDown(E - 6 * DAY, W) + 2 * HOUR
-      return {createdAtMs: start - SECOND, channel: 'SMS', placed: at(start, [
-        [0, w.sms(CUSTOMER, w.pickText(t.openers))],
-        [HOUR, w.sms(agent, w.pickText(t.replies))],
-        [3 * HOUR, w.sms(CUSTOMER, w.pickText(t.followUps))],
-        [4 * HOUR, w.sms(agent, w.pickText(t.closers))],
-        [4 * HOUR + 2 * MINUTE, w.statusChange('CLOSED', agent)],
-        [W + 6 * HOUR, w.sms(CUSTOMER, 'Sorry, it happened again with my next order.')],
-        [W + 6 * HOUR + 5 * SECOND, w.statusChange('OPEN', CUSTOMER)],
-        [W + 8 * HOUR, w.sms(agent, w.pickText(t.replies))],
-        [W + 9 * HOUR, w.statusChange('CLOSED', agent)],
-      ])}
+      return {
+        createdAtMs: start - SECOND,
+        channel: 'SMS',
+        placed: at(start, [
+          [0, w.sms(CUSTOMER, w.pickText(t.openers))],
+          [HOUR, w.sms(agent, w.pickText(t.replies))],
+          [3 * HOUR, w.sms(CUSTOMER, w.pickText(t.followUps))],
+          [4 * HOUR, w.sms(agent, w.pickText(t.closers))],
+          [4 * HOUR + 2 * MINUTE, w.statusChange('CLOSED', agent)],
+          [W + 6 * HOUR, w.sms(CUSTOMER, 'Sorry, it happened again with my next order.')],
+          [W + 6 * HOUR + 5 * SECOND, w.statusChange('OPEN', CUSTOMER)],
+          [W + 8 * HOUR, w.sms(agent, w.pickText(t.replies))],
+          [W + 9 * HOUR, w.statusChange('CLOSED', agent)],
+        ]),
+      }
     }
 
     case SLOT.mergeMoved: {
       // Belongs to the customer that is later merged away: its customerId changes at the merge.
       const start = alignDown(E - 11 * DAY, HOUR) + 3 * HOUR
-      return {createdAtMs: start - SECOND, channel: 'EMAIL', placed: at(start, [
-        [0, w.email(CUSTOMER, w.pickText(t.openers))],
-        [2 * HOUR, w.email(agent, w.pickText(t.replies))],
-        [5 * HOUR, w.email(CUSTOMER, w.pickText(t.followUps))],
-        [8 * HOUR, w.email(agent, w.pickText(t.closers))],
-        [8 * HOUR + 5 * MINUTE, w.statusChange('CLOSED', agent)],
-      ])}
+      return {
+        createdAtMs: start - SECOND,
+        channel: 'EMAIL',
+        placed: at(start, [
+          [0, w.email(CUSTOMER, w.pickText(t.openers))],
+          [2 * HOUR, w.email(agent, w.pickText(t.replies))],
+          [5 * HOUR, w.email(CUSTOMER, w.pickText(t.followUps))],
+          [8 * HOUR, w.email(agent, w.pickText(t.closers))],
+          [8 * HOUR + 5 * MINUTE, w.statusChange('CLOSED', agent)],
+        ]),
+      }
     }
 
     case SLOT.mergeVanished: {
       // Still OPEN when its customer is merged into one with another open conversation: its id is deleted.
       const start = layout.vanishedCreatedMs
-      return {createdAtMs: start - SECOND, channel: 'CHAT', vanishAtMs: layout.mergeAtMs, placed: at(start, [
-        [0, w.chat(CUSTOMER, w.pickText(t.openers))],
-        [20 * SECOND, w.chat(SIDEKICK, w.text(SIDEKICK_GREETING))],
-        [30 * MINUTE, w.chat(agent, w.pickText(t.replies))],
-        [2 * HOUR, w.chat(CUSTOMER, w.pickText(t.followUps))],
-        [4 * HOUR, w.chat(agent, w.pickText(t.replies))],
-        [5 * HOUR, w.chat(CUSTOMER, 'I will also write from my other email address.')],
-      ])}
+      return {
+        createdAtMs: start - SECOND,
+        channel: 'CHAT',
+        vanishAtMs: layout.mergeAtMs,
+        placed: at(start, [
+          [0, w.chat(CUSTOMER, w.pickText(t.openers))],
+          [20 * SECOND, w.chat(SIDEKICK, w.text(SIDEKICK_GREETING))],
+          [30 * MINUTE, w.chat(agent, w.pickText(t.replies))],
+          [2 * HOUR, w.chat(CUSTOMER, w.pickText(t.followUps))],
+          [4 * HOUR, w.chat(agent, w.pickText(t.replies))],
+          [5 * HOUR, w.chat(CUSTOMER, 'I will also write from my other email address.')],
+        ]),
+      }
     }
 
     case SLOT.mergeDestination: {
       // Receives the vanished conversation's items (new ids, same timestamps) at the merge.
       const start = layout.vanishedCreatedMs + 30 * MINUTE
       const vanished = specialPlan(ctx, layout, SLOT.mergeVanished)
-      const moved: Placed[] = vanished.items.filter((item) => !item.timelineOnly).map((item, k) => ({
-        draft: {build: () => ({initiator: item.initiator, ...(item.responder ? {responder: item.responder} : {}),
-          content: item.content, ...(item.sessionId ? {sessionId: item.sessionId} : {})})},
-        ms: item.at.ms, exactAt: item.at, appearsAtMs: layout.mergeAtMs, ordinal: 100_000 + k,
-      }))
+      const moved: Placed[] = vanished.items
+        .filter((item) => !item.timelineOnly)
+        .map((item, k) => ({
+          draft: {
+            build: () => ({
+              initiator: item.initiator,
+              ...(item.responder ? {responder: item.responder} : {}),
+              content: item.content,
+              ...(item.sessionId ? {sessionId: item.sessionId} : {}),
+            }),
+          },
+          ms: item.at.ms,
+          exactAt: item.at,
+          appearsAtMs: layout.mergeAtMs,
+          ordinal: 100_000 + k,
+        }))
       const merge = layout.mergeAtMs
-      return {createdAtMs: start - SECOND, channel: 'EMAIL', placed: [
-        ...at(start, [
-          [0, w.email(CUSTOMER, w.pickText(t.openers))],
-          [HOUR, w.email(agent, w.pickText(t.replies))],
-          [3 * HOUR, w.email(CUSTOMER, w.pickText(t.followUps))],
-        ]),
-        ...moved,
-        ...at(merge, [
-          [10 * MINUTE, w.note('Merged the duplicate customer profile into this one.')],
-          [HOUR, w.email(agent, w.pickText(t.closers))],
-          [3 * HOUR, w.statusChange('CLOSED', agent)],
-        ]),
-      ]}
+      return {
+        createdAtMs: start - SECOND,
+        channel: 'EMAIL',
+        placed: [
+          ...at(start, [
+            [0, w.email(CUSTOMER, w.pickText(t.openers))],
+            [HOUR, w.email(agent, w.pickText(t.replies))],
+            [3 * HOUR, w.email(CUSTOMER, w.pickText(t.followUps))],
+          ]),
+          ...moved,
+          ...at(merge, [
+            [10 * MINUTE, w.note('Merged the duplicate customer profile into this one.')],
+            [HOUR, w.email(agent, w.pickText(t.closers))],
+            [3 * HOUR, w.statusChange('CLOSED', agent)],
+          ]),
+        ],
+      }
     }
 
     case SLOT.openAtEnd: {
       // OPEN and unassigned at E; an agent answers an hour later and closes it at E + 2 h.
       const start = E - 3 * HOUR
-      return {createdAtMs: start - SECOND, channel: 'CHAT', placed: at(start, [
-        [0, w.chat(CUSTOMER, w.pickText(t.openers))],
-        [15 * SECOND, w.chat(SIDEKICK, w.text(SIDEKICK_GREETING))],
-        [HOUR, w.chat(CUSTOMER, 'Hello? Is anyone there?')],
-        [4 * HOUR, w.chat(agent, w.pickText(t.replies))],
-        [4 * HOUR + 30 * MINUTE, w.chat(CUSTOMER, w.pickText(t.followUps))],
-        [4 * HOUR + 50 * MINUTE, w.chat(agent, w.pickText(t.closers))],
-        [5 * HOUR, w.statusChange('CLOSED', agent)],
-      ])}
+      return {
+        createdAtMs: start - SECOND,
+        channel: 'CHAT',
+        placed: at(start, [
+          [0, w.chat(CUSTOMER, w.pickText(t.openers))],
+          [15 * SECOND, w.chat(SIDEKICK, w.text(SIDEKICK_GREETING))],
+          [HOUR, w.chat(CUSTOMER, 'Hello? Is anyone there?')],
+          [4 * HOUR, w.chat(agent, w.pickText(t.replies))],
+          [4 * HOUR + 30 * MINUTE, w.chat(CUSTOMER, w.pickText(t.followUps))],
+          [4 * HOUR + 50 * MINUTE, w.chat(agent, w.pickText(t.closers))],
+          [5 * HOUR, w.statusChange('CLOSED', agent)],
+        ]),
+      }
     }
 
     case SLOT.waitingAtEnd: {
       // WAITING for the customer at E; the customer answers at E + 3 h and it closes at E + 5 h.
       const start = E - 5 * HOUR
-      return {createdAtMs: start - SECOND, channel: 'EMAIL', placed: at(start, [
-        [0, w.email(CUSTOMER, w.pickText(t.openers))],
-        [HOUR, w.email(agent, w.pickText(t.replies))],
-        [8 * HOUR, w.email(CUSTOMER, w.pickText(t.followUps))],
-        [9 * HOUR + 30 * MINUTE, w.email(agent, w.pickText(t.closers))],
-        [10 * HOUR, w.statusChange('CLOSED', agent)],
-      ])}
+      return {
+        createdAtMs: start - SECOND,
+        channel: 'EMAIL',
+        placed: at(start, [
+          [0, w.email(CUSTOMER, w.pickText(t.openers))],
+          [HOUR, w.email(agent, w.pickText(t.replies))],
+          [8 * HOUR, w.email(CUSTOMER, w.pickText(t.followUps))],
+          [9 * HOUR + 30 * MINUTE, w.email(agent, w.pickText(t.closers))],
+          [10 * HOUR, w.statusChange('CLOSED', agent)],
+        ]),
+      }
     }
 
     case SLOT.bigCustomerRecent: {
       const start = alignDown(E - 4 * DAY, HOUR) + 5 * HOUR
-      return {createdAtMs: start - SECOND, channel: 'CHAT', placed: at(start, [
-        [0, w.chat(CUSTOMER, w.pickText(t.openers))],
-        [5 * MINUTE, w.chat(agent, w.pickText(t.replies))],
-        [10 * MINUTE, w.chat(CUSTOMER, w.pickText(t.followUps))],
-        [15 * MINUTE, w.chat(agent, w.pickText(t.closers))],
-        [16 * MINUTE, w.statusChange('CLOSED', agent)],
-      ])}
+      return {
+        createdAtMs: start - SECOND,
+        channel: 'CHAT',
+        placed: at(start, [
+          [0, w.chat(CUSTOMER, w.pickText(t.openers))],
+          [5 * MINUTE, w.chat(agent, w.pickText(t.replies))],
+          [10 * MINUTE, w.chat(CUSTOMER, w.pickText(t.followUps))],
+          [15 * MINUTE, w.chat(agent, w.pickText(t.closers))],
+          [16 * MINUTE, w.statusChange('CLOSED', agent)],
+        ]),
+      }
     }
 
     default: {
       // The big customer's history: one conversation a week, all older than any listed export job.
       const j = slot - SLOT.bigCustomerHistory
       const start = alignDown(E - 16 * DAY, HOUR) + 10 * HOUR - j * 7 * DAY
-      return {createdAtMs: start - SECOND, channel: 'EMAIL', placed: at(start, [
-        [0, w.email(CUSTOMER, w.pickText(t.openers))],
-        [HOUR, w.email(agent, w.pickText(t.closers))],
-        [HOUR + 5 * MINUTE, w.statusChange('CLOSED', agent)],
-      ])}
+      return {
+        createdAtMs: start - SECOND,
+        channel: 'EMAIL',
+        placed: at(start, [
+          [0, w.email(CUSTOMER, w.pickText(t.openers))],
+          [HOUR, w.email(agent, w.pickText(t.closers))],
+          [HOUR + 5 * MINUTE, w.statusChange('CLOSED', agent)],
+        ]),
+      }
     }
   }
 }
