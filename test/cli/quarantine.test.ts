@@ -40,7 +40,7 @@ describe('real Gladly data never stops an import, end to end', function () {
     context.fakes.gladly.configure({
       damaged: {
         [undecodableItems]: 'items-not-a-list',
-        [failingTransform]: 'created-before-2000',
+        [failingTransform]: 'created-in-future',
         [otherConversation]: 'lookup-other-id',
       },
     })
@@ -65,7 +65,7 @@ describe('real Gladly data never stops an import, end to end', function () {
     expect(entries.map((entry) => entry.conversationId).sort()).to.deep.equal([...damaged].sort())
     const reasonOf = (id: string) => entries.find((entry) => entry.conversationId === id)?.reason
     expect(reasonOf(undecodableItems)).to.match(/items.*is not a list of items/)
-    expect(reasonOf(failingTransform)).to.match(/before 2000-01-01/)
+    expect(reasonOf(failingTransform)).to.match(/2999-01-01T00:00:00Z is in the future/)
     expect(reasonOf(otherConversation)).to.match(/not the one asked for/)
     expect(afterFirst.text).to.match(/Quarantine\s+3 conversation\(s\) will be fetched again from Gladly/)
     for (const id of damaged) expect(afterFirst.text).to.include(id)
@@ -86,6 +86,36 @@ describe('real Gladly data never stops an import, end to end', function () {
       )
     expect((await stateShown()).json.state.quarantine).to.deep.equal([])
     for (const stored of context.fakes.enterpret.records.values()) expect(stored.duplicates).to.equal(0)
+  })
+
+  it('reports a conversation Enterpret can never accept once, skips it for good, and exits 0', async () => {
+    const [, tooOld] = expectedConversationIds(context.fakes.gladly).filter(
+      (id) => id !== context.fakes.gladly.dataset.edgeCases.bigConversationId,
+    ) as [string, string]
+    context.fakes.gladly.configure({damaged: {[tooOld]: 'created-before-2000'}})
+    const first = await importJson()
+    expect(first.result.code, first.result.stderr).to.equal(0)
+    expect(delivered()).to.deep.equal(
+      recordsOf(expectedConversationIds(context.fakes.gladly).filter((id) => id !== tooOld)),
+    )
+    expect(first.summary.conversations.unsendable).to.equal(1)
+    expect(first.summary.conversations.quarantined).to.equal(0)
+    expect(first.result.stderr).to.match(
+      new RegExp(
+        `Conversation ${tooOld} \\(export job [^)]+\\) can never be sent to Enterpret: createdAt .* before 2000-01-01`,
+      ),
+    )
+    expect(first.result.stderr).to.include('1 conversation(s) can never be sent to Enterpret and were skipped for good')
+    const shown = await stateShown()
+    expect(shown.text).to.match(/Skipped for good\s+1 conversation\(s\) Enterpret can never accept/)
+    expect(shown.text).to.include(tooOld)
+
+    // Reported once, not owed: the next run does not say it again, and still exits 0.
+    const again = await importJson()
+    expect(again.result.code, again.result.stderr).to.equal(0)
+    expect(again.result.stderr).not.to.include(tooOld)
+    expect(again.summary.conversations.unsendable).to.equal(0)
+    expect(delivered()).not.to.include(`gladly_${tooOld}`)
   })
 
   it('quarantines a conversation whose lookup does not decode on the export path, and goes on', async () => {

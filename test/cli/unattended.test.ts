@@ -101,3 +101,46 @@ describe('a full disk', function () {
     )
   })
 })
+
+describe('a record Enterpret refuses as too large even alone', function () {
+  this.timeout(120_000)
+  const context = fakesForEachTest({dataset: {seed: 5, conversations: 30, days: 3}})
+
+  it('is cut until it fits, marked truncated, and the learnt limit serves the rest of the run: none dead-lettered', async () => {
+    const {gladly, enterpret} = context.fakes
+    const big = gladly.dataset.edgeCases.bigConversationId as string
+    // Enterpret's real limit is lower than the one configured: the big conversation's record is refused alone.
+    const limit = 2300
+    enterpret.configure({maxBodyBytes: limit})
+    const result = await context.sandbox.run(['import', '--json'], {env: context.fakes.env({BATCH_SIZE: '1'})})
+    expect(result.code, result.stderr).to.equal(0)
+
+    expect([...enterpret.records.keys()].sort()).to.deep.equal(
+      expectedConversationIds(gladly)
+        .map((id) => `gladly_${id}`)
+        .sort(),
+    )
+    const bigRecord = enterpret.records.get(`gladly_${big}`)?.record as unknown as {
+      conversation: {msgs: Array<{text: string}>}
+      metadata: {metadata: Record<string, {array: Record<string, unknown[]>}>}
+    }
+    expect(bigRecord.metadata.metadata.truncated?.array.b).to.deep.equal([true])
+    expect(bigRecord.conversation.msgs.some((message) => /messages? omitted to fit/.test(message.text))).to.equal(true)
+    expect(result.stderr).to.match(/Enterpret refused record gladly_\S+ \(\d+ bytes\) as too large even alone/)
+
+    const refused = enterpret.requests.filter((request) => request.status === 413)
+    const accepted = enterpret.requests.filter((request) => request.status === 200)
+    expect(refused.length).to.be.greaterThan(0)
+    for (const request of accepted) expect(request.bytes).to.be.at.most(limit)
+    // Learnt once, then used for every record made after: more records were cut than refusals it took.
+    const cut = [...enterpret.records.values()].filter(
+      (stored) =>
+        (stored.record as unknown as {metadata: {metadata: Record<string, unknown>}}).metadata.metadata.truncated !==
+        undefined,
+    )
+    expect(cut.length).to.be.greaterThan(refused.length)
+    const summary = JSON.parse(result.stdout) as {conversations: {failed: number}; deadLetters: {remaining: number}}
+    expect(summary.conversations.failed).to.equal(0)
+    expect(summary.deadLetters.remaining).to.equal(0)
+  })
+})

@@ -1,5 +1,11 @@
 import {expect} from 'chai'
-import {createBatcher, createSink, type Sink, type SinkOptions} from '../../src/lib/enterpret/index.js'
+import {
+  createBatcher,
+  createSink,
+  type ConversationRecord,
+  type Sink,
+  type SinkOptions,
+} from '../../src/lib/enterpret/index.js'
 import {silentLogger} from '../../src/lib/log/index.js'
 import {DEFAULT_API_KEY, startFakeEnterpret, type FakeEnterpret} from '../fakes/enterpret/index.js'
 import {conversationRecord, ids} from './records.js'
@@ -8,8 +14,8 @@ import {conversationRecord, ids} from './records.js'
 describe('Enterpret sink against the fake webhook', () => {
   let fake: FakeEnterpret
 
-  const sinkFor = (options: Partial<SinkOptions> = {}): Sink =>
-    createSink({
+  const sinkFor = (options: Partial<SinkOptions> = {}): Sink<ConversationRecord> =>
+    createSink<ConversationRecord>({
       baseUrl: fake.url,
       apiKey: DEFAULT_API_KEY,
       userAgent: 'gladly-enterpret/test',
@@ -46,7 +52,7 @@ describe('Enterpret sink against the fake webhook', () => {
   it('survives a burst of 500s, and splits when the server’s byte limit is lower than ours', async () => {
     fake.configure({maxBodyBytes: 2000})
     const records = ids(10, 'b').map((id) => conversationRecord(id, 'x'.repeat(300)))
-    const batcher = createBatcher({maxRecords: 20, maxBodyBytes: 200_000})
+    const batcher = createBatcher<ConversationRecord>({maxRecords: 20, maxBodyBytes: 200_000})
     const batches = [...records.flatMap((record) => batcher.add(record).batches), ...batcher.flush()]
     expect(batches).to.have.length(1)
     fake.failNext(2)

@@ -19,7 +19,7 @@ const KEY = 'enterpret-unit-test-key-0001'
 const USER_AGENT = 'gladly-enterpret/test'
 
 function sinkWith(options: Partial<SinkOptions> = {}) {
-  return createSink({
+  return createSink<ConversationRecord>({
     baseUrl: BASE,
     apiKey: KEY,
     userAgent: USER_AGENT,
@@ -48,15 +48,15 @@ function idsIn(body: unknown): string[] {
 }
 
 async function right(
-  task: () => Promise<{_tag: 'Left'; left: EnterpretFatal} | {_tag: 'Right'; right: BatchOutcome}>,
-): Promise<BatchOutcome> {
+  task: () => Promise<{_tag: 'Left'; left: EnterpretFatal} | {_tag: 'Right'; right: BatchOutcome<ConversationRecord>}>,
+): Promise<BatchOutcome<ConversationRecord>> {
   const result = await task()
   if (result._tag === 'Left') throw new Error(`expected an outcome, got ${result.left.message}`)
   return result.right
 }
 
 async function left(
-  task: () => Promise<{_tag: 'Left'; left: EnterpretFatal} | {_tag: 'Right'; right: BatchOutcome}>,
+  task: () => Promise<{_tag: 'Left'; left: EnterpretFatal} | {_tag: 'Right'; right: BatchOutcome<ConversationRecord>}>,
 ): Promise<EnterpretFatal> {
   const result = await task()
   if (result._tag === 'Right') throw new Error('expected a fatal error')

@@ -101,9 +101,9 @@ describe('transform: the record', () => {
       }
     })
 
-    it('fails a conversation created before 2000', () => {
+    it('says a conversation created before 2000 can never be sent', () => {
       expect(createdAt('1999-12-31T23:59:59.999Z')).to.deep.equal({
-        _tag: 'Invalid',
+        _tag: 'Unsendable',
         reason: 'createdAt 1999-12-31T23:59:59.999Z is before 2000-01-01, which Enterpret rejects',
       })
     })

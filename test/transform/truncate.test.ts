@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import {ConversationRecord, type Message} from '../../src/lib/enterpret/schema.js'
-import {toEnterpretRecord} from '../../src/lib/transform/index.js'
+import {recutRecord, toEnterpretRecord} from '../../src/lib/transform/index.js'
 import {CUT_MARK, cutMessage, fitMessages, jsonBytes, omissionMarker} from '../../src/lib/transform/truncate.js'
 import {
   byAgent,
@@ -121,8 +121,8 @@ describe('transform: records over the size limit', () => {
       input([chat('hello '.repeat(100))], {conversation: conversation()}),
       options({maxRecordBytes: 500}),
     )
-    expect(result._tag).to.equal('Invalid')
-    expect(result._tag === 'Invalid' && result.reason).to.match(
+    expect(result._tag).to.equal('Unsendable')
+    expect(result._tag === 'Unsendable' && result.reason).to.match(
       /cannot be cut to 500: its metadata alone leaves too little room for messages/,
     )
   })
@@ -132,6 +132,38 @@ describe('transform: records over the size limit', () => {
     const result = transform(conversationOf(texts), {}, {maxRecordBytes: 200_000})
     expect(result.record.conversation.msgs.map((message) => message.text)).to.deep.equal(texts)
     expect(result.warnings).to.deep.equal([])
+  })
+
+  describe('recutRecord: a record Enterpret refused as too large, cut further', () => {
+    for (const metadataNesting of ['nested', 'flat'] as const) {
+      it(`cuts a ${metadataNesting} record to the smaller limit by the same rule, and marks it truncated`, () => {
+        const texts = Array.from({length: 40}, (_, index) => `message ${index} `.repeat(40))
+        const {record} = transform(conversationOf(texts), {}, {maxRecordBytes: 200_000, metadataNesting})
+        const limit = Math.floor(jsonBytes(record) / 3)
+        const recut = recutRecord(record, limit) as ConversationRecord
+        expect(jsonBytes(recut)).to.be.at.most(limit)
+        decoded(ConversationRecord, recut)
+        const msgs = recut.conversation.msgs
+        expect(msgs[0]).to.deep.equal(record.conversation.msgs[0])
+        expect(msgs.at(-1)).to.deep.equal(record.conversation.msgs.at(-1))
+        expect(msgs.some((message) => /messages omitted to fit/.test(message.text))).to.equal(true)
+        const fields = fieldsOf(recut)
+        expect(fields.truncated).to.deep.equal({array: {b: [true]}})
+        expect(fields.message_count).to.deep.equal({array: {n: [msgs.length]}})
+        // Everything else of the record stays as it was.
+        expect({...recut, conversation: undefined, metadata: undefined}).to.deep.equal({
+          ...record,
+          conversation: undefined,
+          metadata: undefined,
+        })
+        expect(fields.gladly_conversation_id).to.deep.equal(fieldsOf(record).gladly_conversation_id)
+      })
+    }
+
+    it('gives up when the metadata alone does not fit', () => {
+      const {record} = transform(conversationOf(['hello', 'there']))
+      expect(recutRecord(record, 300)).to.equal(undefined)
+    })
   })
 
   describe('fitMessages and cutMessage', () => {

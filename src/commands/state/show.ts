@@ -16,7 +16,7 @@ export interface StateReport {
 export default class StateShow extends BaseCommand<typeof StateShow> {
   static override summary = 'Show what the importer remembers for a profile'
   static override description =
-    'The watermark of the last successful import, the export jobs already processed, the checkpoint of an unfinished run, records that failed and wait for a retry (dead letters), conversations set aside to be fetched again (quarantine) with the reason, the last run summary, and whether an import holds the lock.'
+    'The watermark of the last successful import, the export jobs already processed, the checkpoint of an unfinished run, records that failed and wait for a retry (dead letters), conversations set aside to be fetched again (quarantine) with the reason, conversations Enterpret can never accept (skipped for good), the last run summary, and whether an import holds the lock.'
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -46,6 +46,7 @@ export default class StateShow extends BaseCommand<typeof StateShow> {
 
   private render({profile, stateFile, exists, state, lock, checkpointDone, spooledConversations}: StateReport): void {
     const quarantine = state.quarantine ?? []
+    const skipped = state.skippedForGood ?? []
     const rows: [string, string][] = [
       ['Profile', profile],
       ['State file', exists ? stateFile : `${stateFile} (not created yet: no import has run)`],
@@ -88,6 +89,12 @@ export default class StateShow extends BaseCommand<typeof StateShow> {
           : `${quarantine.length} conversation(s) will be fetched again from Gladly by the next import`,
       ],
       [
+        'Skipped for good',
+        skipped.length === 0
+          ? 'none'
+          : `${skipped.length} conversation(s) Enterpret can never accept (reported once, not fetched again unless they change)`,
+      ],
+      [
         'Lock',
         lock.holder
           ? `${lock.holder.alive ? 'held' : 'stale'}: pid ${lock.holder.pid} on ${lock.holder.host} since ${lock.holder.startedAt}${lock.holder.leaseAgeMs === undefined ? '' : `, lease renewed ${Math.round(lock.holder.leaseAgeMs / 1000)} s ago`}`
@@ -103,6 +110,9 @@ export default class StateShow extends BaseCommand<typeof StateShow> {
       this.log(
         `  ${entry.conversationId}  ${entry.failedAt}  ${entry.attempts} attempt(s) since ${entry.firstFailedAt}, from ${entry.source}: ${entry.reason}`,
       )
+    if (skipped.length > 0) this.log('Skipped for good')
+    for (const entry of skipped)
+      this.log(`  ${entry.conversationId}  ${entry.at}  from ${entry.source}: ${entry.reason}`)
     if (state.lastRun) {
       this.log('Last run')
       for (const [key, value] of Object.entries(state.lastRun))

@@ -1,14 +1,17 @@
-import type {ConversationRecord} from './schema.js'
+/** What every webhook record has: an id, by which Enterpret skips a record it already has. */
+export interface WireRecord {
+  readonly id: string
+}
 
 /** One request's worth of records, and the exact size of the body that carries them. */
-export interface Batch {
-  readonly records: readonly ConversationRecord[]
+export interface Batch<R extends WireRecord> {
+  readonly records: readonly R[]
   readonly bytes: number
 }
 
 /** A record whose one-record request body alone is over the byte limit: no batch can carry it. */
-export interface OversizedRecord {
-  readonly record: ConversationRecord
+export interface OversizedRecord<R extends WireRecord> {
+  readonly record: R
   readonly bytes: number
 }
 
@@ -17,21 +20,21 @@ export interface BatcherLimits {
   readonly maxBodyBytes: number
 }
 
-export interface Batcher {
+export interface Batcher<R extends WireRecord> {
   /** Takes one record; returns the batches it completed (usually none, at most two) and the record itself if it is oversized. */
-  add(record: ConversationRecord): {readonly batches: readonly Batch[]; readonly oversized?: OversizedRecord}
+  add(record: R): {readonly batches: readonly Batch<R>[]; readonly oversized?: OversizedRecord<R>}
   /** Returns the batch in progress, if any, and starts afresh. */
-  flush(): readonly Batch[]
+  flush(): readonly Batch<R>[]
 }
 
 const ENVELOPE_BYTES = Buffer.byteLength(requestBody([]))
 
 /** The exact webhook request body for these records; dry runs write the same bytes. */
-export function requestBody(records: readonly ConversationRecord[]): string {
+export function requestBody(records: readonly WireRecord[]): string {
   return JSON.stringify({records})
 }
 
-function recordBytes(record: ConversationRecord): number {
+function recordBytes(record: WireRecord): number {
   return Buffer.byteLength(JSON.stringify(record))
 }
 
@@ -40,14 +43,14 @@ function recordBytes(record: ConversationRecord): number {
  * to measure it; a batch closes as soon as it is full by count, or when the next record would push
  * its body over the byte limit.
  */
-export function createBatcher(limits: BatcherLimits): Batcher {
+export function createBatcher<R extends WireRecord>(limits: BatcherLimits): Batcher<R> {
   const maxRecords = Math.max(1, limits.maxRecords)
-  let records: ConversationRecord[] = []
+  let records: R[] = []
   let bytes = ENVELOPE_BYTES
 
   // requestBody puts a comma between records: a body is the envelope, the records and n - 1 commas.
   const separator = () => (records.length > 0 ? 1 : 0)
-  const take = (): Batch[] => {
+  const take = (): Batch<R>[] => {
     if (records.length === 0) return []
     const batch = {records, bytes}
     records = []

@@ -9,11 +9,13 @@ import {requestBody} from './batcher.js'
 import {enterpretAuthError, enterpretUnavailable, type EnterpretFatal} from './errors.js'
 import {createPacer} from './pacer.js'
 import {WEBHOOK_PATH} from './probe.js'
-import type {ConversationRecord} from './schema.js'
+import type {WireRecord} from './batcher.js'
 
 export interface SinkOptions {
   /** ENTERPRET_API_URL, e.g. https://api.enterpret.com */
   readonly baseUrl: string
+  /** The webhook under baseUrl: the Custom Webhook's for conversations by default. */
+  readonly path?: string
   readonly apiKey: string
   readonly userAgent: string
   /** BATCH_SIZE */
@@ -39,8 +41,8 @@ export interface SinkStats {
   failed: number
 }
 
-export interface FailedRecord {
-  readonly record: ConversationRecord
+export interface FailedRecord<R extends WireRecord> {
+  readonly record: R
   readonly reason: string
   readonly code?: string
   readonly status?: number
@@ -48,13 +50,13 @@ export interface FailedRecord {
   readonly attempts: number
 }
 
-export interface BatchOutcome {
+export interface BatchOutcome<R extends WireRecord> {
   /** Record ids Enterpret answered 2xx for. */
   readonly delivered: readonly string[]
-  readonly failed: readonly FailedRecord[]
+  readonly failed: readonly FailedRecord<R>[]
 }
 
-export interface Sink {
+export interface Sink<R extends WireRecord> {
   readonly stats: SinkStats
   /**
    * Sends one batch (form batches with createBatcher). Splits on 413, bisects on 400 so the good
@@ -64,7 +66,7 @@ export interface Sink {
    * Left(EnterpretAuthError); UNAVAILABLE_AFTER_BATCHES batches in a row without any usable answer
    * are Left(EnterpretUnavailable), and the last of them is then neither delivered nor failed.
    */
-  send(batch: readonly ConversationRecord[]): TE.TaskEither<EnterpretFatal, BatchOutcome>
+  send(batch: readonly R[]): TE.TaskEither<EnterpretFatal, BatchOutcome<R>>
 }
 
 /** Batches in a row that get no usable answer (only 5xx, network failures, 429s, …) before the run stops. */
@@ -101,9 +103,9 @@ interface Failure {
 type Verdict = {readonly kind: 'accepted'; readonly attempts: number} | {readonly kind: 'rejected' | 'tooLarge' | 'gaveUp'; readonly attempts: number; readonly failure: Failure}
 
 /** A batch's result so far; `answered` says whether Enterpret said anything about its records (2xx, 400 or 413). */
-interface Delivery {
+interface Delivery<R extends WireRecord> {
   readonly delivered: readonly string[]
-  readonly failed: readonly FailedRecord[]
+  readonly failed: readonly FailedRecord<R>[]
   readonly answered: boolean
 }
 
@@ -173,20 +175,25 @@ function halves<A>(items: readonly A[]): readonly (readonly A[])[] {
   return [items.slice(0, middle), items.slice(middle)]
 }
 
-const merge = (parts: readonly Delivery[]): Delivery => ({
+const merge = <R extends WireRecord>(parts: readonly Delivery<R>[]): Delivery<R> => ({
   delivered: parts.flatMap((part) => part.delivered),
   failed: parts.flatMap((part) => part.failed),
   answered: parts.some((part) => part.answered),
 })
 
-const failAll = (records: readonly ConversationRecord[], reason: string, failure: Failure, attempts: number): FailedRecord[] =>
+const failAll = <R extends WireRecord>(
+  records: readonly R[],
+  reason: string,
+  failure: Failure,
+  attempts: number,
+): FailedRecord<R>[] =>
   records.map((record) => ({record, reason, attempts, ...(failure.status === undefined ? {} : {status: failure.status}), ...(failure.code === undefined ? {} : {code: failure.code})}))
 
-export function createSink(options: SinkOptions): Sink {
+export function createSink<R extends WireRecord>(options: SinkOptions): Sink<R> {
   registerSecret(options.apiKey)
   const {logger} = options
   const host = new URL(options.baseUrl).host
-  const url = `${options.baseUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}`
+  const url = `${options.baseUrl.replace(/\/+$/, '')}${options.path ?? WEBHOOK_PATH}`
   const client = got.extend({
     headers: {'api-key': options.apiKey, 'content-type': 'application/json', 'user-agent': options.userAgent} as Headers,
     timeout: {...TIMEOUTS, ...(options.deadlineMs === undefined ? {} : {request: options.deadlineMs})},
@@ -261,7 +268,7 @@ export function createSink(options: SinkOptions): Sink {
     }
 
   /** Sends records; a rejection of several is narrowed down by sending each half on its own. */
-  function deliver(records: readonly ConversationRecord[], carried: number): TE.TaskEither<EnterpretFatal, Delivery> {
+  function deliver(records: readonly R[], carried: number): TE.TaskEither<EnterpretFatal, Delivery<R>> {
     const body = requestBody(records)
     const bytes = Buffer.byteLength(body)
     // A batch the caller formed without the batcher is cut to size instead of earning a certain 400/413.
@@ -272,7 +279,7 @@ export function createSink(options: SinkOptions): Sink {
     )
   }
 
-  function split(records: readonly ConversationRecord[], carried: number): TE.TaskEither<EnterpretFatal, Delivery> {
+  function split(records: readonly R[], carried: number): TE.TaskEither<EnterpretFatal, Delivery<R>> {
     return pipe(
       halves(records),
       RA.map((half) => deliver(half, carried)),
@@ -281,7 +288,7 @@ export function createSink(options: SinkOptions): Sink {
     )
   }
 
-  function settle(records: readonly ConversationRecord[], attempts: number, verdict: Verdict): TE.TaskEither<EnterpretFatal, Delivery> {
+  function settle(records: readonly R[], attempts: number, verdict: Verdict): TE.TaskEither<EnterpretFatal, Delivery<R>> {
     if (verdict.kind === 'accepted') return TE.right({delivered: records.map((record) => record.id), failed: [], answered: true})
     const {failure} = verdict
     if (verdict.kind === 'gaveUp') return TE.right({delivered: [], failed: failAll(records, `Not delivered: ${failure.detail}`, failure, attempts), answered: false})
@@ -294,13 +301,13 @@ export function createSink(options: SinkOptions): Sink {
   }
 
   /** Counts the batch towards the unavailable streak; only a batch with no usable answer at all extends it. */
-  function checkAvailability(delivery: Delivery): E.Either<EnterpretFatal, Delivery> {
+  function checkAvailability(delivery: Delivery<R>): E.Either<EnterpretFatal, Delivery<R>> {
     unavailableStreak = delivery.answered ? 0 : unavailableStreak + 1
     if (unavailableStreak < UNAVAILABLE_AFTER_BATCHES) return E.right(delivery)
     return E.left(enterpretUnavailable(host, unavailableStreak, delivery.failed[0]?.reason ?? 'no answer'))
   }
 
-  function tally(delivery: Delivery): BatchOutcome {
+  function tally(delivery: Delivery<R>): BatchOutcome<R> {
     stats.delivered += delivery.delivered.length
     stats.failed += delivery.failed.length
     return {delivered: delivery.delivered, failed: delivery.failed}

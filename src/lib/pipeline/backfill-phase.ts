@@ -64,7 +64,7 @@ export async function* backfillUnits(run: Run, backfill: Backfill): AsyncGenerat
         }),
       complete: (state) => {
         const next = addDays(endDay, 1)
-        run.summary.backfill.windows++
+        run.tally.summary.backfill.windows++
         return {...state, backfill: {...backfill, next: next <= backfill.to ? next : null}}
       },
     }

@@ -4,7 +4,7 @@ import {ExitCode, localFileProblem, type AppError} from '../common/index.js'
 import type {Settings} from '../config/index.js'
 import type {CustomerDirectory, GladlyHttp, RequestStats, Selection} from '../gladly/index.js'
 import type {Logger} from '../log/index.js'
-import type {Journal, Ledger, Spool, State, StateStore} from '../state/index.js'
+import type {Journal, Ledger, Spool, State} from '../state/index.js'
 import type {Delivery} from './delivery.js'
 import type {RunLookups} from './lookups.js'
 import type {RunSummary} from './summary.js'
@@ -53,32 +53,46 @@ export interface Unit {
   readonly source: string
 }
 
-/** One run's connections, stores and running totals, shared by its phases. */
+/** The state a run keeps current: changed as each outcome is known, and saved then. */
+export interface StateCell {
+  current: State
+  /** Writes `current` atomically; a no-op in a dry run. */
+  save(): E.Either<AppError, void>
+}
+
+/** What a run adds up and remembers as it goes, kept apart from its environment. */
+export interface RunTally {
+  readonly summary: RunSummary
+  readonly gladly: RequestStats
+  conversationsKnown: number
+  conversationsDone: number
+  records: number
+  /** Quarantined conversations that reached an outcome in the unit at work (`settleQuarantine`). */
+  readonly quarantineResolved: Set<string>
+  /** Customers whose merge was already followed in this run. */
+  readonly mergesFollowed: Set<string>
+}
+
+/**
+ * A run's environment, built once by `prepare` and frozen: its settings, clock, connections and stores. The two
+ * things that change as the run goes are behind their own fields: the state (`state`) and the counters (`tally`).
+ */
 export interface Run {
   readonly options: ImportOptions
-  saveState(): E.Either<AppError, void>
   readonly now: () => Date
   readonly http: GladlyHttp
-  readonly gladlyStats: RequestStats
   readonly gladlyAppUrl: string
+  /** Agents, topics and inboxes: the organization's, and those each export job brings (a cache that only grows). */
   readonly lookups: RunLookups
-  readonly store: StateStore
   readonly spool: Spool
   readonly ledger: Ledger
   readonly journal: Journal
   readonly delivery: Delivery
   readonly customers: CustomerDirectory
-  /** Quarantined conversations that reached an outcome in the unit at work (`settleQuarantine`). */
-  quarantineResolved: Set<string>
-  /** Customers whose merge was already followed in this run. */
-  readonly mergesFollowed: Set<string>
   /** Downloads and scratch files; a dry run keeps them out of the state folder. */
   readonly workDir: string
-  readonly summary: RunSummary
-  state: State
-  conversationsKnown: number
-  conversationsDone: number
-  records: number
+  readonly state: StateCell
+  readonly tally: RunTally
 }
 
 export function failure(message: string, exit: ExitCode = ExitCode.failure): AppError {
@@ -96,11 +110,11 @@ export function stopRequested(run: Run): string | undefined {
 }
 
 /** A warning for the log and for the summary, which the command shows again at the end. */
-export function noteWarning(run: Run, warning: string): void {
+export function noteWarning(run: Pick<Run, 'options' | 'tally'>, warning: string): void {
   run.options.logger.warn(warning)
-  run.summary.warnings.push(warning)
+  run.tally.summary.warnings.push(warning)
 }
 
 export function progress(run: Run): void {
-  run.options.onProgress?.({jobsDone: run.summary.jobs.processed, jobsPlanned: run.summary.jobs.planned, conversationsDone: run.conversationsDone, conversationsKnown: run.conversationsKnown})
+  run.options.onProgress?.({jobsDone: run.tally.summary.jobs.processed, jobsPlanned: run.tally.summary.jobs.planned, conversationsDone: run.tally.conversationsDone, conversationsKnown: run.tally.conversationsKnown})
 }

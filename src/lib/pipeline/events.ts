@@ -6,7 +6,7 @@ import {compareTimestamps, concernsWholeRun, getCustomerConversations, getCustom
 import {toEnterpretRecord, type TransformResult} from '../transform/index.js'
 import {guard, progress, stopRequested, type Run, type Unit} from './context.js'
 import {malformedReport} from './malformed.js'
-import {noteResolved, quarantine} from './quarantine.js'
+import {noteResolved, quarantine, skipForGood} from './quarantine.js'
 
 /**
  * A conversation that vanished was most likely merged: Gladly moves its items, under new ids, into
@@ -14,8 +14,8 @@ import {noteResolved, quarantine} from './quarantine.js'
  * never saw those items, so that conversation is fetched whole when it closes.
  */
 async function followMerge(run: Run, customerId: string, lastActivity: string | undefined): Promise<void> {
-  if (run.mergesFollowed.has(customerId)) return
-  run.mergesFollowed.add(customerId)
+  if (run.tally.mergesFollowed.has(customerId)) return
+  run.tally.mergesFollowed.add(customerId)
   const profile = await getCustomerProfile(run.http, customerId)()
   const survivor = profile._tag === 'Right' && profile.right._tag === 'Found' ? profile.right.customer.id : customerId
   const conversations = await getCustomerConversations(run.http, survivor)()
@@ -35,7 +35,8 @@ type ClosedEvent = Extract<FeedEvent, {_tag: 'Closed'}>
 
 /** Items of Gladly's answer to GET /items that were not valid items: each reported, the conversation goes on. */
 function reportUnreadable(run: Run, event: ClosedEvent): TE.TaskEither<AppError, void> {
-  const {summary, options} = run
+  const {options} = run
+  const {summary} = run.tally
   const conversationId = event.conversation.id
   const source = `GET /conversations/${conversationId}/items`
   const report = malformedReport(options.settings.paths.logDir, options.runId, run.now())
@@ -50,7 +51,9 @@ function reportUnreadable(run: Run, event: ClosedEvent): TE.TaskEither<AppError,
 }
 
 /** What the transform makes of a closed conversation; `Unusable` when Gladly's data cannot become a record. */
-type Transformed = Extract<TransformResult, {_tag: 'Record' | 'NoMessages'}> | {readonly _tag: 'Unusable'; readonly reason: string}
+type Transformed =
+  | Extract<TransformResult, {_tag: 'Record' | 'NoMessages' | 'Unsendable'}>
+  | {readonly _tag: 'Unusable'; readonly reason: string}
 
 /** The transform is pure but fed real data: anything it throws is this conversation's problem, not the run's. */
 function transform(run: Run, event: ClosedEvent): Transformed {
@@ -73,12 +76,18 @@ function quarantineStep(run: Run, unit: Unit, conversationId: string, reason: st
 
 /** The record to delivery (batched, sent while the feed goes on); nothing to send is done at once. */
 function deliverStep(run: Run, unit: Unit, event: ClosedEvent, transformed: Transformed): TE.TaskEither<AppError, void> {
-  const {summary, options} = run
+  const {options} = run
+  const {summary} = run.tally
   const {id} = event.conversation
   switch (transformed._tag) {
     case 'Unusable':
       // Gladly's data, not Enterpret, is what cannot be used: fetched again next run rather than resent as it is.
       return quarantineStep(run, unit, id, transformed.reason)
+    case 'Unsendable':
+      return pipe(
+        guard(() => skipForGood(run, unit, id, event.conversation.closedAt, transformed.reason)),
+        TE.chain((stopped) => (stopped === undefined ? TE.fromIO(() => run.delivery.markDone(id)) : TE.left(stopped))),
+      )
     case 'NoMessages':
       return TE.fromIO(() => {
         summary.conversations.noMessages++
@@ -102,8 +111,8 @@ function handleClosed(run: Run, unit: Unit, event: ClosedEvent): TE.TaskEither<A
   return pipe(
     reportUnreadable(run, event),
     TE.map(() => {
-      if (event.fetchedItems) run.summary.conversations.fetchedWhole++
-      run.records++
+      if (event.fetchedItems) run.tally.summary.conversations.fetchedWhole++
+      run.tally.records++
       return transform(run, event)
     }),
     TE.chain((transformed) => deliverStep(run, unit, event, transformed)),
@@ -118,7 +127,8 @@ function finishWithoutRecord(run: Run, conversationId: string): void {
 
 /** One conversation's event, counted as seen once handled. */
 function handleConversation(run: Run, unit: Unit, event: Exclude<FeedEvent, {_tag: 'Malformed' | 'TimelineOnly' | 'UnitFailed' | 'Deferred'}>): TE.TaskEither<AppError, void> {
-  const {summary, options} = run
+  const {options} = run
+  const {summary} = run.tally
   const c = summary.conversations
   switch (event._tag) {
     case 'Failed':
@@ -153,7 +163,8 @@ function handleConversation(run: Run, unit: Unit, event: Exclude<FeedEvent, {_ta
  * failure that concerns only its conversation quarantines it; one that concerns the whole run is a Left, to stop it.
  */
 export function handle(run: Run, unit: Unit, event: FeedEvent): TE.TaskEither<AppError, void> {
-  const {summary, options} = run
+  const {options} = run
+  const {summary} = run.tally
   switch (event._tag) {
     case 'Malformed': {
       const report = malformedReport(options.settings.paths.logDir, options.runId, run.now())
@@ -181,7 +192,7 @@ export function handle(run: Run, unit: Unit, event: FeedEvent): TE.TaskEither<Ap
         handleConversation(run, unit, event),
         TE.chain(() => {
           summary.conversations.seen++
-          run.conversationsDone++
+          run.tally.conversationsDone++
           progress(run)
           return run.delivery.fatal === undefined ? TE.right(undefined) : TE.left(run.delivery.fatal)
         }),
@@ -199,21 +210,21 @@ export type UnitOutcome = 'done' | 'stopped'
 export async function consumeFeed(run: Run, unit: Unit, feed: AsyncIterable<FeedEvent>): Promise<E.Either<AppError, UnitOutcome>> {
   const {limit} = run.options
   for await (const event of feed) {
-    if (event._tag !== 'Malformed' && event._tag !== 'TimelineOnly' && event._tag !== 'Deferred' && event._tag !== 'UnitFailed') run.conversationsKnown++
+    if (event._tag !== 'Malformed' && event._tag !== 'TimelineOnly' && event._tag !== 'Deferred' && event._tag !== 'UnitFailed') run.tally.conversationsKnown++
     const handled = await handle(run, unit, event)()
     if (handled._tag === 'Left') {
       await run.delivery.drain()
       return handled
     }
-    if (limit !== undefined && run.records >= limit) {
+    if (limit !== undefined && run.tally.records >= limit) {
       await run.delivery.drain()
-      run.summary.stopped = `--limit ${limit} reached`
+      run.tally.summary.stopped = `--limit ${limit} reached`
       return E.right('stopped')
     }
     const stop = stopRequested(run)
     if (stop !== undefined) {
       await run.delivery.drain()
-      run.summary.stopped = `${stop}; the next import resumes ${unit.source} where this one stopped`
+      run.tally.summary.stopped = `${stop}; the next import resumes ${unit.source} where this one stopped`
       return run.delivery.fatal === undefined ? E.right('stopped') : E.left(run.delivery.fatal)
     }
   }

@@ -9,7 +9,7 @@ import {skipRules, type FeedUnit, type OpenedUnit} from './units.js'
 
 function noteExpired(run: Run, job: ExportJob): void {
   noteWarning(run, `Export job ${job.id} (window ${job.parameters.startAt} – ${job.parameters.endAt}) expired before it could be read: conversations active only in that window were not imported.`)
-  run.summary.jobs.lost++
+  run.tally.summary.jobs.lost++
 }
 
 async function* noEvents(): AsyncGenerator<FeedEvent> {}

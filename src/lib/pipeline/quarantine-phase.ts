@@ -10,12 +10,12 @@ import {skipRules} from './units.js'
  * journal of an interrupted unit is not mixed with them). Those that fail again stay, with one more attempt.
  */
 export async function retryQuarantined(run: Run, conversationIds: readonly string[]): Promise<AppError | undefined> {
-  const pending = conversationIds.filter((id) => quarantined(run).some((entry) => entry.conversationId === id) && !run.quarantineResolved.has(id))
+  const pending = conversationIds.filter((id) => quarantined(run).some((entry) => entry.conversationId === id) && !run.tally.quarantineResolved.has(id))
   if (pending.length === 0) return undefined
   const {options} = run
   options.logger.info(`Fetching again ${pending.length} quarantined conversation(s) from Gladly.`)
-  run.summary.quarantine.retried += pending.length
-  if (!options.dryRun && run.state.checkpoint === null) await run.journal.clear()
+  run.tally.summary.quarantine.retried += pending.length
+  if (!options.dryRun && run.state.current.checkpoint === null) await run.journal.clear()
   const feed = conversationsById(
     {
       ...skipRules(run),
@@ -30,6 +30,6 @@ export async function retryQuarantined(run: Run, conversationIds: readonly strin
   const outcome = await consumeFeed(run, {source: 'quarantine retry', keepSince: run.now().toISOString()}, feed)
   if (outcome._tag === 'Left') return outcome.left
   settleQuarantine(run)
-  const written = run.saveState()
+  const written = run.state.save()
   return written._tag === 'Left' ? written.left : undefined
 }

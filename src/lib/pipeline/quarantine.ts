@@ -1,5 +1,5 @@
 import type {AppError} from '../common/index.js'
-import type {DeadLetter, Quarantined} from '../state/index.js'
+import {MAX_SKIPPED_FOR_GOOD, type DeadLetter, type Quarantined} from '../state/index.js'
 import type {Run, Unit} from './context.js'
 
 /*
@@ -10,7 +10,7 @@ import type {Run, Unit} from './context.js'
  */
 
 export function quarantined(run: Run): readonly Quarantined[] {
-  return run.state.quarantine ?? []
+  return run.state.current.quarantine ?? []
 }
 
 /**
@@ -18,19 +18,20 @@ export function quarantined(run: Run): readonly Quarantined[] {
  * it. Its spooled items may miss this unit's: the spool is marked so that its transcript is fetched whole.
  */
 export async function quarantine(run: Run, unit: Unit, conversationId: string, reason: string): Promise<AppError | undefined> {
-  const {summary, options} = run
+  const {options} = run
+  const {summary} = run.tally
   const now = run.now().toISOString()
   const previous = quarantined(run).find((entry) => entry.conversationId === conversationId)
   const entry: Quarantined = {conversationId, reason, source: unit.source, firstFailedAt: previous?.firstFailedAt ?? now, failedAt: now, attempts: (previous?.attempts ?? 0) + 1}
-  run.state = {...run.state, quarantine: [...quarantined(run).filter((known) => known.conversationId !== conversationId), entry]}
-  run.quarantineResolved.delete(conversationId)
+  run.state.current = {...run.state.current, quarantine: [...quarantined(run).filter((known) => known.conversationId !== conversationId), entry]}
+  run.tally.quarantineResolved.delete(conversationId)
   summary.conversations.quarantined++
   if (options.dryRun) {
     options.logger.warn(`Conversation ${conversationId} (${unit.source}) would be quarantined: ${reason}.`)
     return undefined
   }
   options.logger.warn(`Conversation ${conversationId} (${unit.source}) is quarantined: ${reason}. The next import fetches it again from Gladly (state show lists it).`)
-  const written = run.saveState()
+  const written = run.state.save()
   if (written._tag === 'Left') return written.left
   await run.spool.markIncomplete(conversationId)
   return undefined
@@ -42,7 +43,7 @@ export async function quarantine(run: Run, unit: Unit, conversationId: string, r
  */
 export async function requeueUnreadable(run: Run, letters: readonly DeadLetter[]): Promise<AppError | undefined> {
   for (const letter of letters) {
-    run.state = {...run.state, deadLetters: run.state.deadLetters.filter((known) => known.recordId !== letter.recordId)}
+    run.state.current = {...run.state.current, deadLetters: run.state.current.deadLetters.filter((known) => known.recordId !== letter.recordId)}
     const stopped = await quarantine(run, {keepSince: run.now().toISOString(), source: 'the dead-letter store'}, letter.conversationId, `its record ${letter.recordId} could not be read back from the dead-letter store (it had failed: ${letter.reason})`)
     if (stopped !== undefined) return stopped
   }
@@ -51,7 +52,7 @@ export async function requeueUnreadable(run: Run, letters: readonly DeadLetter[]
 
 /** A conversation that reached an outcome (sent, kept open, vanished…): it leaves the quarantine once its unit is settled. */
 export function noteResolved(run: Run, conversationId: string): void {
-  if (quarantined(run).some((entry) => entry.conversationId === conversationId)) run.quarantineResolved.add(conversationId)
+  if (quarantined(run).some((entry) => entry.conversationId === conversationId)) run.tally.quarantineResolved.add(conversationId)
 }
 
 /**
@@ -59,9 +60,32 @@ export function noteResolved(run: Run, conversationId: string): void {
  * still be in flight, and a run killed before it was delivered must find the conversation still quarantined.
  */
 export function settleQuarantine(run: Run): void {
-  if (run.quarantineResolved.size === 0) return
-  const resolved = run.quarantineResolved
-  run.summary.quarantine.recovered += quarantined(run).filter((entry) => resolved.has(entry.conversationId)).length
-  run.state = {...run.state, quarantine: quarantined(run).filter((entry) => !resolved.has(entry.conversationId))}
-  run.quarantineResolved = new Set()
+  if (run.tally.quarantineResolved.size === 0) return
+  const resolved = run.tally.quarantineResolved
+  run.tally.summary.quarantine.recovered += quarantined(run).filter((entry) => resolved.has(entry.conversationId)).length
+  run.state.current = {...run.state.current, quarantine: quarantined(run).filter((entry) => !resolved.has(entry.conversationId))}
+  run.tally.quarantineResolved.clear()
+}
+
+/**
+ * A conversation that can never become a record Enterpret accepts: said once, listed by `state show`, and booked in
+ * the ledger as done with this version of it, so that no run fetches it again unless it changes. It leaves the
+ * quarantine if it was there: trying again would not help.
+ */
+export async function skipForGood(run: Run, unit: Unit, conversationId: string, closedAt: string | undefined, reason: string): Promise<AppError | undefined> {
+  const {options} = run
+  run.tally.summary.conversations.unsendable++
+  noteResolved(run, conversationId)
+  if (options.dryRun) {
+    options.logger.warn(`Conversation ${conversationId} (${unit.source}) could never be sent: ${reason}.`)
+    return undefined
+  }
+  options.logger.warn(`Conversation ${conversationId} (${unit.source}) can never be sent to Enterpret: ${reason}. It is skipped for good (state show lists it).`)
+  const entry = {conversationId, reason, source: unit.source, at: run.now().toISOString()}
+  const earlier = (run.state.current.skippedForGood ?? []).filter((known) => known.conversationId !== conversationId)
+  run.state.current = {...run.state.current, skippedForGood: [...earlier, entry].slice(-MAX_SKIPPED_FOR_GOOD)}
+  const written = run.state.save()
+  if (written._tag === 'Left') return written.left
+  await run.ledger.record([{conversationId, closedAt: closedAt ?? ''}])
+  return undefined
 }

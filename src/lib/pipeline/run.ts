@@ -20,8 +20,8 @@ import {
   type RequestStats,
 } from '../gladly/index.js'
 import {acquireLock, openJournal, openLedger, openSpool, openStateStore, overlaySpool, profileStateDir, readOnlyLedger, type Backfill, type Lock} from '../state/index.js'
-import {GLADLY_DOCUMENTED_RPS, guard, noteWarning, SPOOL_TTL_DAYS, type ImportOptions, type Run} from './context.js'
-import {createDelivery, type Delivery} from './delivery.js'
+import {GLADLY_DOCUMENTED_RPS, guard, noteWarning, SPOOL_TTL_DAYS, type ImportOptions, type Run, type RunTally, type StateCell} from './context.js'
+import {createDelivery} from './delivery.js'
 import {backfillUnits, backfillWindows, planBackfill} from './backfill-phase.js'
 import {exportJobUnits} from './export-phase.js'
 import {lastWindowEnd} from './jobs.js'
@@ -102,40 +102,46 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
       }),
     ),
     TE.map(({state, http, organization, lookups, stores}) => {
-      const summary = emptySummary(options.dryRun ? 'dry-run' : 'import', settings.profile, now())
       const realSpool = openSpool(stateDir, settings.profile)
-      const spool = options.dryRun ? overlaySpool(realSpool, join(stores.workDir, 'spool')) : realSpool
       const store = openStateStore(stateDir, settings.profile)
-      const run: Run = {
-        options,
-        saveState: () => (options.dryRun ? E.right(undefined) : store.write(run.state)),
-        now,
-        http,
-        gladlyStats,
-        gladlyAppUrl: organization.gladlyUrl ?? http.origin,
-        lookups,
-        store,
-        spool,
-        ledger: stores.ledger,
-        journal: stores.journal,
-        summary,
-        state,
+      const cell: StateCell = {
+        current: state,
+        save: () => (options.dryRun ? E.right(undefined) : store.write(cell.current)),
+      }
+      const tally: RunTally = {
+        summary: emptySummary(options.dryRun ? 'dry-run' : 'import', settings.profile, now()),
+        gladly: gladlyStats,
         conversationsKnown: 0,
         conversationsDone: 0,
         records: 0,
-        customers: customerDirectory(http, logger),
         mergesFollowed: new Set(),
         quarantineResolved: new Set(),
-        workDir: stores.workDir,
-        delivery: undefined as unknown as Delivery,
       }
-      return Object.assign(run, {delivery: createDelivery(run)})
+      const stateParts = {
+        options,
+        now,
+        spool: options.dryRun ? overlaySpool(realSpool, join(stores.workDir, 'spool')) : realSpool,
+        ledger: stores.ledger,
+        journal: stores.journal,
+        state: cell,
+        tally,
+      }
+      return Object.freeze<Run>({
+        ...stateParts,
+        http,
+        gladlyAppUrl: organization.gladlyUrl ?? http.origin,
+        lookups,
+        customers: customerDirectory(http, logger),
+        workDir: stores.workDir,
+        delivery: createDelivery(stateParts),
+      })
     }),
   )
 }
 
 function plan(run: Run): TE.TaskEither<AppError, {plan: JobPlan; listed: ExportJob[]; jobs: ExportJob[]; backfill: Backfill | undefined}> {
-  const {state, options} = run
+  const {options} = run
+  const state = run.state.current
   return pipe(
     TE.fromEither<AppError, JobPlan>(
       planJobs(
@@ -174,12 +180,12 @@ function housekeeping(run: Run, jobPlan: JobPlan, jobs: readonly ExportJob[]): T
       if (!run.options.dryRun) await run.spool.expire(0, new Date(run.now().getTime() + 1))
     }
     if (!run.options.dryRun) await run.spool.expire(SPOOL_TTL_DAYS, run.now())
-    const checkpoint = run.state.checkpoint
+    const checkpoint = run.state.current.checkpoint
     // A backfill window's checkpoint (report:<day>) is resumed by the backfill itself.
     if (checkpoint !== null && !checkpoint.jobId.startsWith('report:') && !jobs.some((job) => job.id === checkpoint.jobId)) {
       logger.warn(`The interrupted run's job ${checkpoint.jobId} is no longer listed by Gladly; its checkpoint is dropped.`)
       if (!run.options.dryRun) await run.journal.clear()
-      run.state = {...run.state, checkpoint: null}
+      run.state.current = {...run.state.current, checkpoint: null}
     }
   })
 }
@@ -191,16 +197,16 @@ async function* allUnits(run: Run, backfill: Backfill | undefined, jobs: readonl
 }
 
 function finish(run: Run, startedAt: Date): RunSummary {
-  const {summary} = run
+  const {summary} = run.tally
   const finishedAt = run.now()
   summary.finishedAt = finishedAt.toISOString()
   summary.durationMs = finishedAt.getTime() - startedAt.getTime()
   summary.conversationsPerSecond = summary.durationMs > 0 ? (summary.conversations.seen * 1000) / summary.durationMs : 0
-  summary.gladly = {...run.gladlyStats}
+  summary.gladly = {...run.tally.gladly}
   summary.enterpret = run.delivery.stats()
-  summary.deadLetters.remaining = run.state.deadLetters.length
+  summary.deadLetters.remaining = run.state.current.deadLetters.length
   summary.quarantine.remaining = quarantined(run).length
-  summary.watermark = run.state.watermark?.updatedAt ?? null
+  summary.watermark = run.state.current.watermark?.updatedAt ?? null
   return summary
 }
 
@@ -260,22 +266,22 @@ export function runImport(options: ImportOptions): TE.TaskEither<AppError, RunRe
           const {backfill, jobs, listed} = selected
           // Those of earlier runs; the ones this run sets aside wait for the next.
           const quarantinedBefore = quarantined(run).map((entry) => entry.conversationId)
-          run.summary.jobs.planned = jobs.length + (backfill ? backfillWindows(backfill) : 0)
-          if (backfill) run.summary.backfill = {from: backfill.from, to: backfill.to, windows: 0, done: false}
+          run.tally.summary.jobs.planned = jobs.length + (backfill ? backfillWindows(backfill) : 0)
+          if (backfill) run.tally.summary.backfill = {from: backfill.from, to: backfill.to, windows: 0, done: false}
           const stopped = await processUnits(run, allUnits(run, backfill, jobs, listed))
-          if (backfill) run.summary.backfill.done = run.state.backfill?.next === null
-          if (stopped !== undefined || run.summary.stopped !== undefined) return stopped
+          if (backfill) run.tally.summary.backfill.done = run.state.current.backfill?.next === null
+          if (stopped !== undefined || run.tally.summary.stopped !== undefined) return stopped
           return retryQuarantined(run, quarantinedBefore)
         }),
       ),
       TE.chainFirst(({run}) => (options.dryRun ? guard(() => removeScratch(run.workDir)) : TE.right(undefined))),
       TE.map(({run, error}) => {
-        if (error !== undefined) run.summary.stopped = error.message
+        if (error !== undefined) run.tally.summary.stopped = error.message
         const summary = finish(run, startedAt)
         if (options.dryRun) return {summary, error}
-        run.state = {...run.state, lastRun: {...summary}}
+        run.state.current = {...run.state.current, lastRun: {...summary}}
         // Everything owed was saved as it happened; a state that cannot be written now is still the run's failure.
-        const written = run.saveState()
+        const written = run.state.save()
         return {summary, error: error ?? (written._tag === 'Left' ? written.left : undefined)}
       }),
     ),

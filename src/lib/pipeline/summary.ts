@@ -23,6 +23,8 @@ export interface RunSummary {
     fetchedWhole: number
     /** Set aside this run: they could not be read or turned into a record (see `quarantine`). */
     quarantined: number
+    /** Skipped for good: they can never become a record Enterpret accepts (each reported once). */
+    unsendable: number
   }
   /** Conversations kept for the next run to fetch again: retried from earlier runs, recovered, and waiting now. */
   quarantine: {retried: number; recovered: number; remaining: number}
@@ -55,7 +57,7 @@ export function emptySummary(mode: RunSummary['mode'], profile: string, startedA
     durationMs: 0,
     jobs: {planned: 0, processed: 0, lost: 0},
     backfill: {from: null, to: null, windows: 0, done: true},
-    conversations: {seen: 0, sent: 0, keptOpen: 0, failed: 0, vanished: 0, alreadySent: 0, noMessages: 0, fetchedWhole: 0, quarantined: 0},
+    conversations: {seen: 0, sent: 0, keptOpen: 0, failed: 0, vanished: 0, alreadySent: 0, noMessages: 0, fetchedWhole: 0, quarantined: 0, unsendable: 0},
     quarantine: {retried: 0, recovered: 0, remaining: 0},
     messages: 0,
     channels: {},
@@ -85,6 +87,7 @@ export function describeSummary(summary: RunSummary): string[] {
   if (summary.malformedLines > 0) lines.push(`${summary.malformedLines} export line(s) could not be read${summary.malformedReport ? `: see ${summary.malformedReport}` : ''}.`)
   if (summary.unreadableItems > 0) lines.push(`${summary.unreadableItems} item(s) of Gladly's answers could not be read; their conversations went on without them${summary.malformedReport ? `: see ${summary.malformedReport}` : ''}.`)
   if (summary.quarantine.remaining > 0) lines.push(`${summary.quarantine.remaining} conversation(s) are quarantined: they could not be read or turned into a record; the next import fetches them again from Gladly (state show lists them with the reason).`)
+  if (c.unsendable > 0) lines.push(`${c.unsendable} conversation(s) ${summary.mode === 'dry-run' ? 'could' : 'can'} never be sent to Enterpret and were skipped for good (state show lists them with the reason).`)
   if (summary.deadLetters.remaining > 0) lines.push(`${summary.deadLetters.remaining} record(s) failed and wait in the dead-letter store; the next import retries them first (state show lists them).`)
   return lines
 }

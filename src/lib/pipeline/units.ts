@@ -32,10 +32,10 @@ export function skipRules(run: Run): SkipRules {
 
 /** The unit's checkpoint, written before its first conversation; a resumed unit keeps its journal. */
 async function startCheckpoint(run: Run, key: string): Promise<E.Either<AppError, void>> {
-  if (run.options.dryRun || run.state.checkpoint?.jobId === key) return E.right(undefined)
+  if (run.options.dryRun || run.state.current.checkpoint?.jobId === key) return E.right(undefined)
   await run.journal.clear()
-  run.state = {...run.state, checkpoint: {runId: run.options.runId, startedAt: run.now().toISOString(), jobId: key}}
-  return run.saveState()
+  run.state.current = {...run.state.current, checkpoint: {runId: run.options.runId, startedAt: run.now().toISOString(), jobId: key}}
+  return run.state.save()
 }
 
 async function processUnit(run: Run, unit: FeedUnit): Promise<E.Either<AppError, UnitOutcome>> {
@@ -51,10 +51,10 @@ async function processUnit(run: Run, unit: FeedUnit): Promise<E.Either<AppError,
   }
   if (outcome._tag === 'Left' || outcome.right === 'stopped') return outcome
   settleQuarantine(run)
-  run.state = {...unit.complete(run.state), checkpoint: null}
-  run.summary.jobs.processed++
+  run.state.current = {...unit.complete(run.state.current), checkpoint: null}
+  run.tally.summary.jobs.processed++
   progress(run)
-  const written = run.saveState()
+  const written = run.state.save()
   if (written._tag === 'Left') return written
   if (!run.options.dryRun) await run.journal.clear()
   return outcome
@@ -69,7 +69,7 @@ export async function processUnits(run: Run, units: AsyncIterable<FeedUnit>): Pr
   for await (const unit of units) {
     const stop = stopRequested(run)
     if (stop !== undefined) {
-      run.summary.stopped = `${stop}; the next import starts with ${unit.source}`
+      run.tally.summary.stopped = `${stop}; the next import starts with ${unit.source}`
       return undefined
     }
     run.options.logger.debug(`Starting ${unit.source}`)

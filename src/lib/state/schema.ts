@@ -50,6 +50,14 @@ export const Quarantined = t.type({
   attempts: t.number,
 })
 
+/**
+ * A conversation that can never become a record Enterpret accepts (created before 2000, say): reported once, kept
+ * here for `state show` (the most recent MAX_SKIPPED_FOR_GOOD), and remembered in the ledger as done so it is not
+ * fetched again unless it changes.
+ */
+export const SkippedForGood = t.type({conversationId: t.string, reason: t.string, source: t.string, at: Timestamp})
+export const MAX_SKIPPED_FOR_GOOD = 500
+
 /** A backfill from the Reports API: whole UTC days, `next` is the first day not done (null once finished). */
 export const Backfill = t.type({from: t.string, to: t.string, next: t.union([t.null, t.string])})
 
@@ -63,7 +71,11 @@ const StateFields = t.type({
 })
 
 // Fields added after a schema version was first written are optional, so that version still reads.
-export const StateV1 = t.intersection([StateFields, t.partial({backfill: t.union([t.null, Backfill]), quarantine: t.array(Quarantined)})], 'state')
+export const StateV1 = t.intersection([StateFields, t.partial({
+      backfill: t.union([t.null, Backfill]),
+      quarantine: t.array(Quarantined),
+      skippedForGood: t.array(SkippedForGood),
+    })], 'state')
 
 export type State = t.TypeOf<typeof StateV1>
 export type Backfill = t.TypeOf<typeof Backfill>
@@ -72,6 +84,7 @@ export type ProcessedJob = t.TypeOf<typeof ProcessedJob>
 export type Checkpoint = t.TypeOf<typeof Checkpoint>
 export type DeadLetter = t.TypeOf<typeof DeadLetter>
 export type Quarantined = t.TypeOf<typeof Quarantined>
+export type SkippedForGood = t.TypeOf<typeof SkippedForGood>
 
 export const EMPTY_STATE: State = Object.freeze({
   schemaVersion: STATE_SCHEMA_VERSION,

@@ -169,6 +169,11 @@ function typedArray(type: MetadataType, values: ReadonlyArray<string | number | 
   }
 }
 
+/** The fields that say a record was cut to fit, and how many messages it carries now. */
+export function truncationFields(messageCount: number): MetadataFields {
+  return {message_count: typedArray('n', [messageCount]), truncated: typedArray('b', [true])}
+}
+
 /** The metadata field map: fixed keys in table order, then custom attributes; empty keys left out. */
 export function buildMetadata(input: MetadataInput): MetadataFields {
   const values = metadataValues(input)

@@ -1,8 +1,8 @@
 import {checkOrDecode} from '../common/index.js'
-import {ConversationRecord, MIN_CREATED_AT, wrapMetadata, type Message} from '../enterpret/schema.js'
+import {ConversationRecord, MIN_CREATED_AT, wrapMetadata, type Message, type MetadataFields} from '../enterpret/schema.js'
 import {parseTimestamp} from '../gladly/time.js'
 import {buildTranscript, type Transcript} from './messages.js'
-import {buildMetadata} from './metadata.js'
+import {buildMetadata, truncationFields} from './metadata.js'
 import {fitMessages, jsonBytes} from './truncate.js'
 import type {TransformInput, TransformOptions, TransformResult} from './types.js'
 
@@ -11,7 +11,9 @@ export function recordId(conversationId: string): string {
   return `gladly_${conversationId}`
 }
 
-type CreatedAt = {readonly _tag: 'Ok'; readonly seconds: number} | {readonly _tag: 'Invalid'; readonly reason: string}
+type CreatedAt =
+  | {readonly _tag: 'Ok'; readonly seconds: number}
+  | {readonly _tag: 'Invalid' | 'Unsendable'; readonly reason: string}
 
 /**
  * How far ahead of this machine's clock a createdAt may be and still be the clocks' disagreement: it is then sent
@@ -24,7 +26,7 @@ function createdAtSeconds(createdAt: string, now: Date): CreatedAt {
   const parsed = parseTimestamp(createdAt)
   if (parsed === undefined) return {_tag: 'Invalid', reason: `createdAt ${JSON.stringify(createdAt)} is not an RFC 3339 timestamp`}
   const seconds = Math.floor(parsed.epochMillis / 1000)
-  if (seconds < MIN_CREATED_AT) return {_tag: 'Invalid', reason: `createdAt ${createdAt} is before 2000-01-01, which Enterpret rejects`}
+  if (seconds < MIN_CREATED_AT) return {_tag: 'Unsendable', reason: `createdAt ${createdAt} is before 2000-01-01, which Enterpret rejects`}
   const nowSeconds = Math.floor(now.getTime() / 1000)
   if (seconds > nowSeconds + MAX_CLOCK_SKEW_SECONDS) {
     return {_tag: 'Invalid', reason: `createdAt ${createdAt} is in the future (now is ${now.toISOString()}), which Enterpret rejects`}
@@ -79,7 +81,7 @@ export function toEnterpretRecord(input: TransformInput, options: TransformOptio
   }
   if (transcript.messages.length === 0) return {_tag: 'NoMessages', reason: noMessagesReason(input.items.length, transcript)}
   const createdAt = createdAtSeconds(conversation.createdAt, options.now)
-  if (createdAt._tag === 'Invalid') return createdAt
+  if (createdAt._tag !== 'Ok') return createdAt
 
   const id = recordId(conversation.id)
   const {customer, lookups, gladlyAppUrl} = input
@@ -106,7 +108,10 @@ export function toEnterpretRecord(input: TransformInput, options: TransformOptio
     const budget = options.maxRecordBytes - jsonBytes(assemble([], messages.length, true))
     const fitted = fitMessages(messages, budget)
     if (fitted === undefined) {
-      return {_tag: 'Invalid', reason: `the record is ${fullBytes} bytes and cannot be cut to ${options.maxRecordBytes}: its metadata alone leaves too little room for messages`}
+      return {
+        _tag: 'Unsendable',
+        reason: `the record is ${fullBytes} bytes and cannot be cut to ${options.maxRecordBytes}: its metadata alone leaves too little room for messages`,
+      }
     }
     record = assemble(fitted.msgs, fitted.msgs.length, true)
     const bytes = jsonBytes(record)
@@ -127,4 +132,33 @@ export function toEnterpretRecord(input: TransformInput, options: TransformOptio
     warnings,
     unknownContentTypes: transcript.unknownContentTypes,
   }
+}
+
+/** The field map of a record's metadata, and the same metadata with other fields, at the same nesting. */
+function metadataOf(record: ConversationRecord): {fields: MetadataFields; rewrap: (fields: MetadataFields) => ConversationRecord['metadata']} {
+  const {metadata} = record
+  const nested = Object.keys(metadata).length === 1 && 'metadata' in metadata && typeof metadata.metadata === 'object' && !('array' in metadata.metadata)
+  return nested
+    ? {fields: (metadata as {metadata: MetadataFields}).metadata, rewrap: (fields) => ({metadata: fields})}
+    : {fields: metadata as MetadataFields, rewrap: (fields) => fields}
+}
+
+/**
+ * A record Enterpret refused as too large even alone, cut to `maxRecordBytes` by the transform's own rule (the
+ * first and last messages kept, the middle left out, long texts cut; see fitMessages) and marked truncated. The
+ * omission marker of an earlier cut counts as one message. Undefined when even that does not fit.
+ */
+export function recutRecord(record: ConversationRecord, maxRecordBytes: number): ConversationRecord | undefined {
+  const {fields, rewrap} = metadataOf(record)
+  const messages = record.conversation.msgs
+  const withMessages = (msgs: readonly Message[], count: number): ConversationRecord => ({
+    ...record,
+    conversation: {msgs: [...msgs]},
+    metadata: rewrap({...fields, ...truncationFields(count)}),
+  })
+  // Sized with the largest count, so the final record can only be smaller.
+  const fitted = fitMessages(messages, maxRecordBytes - jsonBytes(withMessages([], messages.length)))
+  if (fitted === undefined) return undefined
+  const recut = withMessages(fitted.msgs, fitted.msgs.length)
+  return jsonBytes(recut) <= maxRecordBytes ? recut : undefined
 }

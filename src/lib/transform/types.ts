@@ -48,3 +48,8 @@ export type TransformResult =
   | {readonly _tag: 'NoMessages'; readonly reason: string}
   /** The record cannot be built or fails the ConversationRecord codec: the caller quarantines the conversation. */
   | {readonly _tag: 'Invalid'; readonly reason: string}
+  /**
+   * The conversation can never become a record Enterpret accepts, however often it is fetched (created before 2000,
+   * metadata too large for any record): reported once and skipped for good.
+   */
+  | {readonly _tag: 'Unsendable'; readonly reason: string}

@@ -70,10 +70,16 @@ export interface FaultSwitches {
  * What real Gladly answers have been seen to do to one conversation: `items-not-a-list` (GET /items is not a list),
  * `item-undecodable` (one element of GET /items is not an item), `lookup-undecodable` (GET /conversations/{id} lacks
  * its status), `lookup-other-id` (it describes another conversation), `created-before-2000` (a createdAt Enterpret
- * refuses, so the transform cannot make a record).
+ * refuses for good, so no record can ever be made), `created-in-future` (a createdAt far ahead of every clock, so the
+ * transform cannot make a record yet).
  */
 export type ConversationDamage =
-  'items-not-a-list' | 'item-undecodable' | 'lookup-undecodable' | 'lookup-other-id' | 'created-before-2000'
+  | 'items-not-a-list'
+  | 'item-undecodable'
+  | 'lookup-undecodable'
+  | 'lookup-other-id'
+  | 'created-before-2000'
+  | 'created-in-future'
 
 export interface FakeGladlyOptions extends Partial<FaultSwitches> {
   port?: number
@@ -370,6 +376,10 @@ class FakeGladlyServer {
 
       case 'created-before-2000': {
         return {...conversation, createdAt: '1999-12-31T23:00:00Z'}
+      }
+
+      case 'created-in-future': {
+        return {...conversation, createdAt: '2999-01-01T00:00:00Z'}
       }
 
       default: {
