@@ -7,7 +7,7 @@ export interface Batch {
 }
 
 /** A record whose one-record request body alone is over the byte limit: no batch can carry it. */
-export interface OversizedRecord {
+interface OversizedRecord {
   readonly record: ConversationRecord
   readonly bytes: number
 }

@@ -81,7 +81,7 @@ export interface Run {
   records: number
 }
 
-export function failure(message: string, exit: ExitCode = ExitCode.failure): AppError {
+function failure(message: string, exit: ExitCode = ExitCode.failure): AppError {
   return {_tag: 'RunError', exit, message}
 }
 

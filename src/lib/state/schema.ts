@@ -24,7 +24,7 @@ export const ProcessedJob = t.type({
 })
 
 /** The job an interrupted run was in; what of it is done is journaled next to the state (journal.ts). */
-export const Checkpoint = t.type({
+const Checkpoint = t.type({
   runId: t.string,
   startedAt: Timestamp,
   jobId: t.string,
@@ -69,7 +69,6 @@ export type State = t.TypeOf<typeof StateV1>
 export type Backfill = t.TypeOf<typeof Backfill>
 export type Watermark = t.TypeOf<typeof Watermark>
 export type ProcessedJob = t.TypeOf<typeof ProcessedJob>
-export type Checkpoint = t.TypeOf<typeof Checkpoint>
 export type DeadLetter = t.TypeOf<typeof DeadLetter>
 export type Quarantined = t.TypeOf<typeof Quarantined>
 

@@ -16,7 +16,7 @@ import {
 import {MINUTE, parseTime, rng, type Rng, type TimeArg, toMs} from './random.js'
 import {conversationExportReport, parseReportRequest} from './reports.js'
 
-export interface RateLimitOptions {
+interface RateLimitOptions {
   perSecond: number
   /** Sent as Retry-After on 429s when set; Gladly documents none. */
   retryAfterSeconds?: number
@@ -25,7 +25,7 @@ export interface RateLimitOptions {
 }
 
 /** The Reports API's own org-wide limits, on top of the general per-second one. */
-export interface ReportRateLimitOptions {
+interface ReportRateLimitOptions {
   /** Requests accepted in any rolling window of `windowMs`. */
   perMinute: number
   /** Report requests in flight at once. */
@@ -40,7 +40,7 @@ export interface Credentials {
 }
 
 /** Behaviour switches, settable at start and live through `configure`. */
-export interface FaultSwitches {
+interface FaultSwitches {
   /** Added to every response; a [min, max] range is drawn per request. */
   latencyMs: number | [number, number]
   /** Fraction of accepted requests answered 500. */
@@ -72,7 +72,7 @@ export interface FaultSwitches {
  * its status), `lookup-other-id` (it describes another conversation), `created-before-2000` (a createdAt Enterpret
  * refuses, so the transform cannot make a record).
  */
-export type ConversationDamage =
+type ConversationDamage =
   'items-not-a-list' | 'item-undecodable' | 'lookup-undecodable' | 'lookup-other-id' | 'created-before-2000'
 
 export interface FakeGladlyOptions extends Partial<FaultSwitches> {
@@ -86,7 +86,7 @@ export interface FakeGladlyOptions extends Partial<FaultSwitches> {
   faultSeed?: number
 }
 
-export interface FailNextFault {
+interface FailNextFault {
   status?: number
   reset?: boolean
   times?: number
@@ -105,9 +105,9 @@ export interface FakeGladly {
 }
 
 export const DEMO_CREDENTIALS: Credentials = {username: 'api-user@example-outfitters.com', token: 'fake-gladly-token'}
-export const REPORT_RATE_LIMIT: ReportRateLimitOptions = {perMinute: 10, concurrent: 2}
-export const REPORT_ROW_CAP = 10_000
-export const REPORT_LATENCY_MS = 200
+const REPORT_RATE_LIMIT: ReportRateLimitOptions = {perMinute: 10, concurrent: 2}
+const REPORT_ROW_CAP = 10_000
+const REPORT_LATENCY_MS = 200
 
 /** Clients compute "now − 14 days" on their own clock; this much skew is forgiven. */
 const CLOCK_TOLERANCE_MS = 60_000
@@ -129,7 +129,7 @@ const GARBAGE_HTML =
   '<p>Please try again later.</p></body></html>\n'
 
 /** The instant the fake's data is "as of": real time (optionally shifted) until `set` freezes it. */
-export class FakeClock {
+class FakeClock {
   private frozenAt: number | undefined
   private offset = 0
 
@@ -156,7 +156,7 @@ export class FakeClock {
 }
 
 /** Request counters plus arrival times (performance.now() ms) to check a client's pacing. */
-export class RequestStats {
+class RequestStats {
   total = 0
   /** Requests whose socket was destroyed without a response (resetRate, failNext reset). */
   resets = 0
