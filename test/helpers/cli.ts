@@ -13,7 +13,7 @@ export interface CliResult {
   readonly stderr: string
 }
 
-export interface CliOptions {
+interface CliOptions {
   /** Extra environment; `undefined` removes a variable. */
   readonly env?: Record<string, string | undefined>
   readonly input?: string
@@ -40,11 +40,7 @@ function baseEnv(): Record<string, string | undefined> {
   )
 }
 
-export function runCli(
-  args: string[],
-  env: Record<string, string | undefined>,
-  options: CliOptions = {},
-): Promise<CliResult> {
+function runCli(args: string[], env: Record<string, string | undefined>, options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const merged = {...env, ...options.env}
     const child = spawn(process.execPath, [CLI, ...args], {

@@ -8,7 +8,7 @@ import {getOrganization} from '../gladly/index.js'
 import type {Logger} from '../log/index.js'
 import {checkConnection} from './gladly-connection.js'
 
-export const CREDENTIAL_NAMES = ['GLADLY_API_URL', 'GLADLY_USERNAME', 'GLADLY_API_TOKEN', 'ENTERPRET_API_URL', 'ENTERPRET_API_KEY'] as const satisfies readonly SettingName[]
+const CREDENTIAL_NAMES = ['GLADLY_API_URL', 'GLADLY_USERNAME', 'GLADLY_API_TOKEN', 'ENTERPRET_API_URL', 'ENTERPRET_API_KEY'] as const satisfies readonly SettingName[]
 
 export interface CredentialReport {
   readonly name: (typeof CREDENTIAL_NAMES)[number]
@@ -34,7 +34,7 @@ export interface AuthStatus {
 }
 
 /** Shows that a secret is there and lets people tell two apart, without revealing it. */
-export function maskSecret(value: string): string {
+function maskSecret(value: string): string {
   return value.length >= 20 ? `****${value.slice(-4)}` : '****'
 }
 

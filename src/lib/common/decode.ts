@@ -2,7 +2,7 @@ import {isLeft, left, right, type Either} from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
 
 /** One decoding failure, with a dotted path a person can read: `content.recordingDuration`. */
-export interface DecodeIssue {
+interface DecodeIssue {
   readonly path: string
   readonly expected: string
   readonly actual: unknown

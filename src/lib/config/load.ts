@@ -11,13 +11,13 @@ import {PROFILE_NAME, readProfile, settingsFilePath, type SecretBackend, type St
 import {SECRET_NAMES, SETTING_NAMES, SETTINGS, type SecretName, type SettingName, type SettingValue, type Source} from './settings.js'
 
 /** Where one value came from: the layer, and a phrase that finishes "BATCH_SIZE from …". */
-export interface Origin {
+interface Origin {
   readonly source: Source
   readonly where: string
 }
 
 type WithDefault = {[N in SettingName]: (typeof SETTINGS)[N] extends {default: string} ? N : never}[SettingName]
-export type SettingValues = {readonly [N in WithDefault]: SettingValue<N>} & {readonly [N in Exclude<SettingName, WithDefault>]?: SettingValue<N>}
+type SettingValues = {readonly [N in WithDefault]: SettingValue<N>} & {readonly [N in Exclude<SettingName, WithDefault>]?: SettingValue<N>}
 
 export interface Settings {
   readonly profile: string

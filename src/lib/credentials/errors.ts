@@ -13,7 +13,7 @@ export interface CredentialsFileError extends AppError {
 
 export type CredentialsError = KeychainUnavailable | CredentialsFileError
 
-export const KEYCHAIN_ALTERNATIVES = [
+const KEYCHAIN_ALTERNATIVES = [
   'Set GLADLY_API_TOKEN and ENTERPRET_API_KEY in the environment or in a .env file (chmod 600) instead.',
   'Or store them in a plain file readable only by you: gladly-enterpret auth login --insecure-storage',
 ]

@@ -8,9 +8,9 @@ import type {CredentialsError} from './errors.js'
 import {credentialsFilePath, looseMode, readFileSecret, writeFileSecrets} from './file-store.js'
 import {KEYCHAIN_SERVICE, withKeychain} from './keychain.js'
 
-export {keychainUnavailable, KEYCHAIN_ALTERNATIVES, type CredentialsError, type KeychainUnavailable} from './errors.js'
+export {type CredentialsError} from './errors.js'
 export {credentialsFilePath} from './file-store.js'
-export {KEYCHAIN_SERVICE, withKeychain, type Keytar} from './keychain.js'
+export {KEYCHAIN_SERVICE, withKeychain} from './keychain.js'
 
 export function keychainAccount(profile: string, name: SecretName): string {
   return `${profile}:${name}`

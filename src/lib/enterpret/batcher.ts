@@ -10,7 +10,7 @@ export interface Batch<R extends WireRecord> {
 }
 
 /** A record whose one-record request body alone is over the byte limit: no batch can carry it. */
-export interface OversizedRecord<R extends WireRecord> {
+interface OversizedRecord<R extends WireRecord> {
   readonly record: R
   readonly bytes: number
 }

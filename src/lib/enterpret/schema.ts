@@ -5,8 +5,7 @@ import * as t from 'io-ts'
  * per Gladly conversation. New webhooks validate strictly, so only documented fields are sent.
  */
 
-export const ACTORS = ['user', 'agent', 'bot'] as const
-export type Actor = (typeof ACTORS)[number]
+export type Actor = 'user' | 'agent' | 'bot'
 
 // Enterpret rejects createdAt before 2000-01-01 (epoch seconds).
 export const MIN_CREATED_AT = 946_684_800
@@ -30,8 +29,7 @@ export type MetadataValue = t.TypeOf<typeof MetadataValue>
 export const MetadataFields = t.record(t.string, MetadataValue, 'MetadataFields')
 export type MetadataFields = t.TypeOf<typeof MetadataFields>
 
-export const METADATA_NESTINGS = ['nested', 'flat'] as const
-export type MetadataNesting = (typeof METADATA_NESTINGS)[number]
+export type MetadataNesting = 'nested' | 'flat'
 
 /**
  * The reference is unsure whether the field map sits at `metadata` or at `metadata.metadata`; this is

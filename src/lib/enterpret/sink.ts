@@ -33,7 +33,7 @@ export interface SinkOptions {
   readonly logger: Logger
 }
 
-export interface SinkStats {
+interface SinkStats {
   requests: number
   rateLimited: number
   retries: number

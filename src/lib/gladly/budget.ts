@@ -16,7 +16,7 @@ export interface Budget {
   currentRate(): number
 }
 
-export interface RateReport {
+interface RateReport {
   readonly limit: number | undefined
   readonly remaining: number | undefined
   readonly startedAt: number

@@ -76,7 +76,7 @@ export const getTopics = (http: GladlyHttp) => getOk(http, '/topics', TopicList)
 export const getInboxes = (http: GladlyHttp) => getOk(http, '/inboxes', InboxList)
 
 /** Oldest first by `updatedAt`, then id: the order the watermark advances in (Gladly documents no order). */
-export function sortJobs(jobs: readonly ExportJob[]): ExportJob[] {
+function sortJobs(jobs: readonly ExportJob[]): ExportJob[] {
   return [...jobs].sort((a, b) => compareTimestamps(a.updatedAt, b.updatedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
 }
 

@@ -127,18 +127,18 @@ export type InboxList = t.TypeOf<typeof InboxList>
 // ---------------------------------------------------------------------------------------------------------------
 // Export API
 
-export const EXPORT_JOB_STATUSES = ['PENDING', 'IN_PROGRESS', 'COMPLETED', 'FAILED'] as const
-export const ExportJobStatus = openEnum(EXPORT_JOB_STATUSES)
-export type ExportJobStatus = t.TypeOf<typeof ExportJobStatus>
+const EXPORT_JOB_STATUSES = ['PENDING', 'IN_PROGRESS', 'COMPLETED', 'FAILED'] as const
+const ExportJobStatus = openEnum(EXPORT_JOB_STATUSES)
+type ExportJobStatus = t.TypeOf<typeof ExportJobStatus>
 
 const ExportType = openEnum(['CONVERSATIONS'])
 
-export const ExportSchedule = struct(
+const ExportSchedule = struct(
   'ExportSchedule',
   {id: t.string, frequency: openEnum(['HOURLY', 'DAILY']), nextStartAt: Timestamp},
   {type: ExportType, updatedAt: Timestamp},
 )
-export type ExportSchedule = t.TypeOf<typeof ExportSchedule>
+type ExportSchedule = t.TypeOf<typeof ExportSchedule>
 export const ExportScheduleList = t.array(ExportSchedule, 'ExportScheduleList')
 export type ExportScheduleList = t.TypeOf<typeof ExportScheduleList>
 
@@ -190,13 +190,13 @@ export function usableJob(listing: ExportJobListing): {readonly _tag: 'Usable'; 
 // ---------------------------------------------------------------------------------------------------------------
 // Conversations
 
-export const CONVERSATION_STATUSES = ['OPEN', 'WAITING', 'CLOSED'] as const
-export const ConversationStatus = openEnum(CONVERSATION_STATUSES)
-export type ConversationStatus = t.TypeOf<typeof ConversationStatus>
+const CONVERSATION_STATUSES = ['OPEN', 'WAITING', 'CLOSED'] as const
+const ConversationStatus = openEnum(CONVERSATION_STATUSES)
+type ConversationStatus = t.TypeOf<typeof ConversationStatus>
 
 // The spec marks neither field required: an attribute without an id cannot be named and is left out of the record.
-export const ConversationCustomAttribute = optional({id: t.string, value: t.string}, 'ConversationCustomAttribute')
-export type ConversationCustomAttribute = t.TypeOf<typeof ConversationCustomAttribute>
+const ConversationCustomAttribute = optional({id: t.string, value: t.string}, 'ConversationCustomAttribute')
+type ConversationCustomAttribute = t.TypeOf<typeof ConversationCustomAttribute>
 
 export const Conversation = struct(
   'Conversation',
@@ -222,10 +222,10 @@ export type ConversationList = t.TypeOf<typeof ConversationList>
 // ---------------------------------------------------------------------------------------------------------------
 // Customers
 
-export const CustomerEmail = struct('CustomerEmail', {original: t.string}, {normalized: t.string, primary: t.boolean})
-export type CustomerEmail = t.TypeOf<typeof CustomerEmail>
+const CustomerEmail = struct('CustomerEmail', {original: t.string}, {normalized: t.string, primary: t.boolean})
+type CustomerEmail = t.TypeOf<typeof CustomerEmail>
 
-export const CustomerPhone = struct(
+const CustomerPhone = struct(
   'CustomerPhone',
   {original: t.string},
   {
@@ -239,7 +239,7 @@ export const CustomerPhone = struct(
     type: openEnum(['HOME', 'MOBILE', 'OFFICE']),
   },
 )
-export type CustomerPhone = t.TypeOf<typeof CustomerPhone>
+type CustomerPhone = t.TypeOf<typeof CustomerPhone>
 
 const ExternalCustomerIds = t.record(t.string, t.string, 'ExternalCustomerIds')
 
@@ -318,17 +318,17 @@ export function customerName(customer: CustomerProfile | ExportCustomer): string
 // ---------------------------------------------------------------------------------------------------------------
 // Conversation item content, one codec per `content.type`
 
-export const Attachment = optional(
+const Attachment = optional(
   {id: t.string, contentType: t.string, filename: t.string, /** bytes */ fileSize: t.number},
   'Attachment',
 )
-export type Attachment = t.TypeOf<typeof Attachment>
+type Attachment = t.TypeOf<typeof Attachment>
 const Attachments = t.array(Attachment)
 
-export const QuickReplyOption = t.type({id: t.string, label: t.string}, 'QuickReplyOption')
-export type QuickReplyOption = t.TypeOf<typeof QuickReplyOption>
+const QuickReplyOption = t.type({id: t.string, label: t.string}, 'QuickReplyOption')
+type QuickReplyOption = t.TypeOf<typeof QuickReplyOption>
 
-export const CHAT_MESSAGE_TYPES = ['TEXT', 'QUICK_REPLY_REQUEST', 'QUICK_REPLY_RESPONSE'] as const
+const CHAT_MESSAGE_TYPES = ['TEXT', 'QUICK_REPLY_REQUEST', 'QUICK_REPLY_RESPONSE'] as const
 
 export const ChatMessageContent = struct(
   'ChatMessageContent',
@@ -371,12 +371,12 @@ export const EmailContent = struct(
 )
 export type EmailContent = t.TypeOf<typeof EmailContent>
 
-export const SmsContent = struct(
+const SmsContent = struct(
   'SmsContent',
   {type: t.literal('SMS'), /** E.164 */ from: t.string, /** E.164 */ to: t.string, content: t.string},
   {attachments: Attachments},
 )
-export type SmsContent = t.TypeOf<typeof SmsContent>
+type SmsContent = t.TypeOf<typeof SmsContent>
 
 export const RecordingSummary = struct(
   'RecordingSummary',
@@ -395,53 +395,53 @@ const callDetails = {
   recordingSummary: RecordingSummary,
 }
 
-export const PhoneCallContent = struct(
+const PhoneCallContent = struct(
   'PhoneCallContent',
   {type: t.literal('PHONE_CALL'), /** E.164 */ from: t.string, /** E.164 */ to: t.string, startedAt: Timestamp},
   callDetails,
 )
-export type PhoneCallContent = t.TypeOf<typeof PhoneCallContent>
+type PhoneCallContent = t.TypeOf<typeof PhoneCallContent>
 
-export const VoicemailContent = struct(
+const VoicemailContent = struct(
   'VoicemailContent',
   {type: t.literal('VOICEMAIL')},
   {from: t.string, to: t.string, startedAt: Timestamp, ...callDetails},
 )
-export type VoicemailContent = t.TypeOf<typeof VoicemailContent>
+type VoicemailContent = t.TypeOf<typeof VoicemailContent>
 
-export const FacebookMessageContent = struct(
+const FacebookMessageContent = struct(
   'FacebookMessageContent',
   {type: t.literal('FACEBOOK_MESSAGE'), pageId: t.string, userId: t.string, content: t.string},
   {attachments: Attachments},
 )
-export type FacebookMessageContent = t.TypeOf<typeof FacebookMessageContent>
+type FacebookMessageContent = t.TypeOf<typeof FacebookMessageContent>
 
-export const InstagramDirectContent = struct(
+const InstagramDirectContent = struct(
   'InstagramDirectContent',
   {type: t.literal('INSTAGRAM_DIRECT'), content: t.string},
   {attachments: Attachments},
 )
-export type InstagramDirectContent = t.TypeOf<typeof InstagramDirectContent>
+type InstagramDirectContent = t.TypeOf<typeof InstagramDirectContent>
 
-export const WhatsAppContent = struct(
+const WhatsAppContent = struct(
   'WhatsAppContent',
   {type: t.literal('WHATSAPP'), content: t.string},
   {attachments: Attachments},
 )
-export type WhatsAppContent = t.TypeOf<typeof WhatsAppContent>
+type WhatsAppContent = t.TypeOf<typeof WhatsAppContent>
 
 /** The channel was decommissioned on 2023-04-20; old items remain readable. */
-export const TwitterContent = t.type({type: t.literal('TWITTER'), content: t.string}, 'TwitterContent')
-export type TwitterContent = t.TypeOf<typeof TwitterContent>
+const TwitterContent = t.type({type: t.literal('TWITTER'), content: t.string}, 'TwitterContent')
+type TwitterContent = t.TypeOf<typeof TwitterContent>
 
-export const ConversationNoteContent = struct(
+const ConversationNoteContent = struct(
   'ConversationNoteContent',
   {type: t.literal('CONVERSATION_NOTE')},
   {/** Plain text or rich-content HTML. */ body: t.string, attachments: Attachments},
 )
-export type ConversationNoteContent = t.TypeOf<typeof ConversationNoteContent>
+type ConversationNoteContent = t.TypeOf<typeof ConversationNoteContent>
 
-export const CustomerActivityContent = struct(
+const CustomerActivityContent = struct(
   'CustomerActivityContent',
   {type: t.literal('CUSTOMER_ACTIVITY'), activityType: openEnum(['EMAIL', 'ISSUE', 'SMS', 'SURVEY'])},
   {
@@ -456,33 +456,33 @@ export const CustomerActivityContent = struct(
     receivedAt: Timestamp,
   },
 )
-export type CustomerActivityContent = t.TypeOf<typeof CustomerActivityContent>
+type CustomerActivityContent = t.TypeOf<typeof CustomerActivityContent>
 
-export const TopicChangeContent = struct(
+const TopicChangeContent = struct(
   'TopicChangeContent',
   {type: t.literal('TOPIC_CHANGE')},
   {addedTopicIds: t.array(t.string), removedTopicIds: t.array(t.string)},
 )
-export type TopicChangeContent = t.TypeOf<typeof TopicChangeContent>
+type TopicChangeContent = t.TypeOf<typeof TopicChangeContent>
 
 // The spec requires only `type` here; the status is kept optional rather than failing the item.
-export const ConversationStatusChangeContent = struct(
+const ConversationStatusChangeContent = struct(
   'ConversationStatusChangeContent',
   {type: t.literal('CONVERSATION_STATUS_CHANGE')},
   {status: ConversationStatus},
 )
-export type ConversationStatusChangeContent = t.TypeOf<typeof ConversationStatusChangeContent>
+type ConversationStatusChangeContent = t.TypeOf<typeof ConversationStatusChangeContent>
 
 /** A spoken message in a voice-AI session; the item's `sessionId` names the session. */
-export const VoiceAiMessageContent = struct(
+const VoiceAiMessageContent = struct(
   'VoiceAiMessageContent',
   {type: t.literal('VOICE_AI_MESSAGE'), /** E.164 */ companyNumber: t.string, body: t.string},
   {/** E.164 */ customerNumber: t.string, status: openEnum(['PLAYED', 'INTERRUPTED'])},
 )
-export type VoiceAiMessageContent = t.TypeOf<typeof VoiceAiMessageContent>
+type VoiceAiMessageContent = t.TypeOf<typeof VoiceAiMessageContent>
 
 /** Deprecated by Gladly (tasks have their own API now); old timeline items may still carry it. */
-export const TaskContent = struct(
+const TaskContent = struct(
   'TaskContent',
   {type: t.literal('TASK')},
   {
@@ -492,11 +492,11 @@ export const TaskContent = struct(
     attachments: Attachments,
   },
 )
-export type TaskContent = t.TypeOf<typeof TaskContent>
+type TaskContent = t.TypeOf<typeof TaskContent>
 
 /** A file of a custom-channel message; the url is Gladly's, valid for a while. */
-export const CustomChannelFile = optional({url: t.string, fileName: t.string}, 'CustomChannelFile')
-export type CustomChannelFile = t.TypeOf<typeof CustomChannelFile>
+const CustomChannelFile = optional({url: t.string, fileName: t.string}, 'CustomChannelFile')
+type CustomChannelFile = t.TypeOf<typeof CustomChannelFile>
 
 const customChannelFields = {
   customChannelId: t.string,
@@ -560,7 +560,7 @@ interface UnknownContentTypeBrand {
  * A `content.type` this importer does not model. Branded so that after `isUnknownContent(c)` is ruled out,
  * `c.type` is a discriminant over the known variants (a plain `string` would swallow every literal).
  */
-export type UnknownContentType = t.Branded<string, UnknownContentTypeBrand>
+type UnknownContentType = t.Branded<string, UnknownContentTypeBrand>
 
 /** Content of a type Gladly added after this importer was written: everything it sent, unchecked. */
 export interface UnknownContent {
@@ -599,16 +599,16 @@ export const ConversationItemContent = new t.Type<ConversationItemContent, Conve
 // Conversation items
 
 export const COMMUNICATOR_TYPES = ['AGENT', 'API', 'AUTOMATION', 'CUSTOMER', 'INTERNAL', 'EXTERNAL', 'SYSTEM'] as const
-export const CommunicatorType = openEnum(COMMUNICATOR_TYPES)
-export type CommunicatorType = t.TypeOf<typeof CommunicatorType>
+const CommunicatorType = openEnum(COMMUNICATOR_TYPES)
+type CommunicatorType = t.TypeOf<typeof CommunicatorType>
 
 /**
  * Who initiated or answered an item. `id` is an agent id for AGENT, a customer id for CUSTOMER, `SIDEKICK_V2` for
  * Gladly AI (type SYSTEM). The spec requires neither field, and real items come without an initiator at all: what
  * such a message becomes is decided in one place, the transform's `speakerOf`.
  */
-export const Communicator = optional({type: CommunicatorType, id: t.string}, 'Communicator')
-export type Communicator = t.TypeOf<typeof Communicator>
+const Communicator = optional({type: CommunicatorType, id: t.string}, 'Communicator')
+type Communicator = t.TypeOf<typeof Communicator>
 
 /** An item of `GET /conversation-items/{id}`, `GET /conversations/{id}/items` and `conversation_items.jsonl`. */
 export const ConversationItem = struct(
@@ -635,11 +635,11 @@ export type ConversationItemList = t.TypeOf<typeof ConversationItemList>
 // ---------------------------------------------------------------------------------------------------------------
 // Error bodies
 
-export const GladlyApiError = t.partial(
+const GladlyApiError = t.partial(
   {attr: t.string, code: t.string, detail: t.string, meta: t.UnknownRecord},
   'GladlyApiError',
 )
-export type GladlyApiError = t.TypeOf<typeof GladlyApiError>
+type GladlyApiError = t.TypeOf<typeof GladlyApiError>
 
 export interface GladlyErrorBody {
   errors: GladlyApiError[]

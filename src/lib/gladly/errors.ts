@@ -11,7 +11,7 @@ export type GladlyError =
   | LocalFileError
 
 /** What Gladly sent could not be written here (a full disk, a read-only folder): not Gladly's fault, not retried. */
-export interface LocalFileError extends AppError {
+interface LocalFileError extends AppError {
   readonly _tag: 'LocalFileError'
 }
 
@@ -31,13 +31,13 @@ export interface GladlyUnreachable extends AppError {
   readonly code: string
 }
 
-export interface GladlyHttpError extends AppError {
+interface GladlyHttpError extends AppError {
   readonly _tag: 'GladlyHttpError'
   readonly status: number
   readonly path: string
 }
 
-export interface GladlyDecodeError extends AppError {
+interface GladlyDecodeError extends AppError {
   readonly _tag: 'GladlyDecodeError'
   readonly path: string
 }

@@ -38,13 +38,13 @@ export interface GladlyConnection {
  * and its timeout is not retried: each try costs one of the 10 reports a minute, and the window is asked again by the
  * next run. Downloads are whole export files.
  */
-export interface Deadlines {
+interface Deadlines {
   readonly request: number
   readonly report: number
   readonly download: number
 }
 
-export const DEADLINES: Deadlines = {request: 120_000, report: 300_000, download: 1_800_000}
+const DEADLINES: Deadlines = {request: 120_000, report: 300_000, download: 1_800_000}
 
 export interface GladlyResponse {
   readonly status: number

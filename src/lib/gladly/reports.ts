@@ -38,7 +38,7 @@ export function addDays(day: string, days: number): string {
   return dayOf(new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS))
 }
 
-export function daysBetween(startDay: string, endDay: string): number {
+function daysBetween(startDay: string, endDay: string): number {
   return Math.round((Date.parse(`${endDay}T00:00:00Z`) - Date.parse(`${startDay}T00:00:00Z`)) / DAY_MS) + 1
 }
 
@@ -77,10 +77,10 @@ export function conversationIdsOfReport(response: GladlyResponse, window: Report
  * seen in production by other Gladly integrations) is asked for again this many times, each within the reports'
  * budget, before the window fails.
  */
-export const REPORT_REREADS = 3
+const REPORT_REREADS = 3
 
 /** One `POST /reports` for a window, paced by the reports' own limit as well as the org's; asked again if unusable. */
-export function requestReport(http: GladlyHttp, reportLimit: Budget, window: ReportWindow, onReread?: (problem: string) => void): TE.TaskEither<GladlyError, string[]> {
+function requestReport(http: GladlyHttp, reportLimit: Budget, window: ReportWindow, onReread?: (problem: string) => void): TE.TaskEither<GladlyError, string[]> {
   const attempt = (rereadsLeft: number): TE.TaskEither<GladlyError, string[]> =>
     pipe(
       askReport(http, reportLimit, window),

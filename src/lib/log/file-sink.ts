@@ -5,7 +5,7 @@ import {format} from 'node:util'
 
 const FILE_NAME = /^gladly-enterpret-(\d{4}-\d{2}-\d{2})(\.error|\.malformed)?\.log$/
 const DAY_MS = 24 * 60 * 60 * 1000
-export const LOG_RETENTION_DAYS = 14
+const LOG_RETENTION_DAYS = 14
 
 /** Log files are named by UTC day so that runs from different time zones land in the same file. */
 export function logFileNames(date: Date): {all: string; errors: string} {

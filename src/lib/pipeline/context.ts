@@ -95,7 +95,7 @@ export interface Run {
   readonly tally: RunTally
 }
 
-export function failure(message: string, exit: ExitCode = ExitCode.failure): AppError {
+function failure(message: string, exit: ExitCode = ExitCode.failure): AppError {
   return {_tag: 'RunError', exit, message}
 }
 

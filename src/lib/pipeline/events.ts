@@ -162,7 +162,7 @@ function handleConversation(run: Run, unit: Unit, event: Exclude<FeedEvent, {_ta
  * One feed event: a closed conversation is transformed and handed to delivery; the rest is bookkeeping. A
  * failure that concerns only its conversation quarantines it; one that concerns the whole run is a Left, to stop it.
  */
-export function handle(run: Run, unit: Unit, event: FeedEvent): TE.TaskEither<AppError, void> {
+function handle(run: Run, unit: Unit, event: FeedEvent): TE.TaskEither<AppError, void> {
   const {options} = run
   const {summary} = run.tally
   switch (event._tag) {

@@ -8,7 +8,7 @@ import {downloadJob, ITEMS_FILE, scanConversationIds, type ExportJob, type Gladl
 // that several jobs touch be looked up once, in the last of them, instead of once per job.
 const LOOKAHEAD_MS = 3 * 24 * 60 * 60 * 1000
 
-export interface DownloadedJob {
+interface DownloadedJob {
   /** The job's files by name; undefined when the job expired before it could be read. */
   readonly files: ReadonlyMap<string, string> | undefined
   readonly dir: string

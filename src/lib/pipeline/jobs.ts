@@ -10,7 +10,7 @@ const DAY_MS = 24 * 60 * 60 * 1000
  * jobs oldest first, for as long as each one is processed. A job skipped by a date range or one still
  * unfinished holds it back, so the next incremental run cannot pass over it.
  */
-export function advanceWatermark(watermark: Watermark | null, listed: readonly ExportJob[], processed: ReadonlySet<string>): Watermark | null {
+function advanceWatermark(watermark: Watermark | null, listed: readonly ExportJob[], processed: ReadonlySet<string>): Watermark | null {
   let current = watermark
   for (const job of listed) {
     if (current !== null) {

@@ -22,7 +22,7 @@ export interface Target<R extends WireRecord> {
 }
 
 /** A record with what its sink needs to book it (for conversations: the conversation id, closedAt, channels). */
-export interface Entry<R extends WireRecord, M> {
+interface Entry<R extends WireRecord, M> {
   readonly record: R
   readonly meta: M
 }

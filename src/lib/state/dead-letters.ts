@@ -10,7 +10,7 @@ export interface DeadLetterPayloads {
   remove(recordId: string): Promise<void>
 }
 
-export function deadLetterDir(stateDir: string, profile: string): string {
+function deadLetterDir(stateDir: string, profile: string): string {
   return join(profileStateDir(stateDir, profile), 'dead-letters')
 }
 

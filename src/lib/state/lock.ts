@@ -11,7 +11,7 @@ import {profileStateDir} from './store.js'
  * same pid 1 in a new PID namespace. So a lock is also a lease, renewed every LEASE_RENEW_MS while the import
  * runs; one not renewed for LEASE_STALE_MS is stale wherever it was taken (a holder frozen that long loses it).
  */
-export const LEASE_RENEW_MS = 30_000
+const LEASE_RENEW_MS = 30_000
 export const LEASE_STALE_MS = 120_000
 
 export interface Lock {

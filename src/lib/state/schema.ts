@@ -24,7 +24,7 @@ export const ProcessedJob = t.type({
 })
 
 /** The job an interrupted run was in; what of it is done is journaled next to the state (journal.ts). */
-export const Checkpoint = t.type({
+const Checkpoint = t.type({
   runId: t.string,
   startedAt: Timestamp,
   jobId: t.string,
@@ -55,7 +55,7 @@ export const Quarantined = t.type({
  * here for `state show` (the most recent MAX_SKIPPED_FOR_GOOD), and remembered in the ledger as done so it is not
  * fetched again unless it changes.
  */
-export const SkippedForGood = t.type({conversationId: t.string, reason: t.string, source: t.string, at: Timestamp})
+const SkippedForGood = t.type({conversationId: t.string, reason: t.string, source: t.string, at: Timestamp})
 export const MAX_SKIPPED_FOR_GOOD = 500
 
 /** A backfill from the Reports API: whole UTC days, `next` is the first day not done (null once finished). */
@@ -81,10 +81,8 @@ export type State = t.TypeOf<typeof StateV1>
 export type Backfill = t.TypeOf<typeof Backfill>
 export type Watermark = t.TypeOf<typeof Watermark>
 export type ProcessedJob = t.TypeOf<typeof ProcessedJob>
-export type Checkpoint = t.TypeOf<typeof Checkpoint>
 export type DeadLetter = t.TypeOf<typeof DeadLetter>
 export type Quarantined = t.TypeOf<typeof Quarantined>
-export type SkippedForGood = t.TypeOf<typeof SkippedForGood>
 
 export const EMPTY_STATE: State = Object.freeze({
   schemaVersion: STATE_SCHEMA_VERSION,

@@ -8,7 +8,7 @@ import {profileStateDir} from './store.js'
  * when a later export job closes a conversation its whole transcript is already here. The first
  * line records since when the spool has the conversation's items.
  */
-export interface SpooledConversation {
+interface SpooledConversation {
   /** The export window start from which every item of the conversation is here. */
   readonly since: string
   /** Items as they were stored (JSON values), in the order they were appended; may repeat an item. */
@@ -33,7 +33,7 @@ export interface Spool {
 }
 
 /** A `since` later than any conversation's start: the transcript is never complete locally. */
-export const INCOMPLETE = '9999-12-31T23:59:59Z'
+const INCOMPLETE = '9999-12-31T23:59:59Z'
 
 interface Header {
   readonly since: string

@@ -17,9 +17,9 @@ export const ACTOR_BY_INITIATOR: {readonly [K in (typeof COMMUNICATOR_TYPES)[num
 }
 
 /** An initiator type Gladly adds later is taken for a machine: it is neither the customer nor a known person. */
-export const UNKNOWN_INITIATOR_ACTOR: Actor = 'bot'
+const UNKNOWN_INITIATOR_ACTOR: Actor = 'bot'
 
-export function actorOf(initiatorType: string): Actor {
+function actorOf(initiatorType: string): Actor {
   return isKnownValue(COMMUNICATOR_TYPES, initiatorType) ? ACTOR_BY_INITIATOR[initiatorType] : UNKNOWN_INITIATOR_ACTOR
 }
 

@@ -20,7 +20,7 @@ import {cleanText, stripHtml, threadSubject} from './text.js'
  */
 
 /** The channel each communication item counts for; other item types are not communications. */
-export const CHANNEL_BY_CONTENT_TYPE: {readonly [K in KnownContentType]?: string} = {
+const CHANNEL_BY_CONTENT_TYPE: {readonly [K in KnownContentType]?: string} = {
   CHAT_MESSAGE: 'chat',
   EMAIL: 'email',
   SMS: 'sms',

@@ -35,12 +35,12 @@ export const METADATA_FIELD_TYPES = {
 export const CUSTOM_ATTRIBUTE_PREFIX = 'custom_'
 export const CUSTOM_ATTRIBUTE_TYPE: MetadataType = 's'
 
-export type MetadataKey = keyof typeof METADATA_FIELD_TYPES
+type MetadataKey = keyof typeof METADATA_FIELD_TYPES
 
 type ElementOf<T extends MetadataType> = T extends 's' ? string : T extends 'n' ? number : boolean
 
 /** The values of the fixed keys, each typed by the table. */
-export type MetadataValues = {readonly [K in MetadataKey]?: ReadonlyArray<ElementOf<(typeof METADATA_FIELD_TYPES)[K]>>}
+type MetadataValues = {readonly [K in MetadataKey]?: ReadonlyArray<ElementOf<(typeof METADATA_FIELD_TYPES)[K]>>}
 
 /**
  * INFERRED, not documented: Gladly publishes no URL pattern for a conversation in its web app. This is the
@@ -128,7 +128,7 @@ export interface MetadataInput {
 }
 
 /** The values of the fixed keys for one conversation; a key without a value is left out. */
-export function metadataValues(input: MetadataInput): MetadataValues {
+function metadataValues(input: MetadataInput): MetadataValues {
   const {conversation, customer, lookups} = input
   const agent = conversation.agentId === undefined ? undefined : lookups.agents.get(conversation.agentId)
   const inbox = lookups.inboxes.get(conversation.inboxId)

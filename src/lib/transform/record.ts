@@ -19,7 +19,7 @@ type CreatedAt =
  * How far ahead of this machine's clock a createdAt may be and still be the clocks' disagreement: it is then sent
  * as now (Enterpret refuses the future). Further ahead, the timestamp itself is wrong.
  */
-export const MAX_CLOCK_SKEW_SECONDS = 300
+const MAX_CLOCK_SKEW_SECONDS = 300
 
 /** Whole epoch seconds (rounded down), within what Enterpret accepts: from 2000-01-01 to now. */
 function createdAtSeconds(createdAt: string, now: Date): CreatedAt {

@@ -24,11 +24,11 @@ import {
   type ValidRecord,
 } from './validate.js'
 
-export const WEBHOOK_PATH = '/webhook/custom/all'
+const WEBHOOK_PATH = '/webhook/custom/all'
 export const DEFAULT_API_KEY = 'demo-key'
 
 /** Behaviour switches; all of them can be changed on a running fake with configure(). */
-export interface FakeEnterpretConfig {
+interface FakeEnterpretConfig {
   /** Accepted values of the api-key header. Default [DEFAULT_API_KEY]. */
   apiKeys?: readonly string[]
   /** Largest accepted raw body in bytes; above it 413. Default 1_000_000 (the stricter reading of "1 MB"). */
@@ -70,7 +70,7 @@ export interface FakeEnterpretOptions extends FakeEnterpretConfig {
   port?: number
 }
 
-export interface StoredRecord {
+interface StoredRecord {
   record: EnterpretRecord
   /** When the id was first accepted (epoch ms); never changes. */
   receivedAt: number
@@ -80,13 +80,13 @@ export interface StoredRecord {
   duplicates: number
 }
 
-export interface DroppedRecord {
+interface DroppedRecord {
   id: string
   reason: string
   time: number
 }
 
-export interface StoreResult {
+interface StoreResult {
   stored: number
   skipped: number
   replaced: number

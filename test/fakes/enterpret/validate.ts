@@ -1,17 +1,11 @@
 // Request-body validation of the fake Enterpret Custom Webhook, after enterpret-api.md §1.3 and §5.2.
 // Pure (no I/O, no clock): the server passes in "now", the remembered metadata types and its switches.
 
-export const RECORD_TYPES = [
-  'REVIEW',
-  'CONVERSATION',
-  'SURVEY',
-  'AUDIO_RECORDING',
-  'FORUM_CONVERSATION_THREAD',
-] as const
-export type RecordType = (typeof RECORD_TYPES)[number]
+const RECORD_TYPES = ['REVIEW', 'CONVERSATION', 'SURVEY', 'AUDIO_RECORDING', 'FORUM_CONVERSATION_THREAD'] as const
+type RecordType = (typeof RECORD_TYPES)[number]
 
-export const ACTORS = ['user', 'agent', 'bot'] as const
-export type Actor = (typeof ACTORS)[number]
+const ACTORS = ['user', 'agent', 'bot'] as const
+type Actor = (typeof ACTORS)[number]
 
 /** Metadata type keys: string, number, boolean. */
 export type MetadataType = 's' | 'n' | 'b'
@@ -60,7 +54,7 @@ export interface ValidRecord {
   dropReason?: string
 }
 
-export interface Rejection {
+interface Rejection {
   code: ErrorCode
   msg: string
 }
@@ -70,7 +64,7 @@ export type BatchResult =
   | {ok: false; recordCount: number | null; rejection: Rejection}
 
 /** 2000-01-01T00:00:00Z, the documented lower bound of createdAt. */
-export const MIN_CREATED_AT = 946_684_800
+const MIN_CREATED_AT = 946_684_800
 
 const ENVELOPE_FIELDS = new Set(['records'])
 const RECORD_FIELDS = new Set([

@@ -87,7 +87,7 @@ export interface PlannedItem {
   content: ItemContent
 }
 
-export interface StatusChange {
+interface StatusChange {
   at: Instant
   status: ConversationStatus
 }
@@ -127,7 +127,7 @@ export interface Draft {
   soon?: boolean
 }
 
-export function soon(draft: Draft): Draft {
+function soon(draft: Draft): Draft {
   return {...draft, soon: true}
 }
 
@@ -685,14 +685,14 @@ function nextStatus(current: ConversationStatus, effect: StatusEffect | undefine
 }
 
 /** Per-step reserve in `spread`: a `soon` draft follows within 30 s, so neighbours never collide. */
-export const STEP_RESERVE_MS = 40 * SECOND
+const STEP_RESERVE_MS = 40 * SECOND
 
 /**
  * Places drafts in [fromMs, toMs] (given toMs − fromMs ≥ drafts × STEP_RESERVE_MS), the first at fromMs: `soon`
  * drafts 3–30 s after their predecessor, the others at sorted random offsets. Neighbours are ≥ 3 s apart, which
  * keeps them ordered through `quantize`.
  */
-export function spread(random: Rng, drafts: Draft[], fromMs: number, toMs: number): Placed[] {
+function spread(random: Rng, drafts: Draft[], fromMs: number, toMs: number): Placed[] {
   const room = Math.max(0, toMs - fromMs - drafts.length * STEP_RESERVE_MS)
   const anchors = drafts.filter((draft, k) => k === 0 || !draft.soon).length
   const offsets = Array.from({length: anchors}, (_, j) => (j === 0 ? 0 : random())).sort((a, b) => a - b)

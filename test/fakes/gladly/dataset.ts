@@ -57,7 +57,7 @@ import {
   type Topic,
 } from './types.js'
 
-export interface EdgeCaseSwitches {
+interface EdgeCaseSwitches {
   /** One conversation holding every content type, initiator type and timestamp width (and a timeline-only item). */
   showcase: boolean
   /** A conversation that began before the oldest listed export job. */
@@ -137,7 +137,7 @@ export type ItemLookup = {kind: 'found'; item: ConversationItem} | {kind: 'unsup
 export const EXPORT_RETENTION_MS = 14 * DAY
 export const ITEMS_CAP = 1000
 export const CUSTOMER_CONVERSATIONS_CAP = 100
-export const CUSTOMER_SEARCH_CAP = 50
+const CUSTOMER_SEARCH_CAP = 50
 export const EVENTS_MAX_AGE_MS = 24 * HOUR
 
 const KNOWN_CONTENT_TYPES = new Set([

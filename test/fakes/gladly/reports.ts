@@ -5,7 +5,7 @@
 import type {GladlyDataset} from './dataset.js'
 import type {ConversationItem} from './types.js'
 
-export const CONVERSATION_EXPORT_REPORT = 'ConversationExportReport'
+const CONVERSATION_EXPORT_REPORT = 'ConversationExportReport'
 
 /** Header row of a ConversationExportReport, in the human style of Gladly's UI exports. */
 export const REPORT_COLUMNS = [
@@ -220,12 +220,12 @@ export function conversationExportReport(
  * filters on; creation is the inference (gladly-api.md §4.7): a conversation is listed once, in the days holding
  * its createdAt, whatever happens to it later. Conversations deleted by a merge are gone from reports too.
  */
-export function reportConversationIds(dataset: GladlyDataset, request: ReportRequest, now: number): string[] {
+function reportConversationIds(dataset: GladlyDataset, request: ReportRequest, now: number): string[] {
   return dataset.conversationsCreatedBetween(request.startMs, request.endMs, now)
 }
 
 /** RFC 4180: a field holding a comma, a quote or a line break is quoted, its quotes doubled. */
-export function csvField(value: string): string {
+function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value
 }
 

@@ -16,7 +16,7 @@ import {
 import {MINUTE, parseTime, rng, type Rng, type TimeArg, toMs} from './random.js'
 import {conversationExportReport, parseReportRequest} from './reports.js'
 
-export interface RateLimitOptions {
+interface RateLimitOptions {
   perSecond: number
   /** Sent as Retry-After on 429s when set; Gladly documents none. */
   retryAfterSeconds?: number
@@ -25,7 +25,7 @@ export interface RateLimitOptions {
 }
 
 /** The Reports API's own org-wide limits, on top of the general per-second one. */
-export interface ReportRateLimitOptions {
+interface ReportRateLimitOptions {
   /** Requests accepted in any rolling window of `windowMs`. */
   perMinute: number
   /** Report requests in flight at once. */
@@ -40,7 +40,7 @@ export interface Credentials {
 }
 
 /** Behaviour switches, settable at start and live through `configure`. */
-export interface FaultSwitches {
+interface FaultSwitches {
   /** Added to every response; a [min, max] range is drawn per request. */
   latencyMs: number | [number, number]
   /** Fraction of accepted requests answered 500. */
@@ -73,7 +73,7 @@ export interface FaultSwitches {
  * refuses for good, so no record can ever be made), `created-in-future` (a createdAt far ahead of every clock, so the
  * transform cannot make a record yet).
  */
-export type ConversationDamage =
+type ConversationDamage =
   | 'items-not-a-list'
   | 'item-undecodable'
   | 'lookup-undecodable'
@@ -92,7 +92,7 @@ export interface FakeGladlyOptions extends Partial<FaultSwitches> {
   faultSeed?: number
 }
 
-export interface FailNextFault {
+interface FailNextFault {
   status?: number
   reset?: boolean
   times?: number
@@ -111,9 +111,9 @@ export interface FakeGladly {
 }
 
 export const DEMO_CREDENTIALS: Credentials = {username: 'api-user@example-outfitters.com', token: 'fake-gladly-token'}
-export const REPORT_RATE_LIMIT: ReportRateLimitOptions = {perMinute: 10, concurrent: 2}
-export const REPORT_ROW_CAP = 10_000
-export const REPORT_LATENCY_MS = 200
+const REPORT_RATE_LIMIT: ReportRateLimitOptions = {perMinute: 10, concurrent: 2}
+const REPORT_ROW_CAP = 10_000
+const REPORT_LATENCY_MS = 200
 
 /** Clients compute "now − 14 days" on their own clock; this much skew is forgiven. */
 const CLOCK_TOLERANCE_MS = 60_000
@@ -135,7 +135,7 @@ const GARBAGE_HTML =
   '<p>Please try again later.</p></body></html>\n'
 
 /** The instant the fake's data is "as of": real time (optionally shifted) until `set` freezes it. */
-export class FakeClock {
+class FakeClock {
   private frozenAt: number | undefined
   private offset = 0
 
@@ -162,7 +162,7 @@ export class FakeClock {
 }
 
 /** Request counters plus arrival times (performance.now() ms) to check a client's pacing. */
-export class RequestStats {
+class RequestStats {
   total = 0
   /** Requests whose socket was destroyed without a response (resetRate, failNext reset). */
   resets = 0

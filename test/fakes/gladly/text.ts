@@ -203,7 +203,6 @@ export const THEMES: readonly Theme[] = [
 
 export const AUTO_REPLY = 'Thanks for contacting us! We received your message and will reply within 24 hours.'
 export const SIDEKICK_GREETING = 'Hi {name}! I am the virtual assistant. I can help with orders, returns and more.'
-export const SIDEKICK_HANDOFF = 'Let me connect you with a member of our team who can help further.'
 export const QUICK_REPLY_PROMPT = 'What can I help you with today?'
 export const QUICK_REPLY_OPTIONS = [
   {id: 'order-status', label: 'Order status'},

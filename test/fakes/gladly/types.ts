@@ -1,6 +1,6 @@
 // The JSON shapes the fake serves, as documented in Gladly's OpenAPI spec (see shared/reference/gladly-api.md §5).
 
-export type PartyType = 'AGENT' | 'API' | 'AUTOMATION' | 'CUSTOMER' | 'EXTERNAL' | 'INTERNAL' | 'SYSTEM'
+type PartyType = 'AGENT' | 'API' | 'AUTOMATION' | 'CUSTOMER' | 'EXTERNAL' | 'INTERNAL' | 'SYSTEM'
 
 export interface Party {
   id?: string
@@ -132,4 +132,3 @@ export interface GladlyEvent {
 }
 
 export const EXPORT_FILES = ['agents.jsonl', 'conversation_items.jsonl', 'customers.jsonl', 'topics.jsonl'] as const
-export type ExportFileName = (typeof EXPORT_FILES)[number]

@@ -15,7 +15,7 @@ export interface ByIdOptions extends SkipRules {
  * A conversation known only by its id: all of it comes from the API, items included. One still open is
  * left to the export jobs, which show it closing; with no local history of it, it is fetched whole then.
  */
-export async function resolveById(options: ByIdOptions, conversationId: string): Promise<FeedEvent> {
+async function resolveById(options: ByIdOptions, conversationId: string): Promise<FeedEvent> {
   const skipped = skipBeforeLookup(options, conversationId)
   if (skipped !== undefined) return {_tag: 'Skipped', conversationId, reason: skipped}
   const lookup = await getConversation(options.http, conversationId)()

@@ -38,7 +38,7 @@ export type FeedEvent =
   | {readonly _tag: 'UnitFailed'; readonly error: GladlyError}
 
 /** Items stored by earlier runs for conversations that were still open (the state's spool). */
-export interface SpoolReader {
+interface SpoolReader {
   /** `damaged`: some of what was stored could not be read back, so the local history is not whole. */
   read(conversationId: string): Promise<{readonly since: string; readonly items: readonly unknown[]; readonly damaged?: boolean} | undefined>
 }

@@ -76,7 +76,7 @@ export function parseLine<A>(text: string, line: number, file: string, jobId: st
 // A bucket's lines are in memory while its conversations are worked on: small buckets keep the heap
 // small. Each bucket is an open file while the job's file is split, so their number is capped (macOS
 // allows a process 256 open files by default); past that, buckets grow instead.
-export const DEFAULT_BUCKET_BYTES = 2 * 1024 * 1024
+const DEFAULT_BUCKET_BYTES = 2 * 1024 * 1024
 const MAX_BUCKETS = 128
 
 /**

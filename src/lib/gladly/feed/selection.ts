@@ -4,9 +4,9 @@ import type {ExportJob} from '../codecs.js'
 import {compareTimestamps} from '../time.js'
 
 /** Gladly removes export jobs and their files after 14 days (gladly-api.md §4.1). */
-export const EXPORT_RETENTION_DAYS = 14
+const EXPORT_RETENTION_DAYS = 14
 /** From this age on, the watermark is warned about: two more missed days and data is gone. */
-export const WATERMARK_WARNING_DAYS = 12
+const WATERMARK_WARNING_DAYS = 12
 const DAY_MS = 24 * 60 * 60 * 1000
 // The listing rejects a startAt older than 14 days on Gladly's clock; stay clear of the edge.
 const LISTING_MARGIN_MS = 5 * 60 * 1000
@@ -38,7 +38,7 @@ export interface JobPlan {
   readonly backfillUntil?: Date
 }
 
-export function oldestListable(now: Date): Date {
+function oldestListable(now: Date): Date {
   return new Date(now.getTime() - EXPORT_RETENTION_DAYS * DAY_MS + LISTING_MARGIN_MS)
 }
 
