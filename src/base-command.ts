@@ -4,6 +4,7 @@ import type {TaskEither} from 'fp-ts/lib/TaskEither.js'
 import {ExitCode, type AppError} from './lib/common/index.js'
 import {loadSettings, resolvePaths, type SecretReader, type SettingName, type Settings} from './lib/config/index.js'
 import {secretReader} from './lib/credentials/index.js'
+import {terminalOut} from './terminal/terminal-out.js'
 import {
   attachLogFiles,
   createLogger,
@@ -48,6 +49,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected flags!: CommandFlags<T>
   protected args!: CommandArgs<T>
+  /** stderr as the logger writes to it: a status area can take it over while it is shown. */
+  protected readonly terminal = terminalOut()
   protected logger: Logger = createLogger()
   /** The run's record: written to the log files only, never to the terminal. */
   protected record: Logger = recordOnly(this.logger)
@@ -65,7 +68,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as CommandFlags<T>
     this.args = args as CommandArgs<T>
-    this.logger = createLogger({verbose: this.flags.verbose})
+    this.logger = createLogger({verbose: this.flags.verbose, terminal: this.terminal.stream})
     attachLogFiles(this.logger, resolvePaths(process.env).logDir, {run: this.runId, command: this.id})
     // After the files are attached: consola copies its reporters into a tagged child.
     this.record = recordOnly(this.logger)

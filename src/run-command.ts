@@ -6,7 +6,9 @@ import {finished} from 'node:stream/promises'
 import {BaseCommand} from './base-command.js'
 import {ExitCode} from './lib/common/index.js'
 import {describeSummary, runImport, type RunSummary} from './lib/pipeline/index.js'
-import {progressReporter} from './progress.js'
+import {progressView} from './terminal/progress-view.js'
+import {previewStream} from './terminal/preview.js'
+import {createStatusArea} from './terminal/status-area.js'
 import {stopOnSignal} from './stop-on-signal.js'
 import {selectionOf, type SelectionFlagValues} from './selection-flags.js'
 
@@ -38,12 +40,12 @@ export abstract class RunCommand<T extends typeof Command> extends BaseCommand<T
     }
     const settings = await this.settings({secrets: true})
     setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`)
-    const output = dryRun
-      ? options.output === undefined
-        ? process.stdout
-        : createWriteStream(options.output, {mode: 0o600})
-      : undefined
-    const progress = await progressReporter(this.logger, Boolean(process.stderr.isTTY) && !this.flags.verbose)
+    // A person watching: a status area owns the terminal, and the logger prints above it.
+    const watched = Boolean(process.stderr.isTTY) && !this.flags.verbose && !this.jsonEnabled()
+    const area = watched ? createStatusArea(process.stderr) : undefined
+    const unroute = area === undefined ? () => {} : this.terminal.routeTo((text) => area.print(text))
+    const output = dryRun ? this.payloadOutput(options.output, area) : undefined
+    const progress = progressView(this.logger, area, settings.values.GLADLY_MAX_RPS)
     const stop = stopOnSignal(this.logger)
     const result = await this.unwrap(
       runImport({
@@ -62,6 +64,7 @@ export abstract class RunCommand<T extends typeof Command> extends BaseCommand<T
     ).finally(() => {
       stop.dispose()
       progress.stop()
+      unroute()
     })
     if (output !== undefined && output !== process.stdout) {
       output.end()
@@ -80,6 +83,13 @@ export abstract class RunCommand<T extends typeof Command> extends BaseCommand<T
     if (signalled !== undefined) process.exitCode = signalled
     else if (owesWork(summary, dryRun)) process.exitCode = ExitCode.partial
     return summary
+  }
+
+  /** The exact NDJSON to a file or a pipe; on a terminal, a preview a person can read. */
+  private payloadOutput(file: string | undefined, area: ReturnType<typeof createStatusArea> | undefined) {
+    if (file !== undefined) return createWriteStream(file, {mode: 0o600})
+    if (!process.stdout.isTTY) return process.stdout
+    return previewStream(area === undefined ? (text) => process.stdout.write(text) : (text) => area.printOut(text))
   }
 
   private describeDryRun(summary: RunSummary): void {

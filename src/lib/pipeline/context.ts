@@ -9,11 +9,18 @@ import type {Delivery} from './delivery.js'
 import type {RunLookups} from './lookups.js'
 import type {RunSummary} from './summary.js'
 
+/** Where a run stands, for a progress view: totals grow as feeds learn them (a job's count once its files are split). */
 export interface Progress {
-  readonly jobsDone: number
-  readonly jobsPlanned: number
+  /** The unit at work: `export job <id>`, `backfill window <days>`, `quarantine retry`; absent between units. */
+  readonly unit?: string
+  readonly unitsDone: number
+  readonly unitsPlanned: number
+  /** Units whose conversations are counted: the others' are not known yet. */
+  readonly unitsOpened: number
   readonly conversationsDone: number
   readonly conversationsKnown: number
+  readonly recordsDelivered: number
+  readonly gladlyRequests: number
 }
 
 export interface ImportOptions {
@@ -66,6 +73,8 @@ export interface RunTally {
   readonly gladly: RequestStats
   conversationsKnown: number
   conversationsDone: number
+  /** Units opened so far (their conversations are counted in conversationsKnown). */
+  unitsOpened: number
   records: number
   /** Quarantined conversations that reached an outcome in the unit at work (`settleQuarantine`). */
   readonly quarantineResolved: Set<string>
@@ -115,6 +124,16 @@ export function noteWarning(run: Pick<Run, 'options' | 'tally'>, warning: string
   run.tally.summary.warnings.push(warning)
 }
 
-export function progress(run: Run): void {
-  run.options.onProgress?.({jobsDone: run.tally.summary.jobs.processed, jobsPlanned: run.tally.summary.jobs.planned, conversationsDone: run.tally.conversationsDone, conversationsKnown: run.tally.conversationsKnown})
+export function progress(run: Run, unit?: Unit): void {
+  const {tally} = run
+  run.options.onProgress?.({
+    ...(unit === undefined ? {} : {unit: unit.source}),
+    unitsDone: tally.summary.jobs.processed,
+    unitsPlanned: tally.summary.jobs.planned,
+    unitsOpened: tally.unitsOpened,
+    conversationsDone: tally.conversationsDone,
+    conversationsKnown: tally.conversationsKnown,
+    recordsDelivered: tally.summary.conversations.sent,
+    gladlyRequests: tally.gladly.requests,
+  })
 }

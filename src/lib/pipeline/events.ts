@@ -126,7 +126,7 @@ function finishWithoutRecord(run: Run, conversationId: string): void {
 }
 
 /** One conversation's event, counted as seen once handled. */
-function handleConversation(run: Run, unit: Unit, event: Exclude<FeedEvent, {_tag: 'Malformed' | 'TimelineOnly' | 'UnitFailed' | 'Deferred'}>): TE.TaskEither<AppError, void> {
+function handleConversation(run: Run, unit: Unit, event: Exclude<FeedEvent, {_tag: 'Malformed' | 'TimelineOnly' | 'UnitFailed' | 'Deferred' | 'Planned'}>): TE.TaskEither<AppError, void> {
   const {options} = run
   const {summary} = run.tally
   const c = summary.conversations
@@ -181,11 +181,17 @@ function handle(run: Run, unit: Unit, event: FeedEvent): TE.TaskEither<AppError,
       })
     case 'UnitFailed':
       return TE.left(event.error)
+    case 'Planned':
+      return TE.fromIO(() => {
+        run.tally.conversationsKnown += event.conversations
+        progress(run, unit)
+      })
     case 'Deferred':
       // Looked up in a later job of this run; its items wait in the spool until then.
       return guard(async () => {
         await run.spool.keep(event.conversationId, unit.keepSince, event.items)
         run.delivery.markDone(event.conversationId)
+        run.tally.conversationsDone++
       })
     default:
       return pipe(
@@ -193,7 +199,7 @@ function handle(run: Run, unit: Unit, event: FeedEvent): TE.TaskEither<AppError,
         TE.chain(() => {
           summary.conversations.seen++
           run.tally.conversationsDone++
-          progress(run)
+          progress(run, unit)
           return run.delivery.fatal === undefined ? TE.right(undefined) : TE.left(run.delivery.fatal)
         }),
       )
@@ -210,7 +216,6 @@ export type UnitOutcome = 'done' | 'stopped'
 export async function consumeFeed(run: Run, unit: Unit, feed: AsyncIterable<FeedEvent>): Promise<E.Either<AppError, UnitOutcome>> {
   const {limit} = run.options
   for await (const event of feed) {
-    if (event._tag !== 'Malformed' && event._tag !== 'TimelineOnly' && event._tag !== 'Deferred' && event._tag !== 'UnitFailed') run.tally.conversationsKnown++
     const handled = await handle(run, unit, event)()
     if (handled._tag === 'Left') {
       await run.delivery.drain()

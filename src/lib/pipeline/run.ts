@@ -113,6 +113,7 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
         gladly: gladlyStats,
         conversationsKnown: 0,
         conversationsDone: 0,
+        unitsOpened: 0,
         records: 0,
         mergesFollowed: new Set(),
         quarantineResolved: new Set(),

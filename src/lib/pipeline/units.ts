@@ -43,6 +43,7 @@ async function processUnit(run: Run, unit: FeedUnit): Promise<E.Either<AppError,
   if (started._tag === 'Left') return started
   const opened = await unit.open()
   if (opened._tag === 'Left') return opened
+  run.tally.unitsOpened++
   let outcome: E.Either<AppError, UnitOutcome>
   try {
     outcome = await consumeFeed(run, unit, opened.right.events)

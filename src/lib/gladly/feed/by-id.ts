@@ -33,6 +33,7 @@ async function resolveById(options: ByIdOptions, conversationId: string): Promis
 }
 
 /** The given conversations, each read whole from the API (several in flight, paced by the shared budget). */
-export function conversationsById(options: ByIdOptions, conversationIds: readonly string[]): AsyncGenerator<FeedEvent> {
-  return mapOrdered(conversationIds, options.concurrency, (conversationId) => resolveById(options, conversationId))
+export async function* conversationsById(options: ByIdOptions, conversationIds: readonly string[]): AsyncGenerator<FeedEvent> {
+  yield {_tag: 'Planned', conversations: conversationIds.length}
+  yield* mapOrdered(conversationIds, options.concurrency, (conversationId) => resolveById(options, conversationId))
 }

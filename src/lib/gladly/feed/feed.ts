@@ -36,6 +36,8 @@ export type FeedEvent =
   | {readonly _tag: 'Failed'; readonly conversationId: string; readonly error: GladlyError}
   /** The unit itself could not be read (a backfill window's report): nothing of it can be trusted as done. */
   | {readonly _tag: 'UnitFailed'; readonly error: GladlyError}
+  /** As soon as the feed knows it: this many more conversations follow, each with one event (for progress). */
+  | {readonly _tag: 'Planned'; readonly conversations: number}
 
 /** Items stored by earlier runs for conversations that were still open (the state's spool). */
 interface SpoolReader {
@@ -177,6 +179,7 @@ export async function* jobFeed(options: FeedOptions): AsyncGenerator<FeedEvent> 
   for await (const bucket of itemBuckets(itemsPath, options.job.id, options.workDir, options.bucketBytes)) {
     for (const line of bucket.malformed) yield {_tag: 'Malformed', line}
     if (bucket.timelineOnly > 0) yield {_tag: 'TimelineOnly', count: bucket.timelineOnly}
+    yield {_tag: 'Planned', conversations: bucket.conversations.size}
     for await (const events of mapOrdered(bucket.conversations, options.concurrency, ([conversationId, lines]) => resolve(options, conversationId, lines))) yield* events
   }
 }
