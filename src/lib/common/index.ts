@@ -1,7 +1,24 @@
-// Small pieces every layer of src/lib shares: exit codes, the error shape, readable io-ts decoding.
+// Small pieces every layer of src/lib shares: exit codes, the error shape, readable io-ts decoding, and the
+// clock, rate limiter and retry policy both APIs' clients run on.
 export {ExitCode, type AppError} from './errors.js'
 export {checkOrDecode, decode, type DecodeFailure, type DecodeIssue} from './decode.js'
 export {mapOrdered} from './concurrency.js'
 export {appendLines, localFileProblem, readJsonLines, removeFile, safeFileName, writeAtomically, type JsonLines} from './files.js'
 export {finishLastLine, readLineChunks, readLines} from './lines.js'
 export {hashOf, KeyedLines} from './offset-index.js'
+export {realClock, type Clock} from './clock.js'
+export {createRateLimiter, type AdjustableRateLimiter, type RateLimiter} from './rate-limiter.js'
+export {
+  backoff,
+  errorCode,
+  isRetryableCode,
+  MAX_BACKOFF_MS,
+  MAX_RETRY_AFTER_MS,
+  retryAfterMs,
+  withRetries,
+  type Attempt,
+  type RequestStats,
+  type RetriedRequest,
+  type RetryPolicy,
+  type Tries,
+} from './retry.js'
