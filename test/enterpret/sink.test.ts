@@ -1,5 +1,4 @@
 import {expect} from 'chai'
-import {setTimeout as sleep} from 'node:timers/promises'
 import nock from 'nock'
 import {
   createSink,
@@ -12,6 +11,7 @@ import {
   type SinkOptions,
 } from '../../src/lib/enterpret/index.js'
 import {silentLogger} from '../../src/lib/log/index.js'
+import {until, virtualClock} from '../helpers/virtual-clock.js'
 import {conversationRecord, ids} from './records.js'
 
 const BASE = 'https://api.enterpret.test'
@@ -113,46 +113,64 @@ describe('Enterpret sink', () => {
   })
 
   describe('rate limits and retries', () => {
-    it('backs off after a 429 without Retry-After, then delivers', async () => {
+    it('backs off after a 429 without Retry-After, pausing every batch, then delivers', async () => {
+      const clock = virtualClock()
       const arrivals: number[] = []
       const scope = nock(BASE)
         .post(WEBHOOK_PATH)
         .reply(() => {
-          arrivals.push(Date.now())
+          arrivals.push(clock.now())
           return [429, {msg: 'rate limit exceeded', code: 'ErrCodeRateLimitExceeded', referenceID: 'RL0001'}]
         })
         .post(WEBHOOK_PATH)
+        .twice()
         .reply(() => {
-          arrivals.push(Date.now())
+          arrivals.push(clock.now())
           return [200, {}]
         })
-      const sink = sinkWith()
-      const outcome = await right(sink.send(batchOf(2)))
+      const sink = sinkWith({clock})
+      const first = right(sink.send(batchOf(2)))
+      // Another batch comes once the first has its 429: the limit is the key's, so it waits too.
+      await until(() => sink.stats.rateLimited === 1)
+      const [outcome, other] = await Promise.all([first, right(sink.send(batchOf(1, 'b')))])
       expect(outcome.delivered).to.deep.equal(['r0', 'r1'])
-      expect(sink.stats).to.include({requests: 2, rateLimited: 1, retries: 0})
-      // At least a second, less the jitter.
-      expect(gaps(arrivals)[0]).to.be.at.least(700)
+      expect(other.delivered).to.deep.equal(['b0'])
+      expect(sink.stats).to.include({requests: 3, rateLimited: 1, retries: 0})
+      // A second, ± the jitter.
+      const [limited, ...later] = arrivals as [number, ...number[]]
+      for (const time of later) expect(time - limited).to.be.within(750, 1300)
       scope.done()
     })
 
-    it('waits as long as Retry-After says', async () => {
+    /** The virtual ms between a 429 with this Retry-After and the batch's next try, which is delivered. */
+    async function waitAfter(retryAfter: string): Promise<number> {
+      const clock = virtualClock({start: Date.parse('2026-03-02T10:00:00Z')})
       const arrivals: number[] = []
       const scope = nock(BASE)
         .post(WEBHOOK_PATH)
         .reply(() => {
-          arrivals.push(Date.now())
-          return [429, '', {'Retry-After': '2'}]
+          arrivals.push(clock.now())
+          return [429, '', {'Retry-After': retryAfter}]
         })
         .post(WEBHOOK_PATH)
         .reply(() => {
-          arrivals.push(Date.now())
+          arrivals.push(clock.now())
           return [200, {}]
         })
-      const sink = sinkWith()
+      const sink = sinkWith({clock})
       expect((await right(sink.send(batchOf(1)))).delivered).to.deep.equal(['r0'])
-      expect(gaps(arrivals)[0]).to.be.at.least(1950)
       expect(sink.stats.rateLimited).to.equal(1)
       scope.done()
+      return gaps(arrivals)[0] as number
+    }
+
+    it('waits as long as Retry-After says', async () => {
+      expect(await waitAfter('2')).to.be.within(2000, 2100)
+      expect(await waitAfter('Mon, 02 Mar 2026 10:00:30 GMT')).to.be.within(30_000, 30_100)
+    })
+
+    it('caps a Retry-After of more than five minutes', async () => {
+      expect(await waitAfter('Tue, 03 Mar 2026 10:00:00 GMT')).to.be.within(300_000, 300_100)
     })
 
     it('gives 429s more patience than MAX_RETRIES before failing the records', async () => {
@@ -382,26 +400,40 @@ describe('Enterpret sink', () => {
   })
 
   describe('pacing', () => {
-    it('spaces request starts to the per-minute limit without waiting for responses', async () => {
+    /** When each of `count` batches, sent together, reached Enterpret, whose replies take `replyMs`; and when all were done. */
+    async function paced(count: number, perMinute: number, replyMs = 0) {
+      const clock = virtualClock()
       const starts: number[] = []
       const scope = nock(BASE)
         .post(WEBHOOK_PATH)
-        .times(4)
-        // Not .delay(1500): nock 15's delay on a POST makes got 16 report ECONNRESET. A reply that takes 1.5 s.
+        .times(count)
+        // Not .delay(): nock 15's delay on a POST makes got 16 report ECONNRESET. A reply that takes replyMs.
         .reply(async () => {
-          starts.push(Date.now())
-          await sleep(1500)
+          starts.push(clock.now())
+          await clock.sleep(replyMs)
           return [200, {}]
         })
-      const sink = sinkWith({maxRequestsPerMinute: 120})
-      const began = Date.now()
-      const outcomes = await Promise.all(['a', 'b', 'c', 'd'].map((prefix) => right(sink.send(batchOf(1, prefix)))))
-      expect(outcomes.flatMap((outcome) => outcome.delivered)).to.have.length(4)
-      // Seen where the replies land, so each gap carries the timers' jitter (tens of ms on a busy machine).
-      for (const gap of gaps(starts)) expect(gap).to.be.within(400, 1000)
-      // Four starts 500 ms apart plus one 1.5 s response: in flight together, not one after another.
-      expect(Date.now() - began).to.be.below(4000)
+      const sink = sinkWith({maxRequestsPerMinute: perMinute, clock})
+      const outcomes = await Promise.all(ids(count, 'p').map((id) => right(sink.send([conversationRecord(id)]))))
+      expect(outcomes.flatMap((outcome) => outcome.delivered)).to.have.length(count)
       scope.done()
+      return {starts, end: clock.now()}
+    }
+
+    it('spaces request starts to the per-minute limit without waiting for responses', async () => {
+      const {starts, end} = await paced(4, 120, 1500)
+      // 120 a minute: one every 500 ms (and the limiter's 3% of slack), seen where the replies land.
+      for (const gap of gaps(starts)) expect(gap).to.be.within(500, 1000)
+      // Four starts 500 ms apart plus one 1.5 s response: in flight together, not one after another.
+      expect(end).to.be.below(4000)
+    })
+
+    it('never starts more than the per-minute limit in any rolling minute', async () => {
+      const {starts} = await paced(13, 6)
+      const inAnyMinute = Math.max(
+        ...starts.map((start) => starts.filter((other) => other >= start && other <= start + 60_000).length),
+      )
+      expect(inAnyMinute).to.equal(6)
     })
   })
 })

@@ -1,17 +1,6 @@
 import {expect} from 'chai'
-import {createBudget, type Budget, type BudgetClock} from '../../src/lib/gladly/index.js'
-
-/** Virtual time: the budget sleeps one caller at a time, so a sleep may simply move the clock on. */
-function virtualClock(): BudgetClock & {time: number} {
-  const clock = {
-    time: 0,
-    now: () => clock.time,
-    sleep: async (ms: number) => {
-      clock.time += ms
-    },
-  }
-  return clock
-}
+import {createBudget, type Budget} from '../../src/lib/gladly/index.js'
+import {virtualClock, type VirtualClock} from '../helpers/virtual-clock.js'
 
 /** Gladly's org-wide sliding window, as the reference describes it: 429 past `limit` starts in any second. */
 class OrgWindow {
@@ -43,7 +32,7 @@ function maxInAnySecond(starts: readonly number[]): number {
  */
 async function simulate(
   budget: Budget,
-  clock: {time: number},
+  clock: VirtualClock,
   org: OrgWindow,
   requests: number,
   {neighbour, latencyMs = 0}: {neighbour?: {everyMs: number; until: number}; latencyMs?: number} = {},
@@ -58,15 +47,16 @@ async function simulate(
     }
     starts.push(startedAt)
     const answer = org.arrive(startedAt)
-    clock.time += latencyMs
+    clock.advance(latencyMs)
     budget.observe({...answer, startedAt})
   }
   return starts
 }
 
+// Nothing but promises runs in these tests: the clock needs no real time between its steps.
 describe('request budget', () => {
   it('never starts more than its rate in any one-second window, whatever the concurrency', async () => {
-    const clock = virtualClock()
+    const clock = virtualClock({settleMs: 0})
     const budget = createBudget(8, clock)
     const starts = await Promise.all(Array.from({length: 24}, () => budget.acquire()))
     expect(maxInAnySecond(starts)).to.equal(8)
@@ -75,7 +65,7 @@ describe('request budget', () => {
   })
 
   it('is shared: two kinds of calls together stay within one rate', async () => {
-    const clock = virtualClock()
+    const clock = virtualClock({settleMs: 0})
     const budget = createBudget(10, clock)
     const starts: number[] = []
     const caller = async () => {
@@ -87,7 +77,7 @@ describe('request budget', () => {
   })
 
   it('runs at its full rate when it is alone in the organization, with no 429', async () => {
-    const clock = virtualClock()
+    const clock = virtualClock({settleMs: 0})
     const budget = createBudget(10, clock)
     const org = new OrgWindow(10)
     const starts = await simulate(budget, clock, org, 300, {latencyMs: 30})
@@ -98,7 +88,7 @@ describe('request budget', () => {
   })
 
   it('gives way to another integration of the organization, and takes its share back when it stops', async () => {
-    const clock = virtualClock()
+    const clock = virtualClock({settleMs: 0})
     const budget = createBudget(10, clock)
     const org = new OrgWindow(10)
     // The neighbour takes 4 requests/s for 30 s; ours take about 25 s once it has given way.
@@ -109,13 +99,13 @@ describe('request budget', () => {
     const settled = busy.filter((start) => start > 5000)
     expect(settled.length / (((busy.at(-1) as number) - 5000) / 1000)).to.be.within(5.5, 6.1)
 
-    clock.time = Math.max(clock.time, 30_000)
+    clock.advance(Math.max(0, 30_000 - clock.now()))
     await simulate(budget, clock, org, 50)
     expect(budget.currentRate()).to.equal(10)
   })
 
   it('ignores one answer that counted a start of ours at the window edge', async () => {
-    const clock = virtualClock()
+    const clock = virtualClock({settleMs: 0})
     const budget = createBudget(10, clock)
     for (let index = 0; index < 20; index++) {
       const startedAt = await budget.acquire()
@@ -125,7 +115,7 @@ describe('request budget', () => {
   })
 
   it('never asks for more than Gladly says the organization has', async () => {
-    const clock = virtualClock()
+    const clock = virtualClock({settleMs: 0})
     const budget = createBudget(1000, clock)
     const startedAt = await budget.acquire()
     budget.observe({limit: 10, remaining: 9, startedAt, rejected: false})
@@ -133,12 +123,12 @@ describe('request budget', () => {
   })
 
   it('waits for a slot to come free when others have filled the window', async () => {
-    const clock = virtualClock()
+    const clock = virtualClock({settleMs: 0})
     const budget = createBudget(10, clock)
     for (let index = 1; index <= 4; index++)
       budget.observe({limit: 10, remaining: 10 - index, startedAt: await budget.acquire(), rejected: false})
     const startedAt = await budget.acquire()
-    clock.time += 50
+    clock.advance(50)
     // A newcomer filled the window: one answer is not yet a rate to give way to, but it is a full window.
     budget.observe({limit: 10, remaining: 0, startedAt, rejected: false})
     expect(budget.currentRate()).to.equal(10)
@@ -146,7 +136,7 @@ describe('request budget', () => {
   })
 
   it('slows to what the others leave, however little', async () => {
-    const clock = virtualClock()
+    const clock = virtualClock({settleMs: 0})
     const budget = createBudget(10, clock)
     const startedAt = await budget.acquire()
     budget.observe({limit: 10, remaining: 0, startedAt, rejected: false})
@@ -155,7 +145,7 @@ describe('request budget', () => {
   })
 
   it('holds every caller for a pause', async () => {
-    const clock = virtualClock()
+    const clock = virtualClock({settleMs: 0})
     const budget = createBudget(1000, clock)
     const first = await budget.acquire()
     budget.pause(500)
@@ -165,13 +155,13 @@ describe('request budget', () => {
   })
 
   it('ignores answers without rate headers, or to requests too old to compare', async () => {
-    const clock = virtualClock()
+    const clock = virtualClock({settleMs: 0})
     const budget = createBudget(10, clock)
     const startedAt = await budget.acquire()
     budget.observe({limit: undefined, remaining: 0, startedAt, rejected: false})
-    clock.time += 60_000
+    clock.advance(60_000)
     budget.observe({limit: 10, remaining: 0, startedAt, rejected: false})
     expect(budget.currentRate()).to.equal(10)
-    expect((await budget.acquire()) - clock.time).to.equal(0)
+    expect((await budget.acquire()) - clock.now()).to.equal(0)
   })
 })

@@ -2,6 +2,7 @@ import {expect} from 'chai'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import type {RequestStats} from '../../src/lib/common/index.js'
 import {
   createBudget,
   createGladlyHttp,
@@ -11,7 +12,6 @@ import {
   getCustomerProfile,
   listCompletedJobs,
   type GladlyHttp,
-  type RequestStats,
 } from '../../src/lib/gladly/index.js'
 import {silentLogger} from '../../src/lib/log/index.js'
 import {DEMO_CREDENTIALS, startFakeGladly, type ExportJob, type FakeGladly} from '../fakes/gladly/index.js'

@@ -4,8 +4,8 @@ import type {AddressInfo} from 'node:net'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {createRateLimiter} from '../../src/lib/common/index.js'
 import {createSink} from '../../src/lib/enterpret/index.js'
-import {createBudget} from '../../src/lib/gladly/index.js'
 import {silentLogger} from '../../src/lib/log/index.js'
 import {testGladlyHttp} from '../helpers/gladly-http.js'
 
@@ -59,7 +59,7 @@ describe('a server that trickles its answer is stopped by the deadline', functio
   })
 
   it('a report that timed out is not asked again at once (each try costs one of the reports a minute)', async () => {
-    const result = await gladly().post('/reports', {metricSet: 'ConversationExportReport'}, createBudget(1000))()
+    const result = await gladly().post('/reports', {metricSet: 'ConversationExportReport'}, createRateLimiter(1000))()
     expect(result._tag).to.equal('Left')
     expect(server.requests()).to.equal(1)
   })

@@ -5,20 +5,16 @@ import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import nock from 'nock'
-import {
-  createBudget,
-  createGladlyHttp,
-  getOrganization,
-  type Budget,
-  type RequestStats,
-} from '../../src/lib/gladly/index.js'
+import {createRateLimiter, type Clock, type RequestStats} from '../../src/lib/common/index.js'
+import {createBudget, createGladlyHttp, getOrganization} from '../../src/lib/gladly/index.js'
 import {silentLogger} from '../../src/lib/log/index.js'
+import {until, virtualClock} from '../helpers/virtual-clock.js'
 
 const ORIGIN = 'https://acme.gladly.com'
 const TOKEN = 'gladly-unit-test-token-0001'
 const ORG = {id: 'org-1', name: 'Acme', loginDomain: 'acme', timezone: 'UTC', gladlyUrl: ORIGIN}
 
-function connect(options: {origin?: string; budget?: Budget; maxRetries?: number; retryDelayMs?: number} = {}) {
+function connect(options: {origin?: string; clock?: Clock; maxRetries?: number; retryDelayMs?: number} = {}) {
   const stats: RequestStats = {requests: 0, rateLimited: 0, retries: 0}
   const http = createGladlyHttp({
     origin: options.origin ?? ORIGIN,
@@ -27,9 +23,10 @@ function connect(options: {origin?: string; budget?: Budget; maxRetries?: number
     userAgent: 'gladly-enterpret/test',
     maxRetries: options.maxRetries ?? 3,
     retryDelayMs: options.retryDelayMs ?? 5,
-    budget: options.budget ?? createBudget(1000),
+    budget: createBudget(1000, options.clock),
     logger: silentLogger(),
     stats,
+    clock: options.clock,
   })
   return {http, stats}
 }
@@ -91,49 +88,100 @@ describe('Gladly HTTP client', () => {
   })
 
   it('pauses every caller after a 429 without Retry-After, then retries', async () => {
+    const clock = virtualClock()
     const arrivals: number[] = []
     const scope = nock(ORIGIN)
       .get('/api/v1/organization')
       .reply(() => {
-        arrivals.push(Date.now())
+        arrivals.push(clock.now())
         return [429, '']
       })
       .get('/api/v1/organization')
       .twice()
       .reply(() => {
-        arrivals.push(Date.now())
+        arrivals.push(clock.now())
         return [200, ORG]
       })
-    const budget = createBudget(1000)
-    const {http, stats} = connect({budget})
+    const {http, stats} = connect({clock})
     const first = getOrganization(http)()
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // The second caller comes once the first has its 429.
+    await until(() => stats.rateLimited === 1)
     const second = getOrganization(http)()
     const results = await Promise.all([first, second])
     expect(results.map((result) => result._tag)).to.deep.equal(['Right', 'Right'])
-    expect(stats.rateLimited).to.equal(1)
-    // No Retry-After: the pause is a backoff of at least 0.75 s, and it held the second caller too.
+    expect(stats).to.include({requests: 3, rateLimited: 1})
+    // No Retry-After: the pause is a backoff of 1 s ± 25%, and it held the second caller too.
     const [limited, ...later] = arrivals as [number, ...number[]]
-    for (const time of later) expect(time - limited).to.be.at.least(700)
+    expect(later).to.have.length(2)
+    for (const time of later) expect(time - limited).to.be.within(750, 1300)
     scope.done()
   })
 
   it('honours a Retry-After header if Gladly ever sends one', async () => {
+    const clock = virtualClock()
     const arrivals: number[] = []
     const scope = nock(ORIGIN)
       .get('/api/v1/organization')
       .reply(() => {
-        arrivals.push(Date.now())
+        arrivals.push(clock.now())
         return [429, '', {'Retry-After': '2'}]
       })
       .get('/api/v1/organization')
       .reply(() => {
-        arrivals.push(Date.now())
+        arrivals.push(clock.now())
         return [200, ORG]
       })
-    const {http} = connect()
+    const {http} = connect({clock})
     expect((await getOrganization(http)())._tag).to.equal('Right')
-    expect((arrivals[1] as number) - (arrivals[0] as number)).to.be.at.least(1950)
+    expect((arrivals[1] as number) - (arrivals[0] as number)).to.be.within(2000, 2100)
+    scope.done()
+  })
+
+  it('pauses only the reports after a 429 on a report, which has a limit of its own', async () => {
+    const clock = virtualClock()
+    const arrivals: Array<{path: string; at: number}> = []
+    const arrive = (path: string) => arrivals.push({path, at: clock.now()})
+    const scope = nock(ORIGIN)
+      .post('/api/v1/reports')
+      .reply(() => {
+        arrive('/reports')
+        return [429, '', {'Retry-After': '10'}]
+      })
+      .post('/api/v1/reports')
+      .twice()
+      .reply(() => {
+        arrive('/reports')
+        return [200, 'Conversation ID\n']
+      })
+      .get('/api/v1/organization')
+      .reply(() => {
+        arrive('/organization')
+        return [200, ORG]
+      })
+    const {http, stats} = connect({clock})
+    const reportLimit = createRateLimiter(1000, clock)
+    const report = () => http.post('/reports', {metricSet: 'ConversationExportReport'}, reportLimit)()
+    const first = report()
+    await until(() => stats.rateLimited === 1)
+    const results = await Promise.all([first, report(), getOrganization(http)()])
+    expect(results.map((result) => result._tag)).to.deep.equal(['Right', 'Right', 'Right'])
+    const [limited, ...later] = arrivals as [{path: string; at: number}, ...{path: string; at: number}[]]
+    const organization = later.find((arrival) => arrival.path === '/organization')
+    expect(organization?.at, 'the org-wide budget is not paused').to.be.below(limited.at + 100)
+    for (const arrival of later.filter(({path}) => path === '/reports'))
+      expect(arrival.at - limited.at).to.be.at.least(10_000)
+    scope.done()
+  })
+
+  it('gives up on 429s after 8 retries, even with fewer MAX_RETRIES', async () => {
+    const clock = virtualClock()
+    const scope = nock(ORIGIN).get('/api/v1/organization').times(9).reply(429, '', {'Retry-After': '1'})
+    const {http, stats} = connect({clock, maxRetries: 1})
+    const error = await left(getOrganization(http))
+    expect(error).to.include({_tag: 'GladlyHttpError', status: 429})
+    expect(error.message).to.equal('Gladly kept answering 429 (rate limit) for GET /organization after 9 tries.')
+    expect(stats).to.include({requests: 9, rateLimited: 9, retries: 0})
+    expect(clock.now()).to.be.at.least(8000)
     scope.done()
   })
 

@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 import nock from 'nock'
-import {createBudget, createGladlyHttp, type RequestStats} from '../../src/lib/gladly/index.js'
+import {createRateLimiter, type RequestStats} from '../../src/lib/common/index.js'
+import {createBudget, createGladlyHttp} from '../../src/lib/gladly/index.js'
 import {conversationIdsOfReport, reportConversations, type ReportSource} from '../../src/lib/gladly/reports.js'
 import {silentLogger} from '../../src/lib/log/index.js'
 
@@ -72,7 +73,7 @@ describe('Gladly conversation reports', () => {
         logger: silentLogger(),
         stats,
       })
-      return {http, limit: createBudget(1000), rowCap, inboxIds: ['inbox-a', 'inbox-b']}
+      return {http, limit: createRateLimiter(1000), rowCap, inboxIds: ['inbox-a', 'inbox-b']}
     }
     const rows = (prefix: string, count: number) =>
       csv([header, ...Array.from({length: count}, (_, index) => ['t', `${prefix}-${index}`, 'c', 'm'])])

@@ -10,7 +10,7 @@ export function testGladlyHttp(origin: string, overrides: Partial<GladlyConnecti
     userAgent: 'gladly-enterpret/test',
     maxRetries: 1,
     retryDelayMs: 5,
-    budget: createBudget(1000),
+    budget: createBudget(1000, overrides.clock),
     logger: silentLogger(),
     stats: {requests: 0, rateLimited: 0, retries: 0},
     ...overrides,

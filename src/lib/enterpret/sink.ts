@@ -4,10 +4,21 @@ import * as TE from 'fp-ts/lib/TaskEither.js'
 import {pipe} from 'fp-ts/lib/function.js'
 import got, {type Headers} from 'got'
 import type {IncomingHttpHeaders} from 'node:http'
+import {
+  createRateLimiter,
+  errorCode,
+  isRetryableCode,
+  realClock,
+  withRetries,
+  type Attempt,
+  type Clock,
+  type RequestStats,
+  type RetryPolicy,
+  type Tries,
+} from '../common/index.js'
 import {redactText, registerSecret, type Logger} from '../log/index.js'
 import {requestBody} from './batcher.js'
 import {enterpretAuthError, enterpretUnavailable, type EnterpretFatal} from './errors.js'
-import {createPacer} from './pacer.js'
 import {WEBHOOK_PATH} from './probe.js'
 import type {WireRecord} from './batcher.js'
 
@@ -31,12 +42,11 @@ export interface SinkOptions {
   /** Total time one attempt may take, headers and body (120 s by default). */
   readonly deadlineMs?: number
   readonly logger: Logger
+  /** For pacing, backoff sleeps and Retry-After (the real clock by default). */
+  readonly clock?: Clock
 }
 
-interface SinkStats {
-  requests: number
-  rateLimited: number
-  retries: number
+interface SinkStats extends RequestStats {
   delivered: number
   failed: number
 }
@@ -72,13 +82,6 @@ export interface Sink<R extends WireRecord> {
 /** Batches in a row that get no usable answer (only 5xx, network failures, 429s, …) before the run stops. */
 export const UNAVAILABLE_AFTER_BATCHES = 3
 
-const RETRYABLE_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE'])
-// 429s are flow control, not failures: they get at least this many retries whatever MAX_RETRIES says.
-const MIN_RATE_LIMIT_RETRIES = 8
-const MIN_RATE_LIMIT_DELAY_MS = 1000
-const MAX_BACKOFF_MS = 30_000
-// Retry-After is undocumented; a huge value would stall the run for longer than a retry is worth.
-const MAX_RETRY_AFTER_MS = 300_000
 // `request` bounds each attempt as a whole: a server answering a byte now and then would otherwise hold the run.
 const TIMEOUTS = {lookup: 10_000, connect: 10_000, secureConnect: 10_000, send: 60_000, response: 60_000, request: 120_000}
 
@@ -89,8 +92,6 @@ interface Reply {
   readonly body: string
   readonly error?: unknown
 }
-
-type ReplyKind = 'accepted' | 'auth' | 'rejected' | 'tooLarge' | 'rateLimited' | 'transient' | 'unexpected'
 
 /** Why a request did not deliver its records, in words and as Enterpret's status and code. */
 interface Failure {
@@ -109,35 +110,23 @@ interface Delivery<R extends WireRecord> {
   readonly answered: boolean
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
-function backoff(baseMs: number, retry: number): number {
-  const ceiling = Math.min(MAX_BACKOFF_MS, baseMs * 2 ** retry)
-  return Math.round(ceiling * (0.75 + Math.random() * 0.5))
-}
-
-function retryAfterMs(headers: IncomingHttpHeaders): number | undefined {
-  const value = headers['retry-after']
-  if (value === undefined) return undefined
-  const seconds = Number(value)
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now()
-  return Number.isNaN(ms) ? undefined : Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms))
-}
-
-function errorCode(error: unknown): string {
-  const code = (error as {code?: unknown}).code
-  return typeof code === 'string' ? code : 'ERROR'
-}
-
-function classify(reply: Reply): ReplyKind {
+/**
+ * Enterpret's reading of a reply: 400 and 413 are answers about the records (bisect, split), not retries;
+ * 401/403 stop the run; 429, 408, 5xx and connection failures go to the retry policy.
+ */
+function judge(reply: Reply, attempt: number, host: string): Attempt<EnterpretFatal, Verdict> {
   const {status} = reply
-  if (status === undefined) return RETRYABLE_CODES.has(errorCode(reply.error)) ? 'transient' : 'unexpected'
-  if (status >= 200 && status < 300) return 'accepted'
-  if (status === 401 || status === 403) return 'auth'
-  if (status === 400) return 'rejected'
-  if (status === 413) return 'tooLarge'
-  if (status === 429) return 'rateLimited'
-  return status === 408 || status >= 500 ? 'transient' : 'unexpected'
+  const giveUp = ({attempts}: Tries) => {
+    const failure = describe(reply)
+    return E.right<EnterpretFatal, Verdict>({kind: 'gaveUp', attempts, failure: {...failure, detail: `${failure.detail} after ${attempts} ${attempts === 1 ? 'try' : 'tries'}`}})
+  }
+  const failed = (retryable: boolean): Attempt<EnterpretFatal, Verdict> => ({kind: 'failed', retryable, reason: describe(reply).detail, giveUp})
+  if (status === undefined) return failed(isRetryableCode(errorCode(reply.error)))
+  if (status >= 200 && status < 300) return {kind: 'final', result: E.right({kind: 'accepted', attempts: attempt})}
+  if (status === 401 || status === 403) return {kind: 'final', result: E.left(enterpretAuthError(status, host, errorBody(reply.body).code))}
+  if (status === 400 || status === 413) return {kind: 'final', result: E.right({kind: status === 400 ? 'rejected' : 'tooLarge', attempts: attempt, failure: describe(reply)})}
+  if (status === 429) return {kind: 'rateLimited', headers: reply.headers, giveUp}
+  return failed(status === 408 || status >= 500)
 }
 
 /** Enterpret's `{msg, code, referenceID}`, read tolerantly: the body may be empty, HTML or partial. */
@@ -204,9 +193,10 @@ export function createSink<R extends WireRecord>(options: SinkOptions): Sink<R> 
     // is an ECONNRESET again, which is retried (as got 14 did).
     strictContentLength: false,
   })
-  const pacer = createPacer(options.maxRequestsPerMinute)
-  const rateLimitRetries = Math.max(options.maxRetries, MIN_RATE_LIMIT_RETRIES)
   const stats: SinkStats = {requests: 0, rateLimited: 0, retries: 0, delivered: 0, failed: 0}
+  const clock = options.clock ?? realClock
+  const limiter = createRateLimiter(options.maxRequestsPerMinute / 60, clock)
+  const policy: RetryPolicy = {api: 'Enterpret', maxRetries: options.maxRetries, retryDelayMs: options.retryDelayMs, clock, stats, debug: (message) => logger.debug(message)}
   let unavailableStreak = 0
 
   async function postOnce(body: string): Promise<Reply> {
@@ -218,54 +208,9 @@ export function createSink<R extends WireRecord>(options: SinkOptions): Sink<R> 
     }
   }
 
-  /**
-   * One request and its retries. Each try waits for a pacing slot; a 429 pauses every caller (Retry-After
-   * or backoff); 5xx, 408 and connection failures back off up to maxRetries. Re-sending after a timeout is
-   * safe: Enterpret skips ids it already has.
-   */
-  const post =
-    (body: string, label: string): TE.TaskEither<EnterpretFatal, Verdict> =>
-    async () => {
-      let attempts = 0
-      let rateLimits = 0
-      let failures = 0
-      for (;;) {
-        await pacer.acquire()
-        stats.requests++
-        attempts++
-        const reply = await postOnce(body)
-        const kind = classify(reply)
-        switch (kind) {
-          case 'accepted':
-            return E.right({kind, attempts})
-          case 'auth':
-            return E.left(enterpretAuthError(reply.status as 401 | 403, host, errorBody(reply.body).code))
-          case 'rejected':
-          case 'tooLarge':
-            return E.right({kind, attempts, failure: describe(reply)})
-          case 'rateLimited': {
-            stats.rateLimited++
-            if (rateLimits >= rateLimitRetries) break
-            const wait = retryAfterMs(reply.headers) ?? backoff(Math.max(options.retryDelayMs, MIN_RATE_LIMIT_DELAY_MS), rateLimits)
-            rateLimits++
-            logger.debug(`Enterpret rate limit on ${label}; pausing all requests for ${wait} ms`)
-            pacer.pause(wait)
-            continue
-          }
-          case 'transient': {
-            if (failures >= options.maxRetries) break
-            const wait = backoff(options.retryDelayMs, failures)
-            failures++
-            stats.retries++
-            logger.debug(`${label} failed (${describe(reply).detail}); retry ${failures}/${options.maxRetries} in ${wait} ms`)
-            await sleep(wait)
-            continue
-          }
-        }
-        const failure = describe(reply)
-        return E.right({kind: 'gaveUp', attempts, failure: {...failure, detail: `${failure.detail} after ${attempts} ${attempts === 1 ? 'try' : 'tries'}`}})
-      }
-    }
+  /** One request and its retries. Re-sending after a timeout is safe: Enterpret skips ids it already has. */
+  const post = (body: string, label: string): TE.TaskEither<EnterpretFatal, Verdict> =>
+    withRetries(policy, {label, limiters: [limiter], pauses: limiter, attempt: async (_startedAt, attempt) => judge(await postOnce(body), attempt, host)})
 
   /** Sends records; a rejection of several is narrowed down by sending each half on its own. */
   function deliver(records: readonly R[], carried: number): TE.TaskEither<EnterpretFatal, Delivery<R>> {

@@ -6,16 +6,22 @@ import {createWriteStream} from 'node:fs'
 import {rename, rm} from 'node:fs/promises'
 import type {IncomingHttpHeaders} from 'node:http'
 import {pipeline} from 'node:stream/promises'
-import {ExitCode, localFileProblem} from '../common/index.js'
+import {
+  errorCode,
+  ExitCode,
+  isRetryableCode,
+  localFileProblem,
+  realClock,
+  withRetries,
+  type Attempt,
+  type Clock,
+  type RateLimiter,
+  type RequestStats,
+  type RetryPolicy,
+} from '../common/index.js'
 import {registerSecret, type Logger} from '../log/index.js'
 import type {Budget} from './budget.js'
 import {authError, unreachable, type GladlyError} from './errors.js'
-
-export interface RequestStats {
-  requests: number
-  rateLimited: number
-  retries: number
-}
 
 export interface GladlyConnection {
   /** Normalised origin, e.g. https://acme.gladly.com (see config's normalizeGladlyUrl). */
@@ -25,11 +31,14 @@ export interface GladlyConnection {
   readonly userAgent: string
   readonly maxRetries: number
   readonly retryDelayMs: number
+  /** The org's requests per second; built on the same clock as this connection's. */
   readonly budget: Budget
   readonly logger: Logger
   readonly stats: RequestStats
   /** Total time one attempt may take, headers and body (DEADLINES by default). */
   readonly deadlines?: Partial<Deadlines>
+  /** For backoff sleeps, Retry-After and Gladly's time (the real clock by default). */
+  readonly clock?: Clock
 }
 
 /**
@@ -62,30 +71,12 @@ export interface GladlyHttp {
   /** GET a path under /api/v1. 401/403, 429, 5xx and network failures are handled here; any other status is the caller's. */
   get(path: string, searchParams?: Record<string, string>): TE.TaskEither<GladlyError, GladlyResponse>
   /** POST a JSON body under /api/v1, with the same handling as `get`; `ownLimit` paces an endpoint with a limit of its own. */
-  post(path: string, body: unknown, ownLimit?: Budget): TE.TaskEither<GladlyError, GladlyResponse>
+  post(path: string, body: unknown, ownLimit?: RateLimiter): TE.TaskEither<GladlyError, GladlyResponse>
   /** Streams a response body to a file; a body cut short is retried like a reset. */
   download(path: string, destination: string): TE.TaskEither<GladlyError, {readonly bytes: number}>
 }
 
-const RETRYABLE_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE'])
-// Gladly documents no Retry-After, so 429s are flow control: they get more patience than failures.
-const MIN_RATE_LIMIT_RETRIES = 8
-const MAX_BACKOFF_MS = 30_000
 const TIMEOUTS = {lookup: 10_000, connect: 10_000, secureConnect: 10_000, socket: 60_000, response: 60_000}
-
-function backoff(baseMs: number, attempt: number): number {
-  const ceiling = Math.min(MAX_BACKOFF_MS, baseMs * 2 ** attempt)
-  return Math.round(ceiling * (0.75 + Math.random() * 0.5))
-}
-
-function retryAfterMs(headers: IncomingHttpHeaders): number | undefined {
-  const value = headers['retry-after']
-  if (value === undefined) return undefined
-  const seconds = Number(value)
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
-  const date = Date.parse(value)
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
-}
 
 function numberHeader(headers: IncomingHttpHeaders, name: string): number | undefined {
   const value = headers[name]
@@ -93,14 +84,10 @@ function numberHeader(headers: IncomingHttpHeaders, name: string): number | unde
   return Number.isFinite(number) ? number : undefined
 }
 
-function errorCode(error: unknown): string {
-  const code = (error as {code?: unknown}).code
-  return typeof code === 'string' ? code : 'ERROR'
-}
+/** One exchange as it came back: an answer for the caller, or a status or error for the retry policy to judge. */
+type Exchange<A> = {done: true; value: A} | {done: false; status?: number; headers?: IncomingHttpHeaders; error?: unknown}
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
-type Attempt<A> = {done: true; value: A} | {done: false; status?: number; headers?: IncomingHttpHeaders; error?: unknown}
+const final = <A>(result: E.Either<GladlyError, A>): Attempt<GladlyError, A> => ({kind: 'final', result})
 
 export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
   const authorization = `Basic ${Buffer.from(`${connection.username}:${connection.token}`).toString('base64')}`
@@ -117,67 +104,59 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
     // is an ECONNRESET again, which the retry loop retries (as got 14 did).
     strictContentLength: false,
   })
-  const {budget, logger, stats} = connection
+  const {budget, logger} = connection
+  const clock = connection.clock ?? realClock
   const deadlines = {...DEADLINES, ...connection.deadlines}
+  const policy: RetryPolicy = {api: 'Gladly', maxRetries: connection.maxRetries, retryDelayMs: connection.retryDelayMs, clock, stats: connection.stats, debug: (message) => logger.debug(message)}
 
-  /**
-   * The one retry loop: every attempt first waits for the shared budget, 429s pause everyone,
-   * 5xx and connection failures back off exponentially up to MAX_RETRIES.
-   */
-  function withRetries<A>(label: string, attempt: (startedAt: number) => Promise<Attempt<A>>, ownLimit?: Budget): TE.TaskEither<GladlyError, A> {
-    return async () => {
-      let failures = 0
-      let rateLimits = 0
-      for (;;) {
-        // An endpoint with a limit of its own (reports) waits for both; its 429s pause only it.
-        await ownLimit?.acquire()
-        const startedAt = await budget.acquire()
-        stats.requests++
-        const outcome = await attempt(startedAt)
-        if (outcome.done) return E.right(outcome.value)
-        const {status, headers, error} = outcome
-        if (status === 401 || status === 403) return E.left(authError(status, connection.origin, connection.username))
-        if (status === 429) {
-          stats.rateLimited++
-          const wait = (headers && retryAfterMs(headers)) ?? backoff(Math.max(connection.retryDelayMs, 1000), rateLimits)
-          if (rateLimits++ >= Math.max(connection.maxRetries, MIN_RATE_LIMIT_RETRIES)) {
-            return E.left({_tag: 'GladlyHttpError', status, path: label, exit: ExitCode.failure, message: `Gladly kept answering 429 (rate limit) for ${label} after ${rateLimits} tries.`, suggestions: ["Lower GLADLY_MAX_RPS: other integrations are using the organization's 10 requests/s."]})
-          }
-          logger.debug(`Gladly rate limit on ${label}; pausing all requests for ${wait} ms`)
-          ;(ownLimit ?? budget).pause(wait)
-          continue
-        }
-        const localProblem = error === undefined ? undefined : localFileProblem(error)
-        if (localProblem !== undefined) return E.left({_tag: 'LocalFileError', exit: ExitCode.failure, message: localProblem})
-        const code = error === undefined ? `HTTP ${status}` : errorCode(error)
-        // A report that timed out was generated in vain; asking again at once would spend the reports' budget.
-        const retryable = error === undefined ? status !== undefined && status >= 500 : RETRYABLE_CODES.has(code) && !(ownLimit !== undefined && code === 'ETIMEDOUT')
-        if (!retryable || failures >= connection.maxRetries) {
-          if (error === undefined) {
-            return E.left({_tag: 'GladlyHttpError', status: status ?? 0, path: label, exit: ExitCode.failure, message: `Gladly answered ${status} to ${label}${failures > 0 ? ` after ${failures + 1} tries` : ''}.`})
-          }
-          return E.left(unreachable(connection.origin, code, (error as Error).message))
-        }
-        const wait = backoff(connection.retryDelayMs, failures++)
-        stats.retries++
-        logger.debug(`${label} failed (${code}); retry ${failures}/${connection.maxRetries} in ${wait} ms`)
-        await sleep(wait)
+  /** Gladly's reading of an exchange: 401/403 are its auth error, a local file problem is not retried. */
+  function judge<A>(label: string, exchange: Exchange<A>, isReport: boolean): Attempt<GladlyError, A> {
+    if (exchange.done) return final(E.right(exchange.value))
+    const {status, headers, error} = exchange
+    if (status === 401 || status === 403) return final(E.left(authError(status, connection.origin, connection.username)))
+    if (status === 429) {
+      return {
+        kind: 'rateLimited',
+        headers: headers ?? {},
+        giveUp: (tries) => E.left({_tag: 'GladlyHttpError', status, path: label, exit: ExitCode.failure, message: `Gladly kept answering 429 (rate limit) for ${label} after ${tries.rateLimits} tries.`, suggestions: ["Lower GLADLY_MAX_RPS: other integrations are using the organization's 10 requests/s."]}),
       }
     }
+    if (error === undefined) {
+      return {
+        kind: 'failed',
+        retryable: status !== undefined && status >= 500,
+        reason: `HTTP ${status}`,
+        giveUp: (tries) => E.left({_tag: 'GladlyHttpError', status: status ?? 0, path: label, exit: ExitCode.failure, message: `Gladly answered ${status} to ${label}${tries.failures > 1 ? ` after ${tries.failures} tries` : ''}.`}),
+      }
+    }
+    const localProblem = localFileProblem(error)
+    if (localProblem !== undefined) return final(E.left({_tag: 'LocalFileError', exit: ExitCode.failure, message: localProblem}))
+    const code = errorCode(error)
+    // A report that timed out was generated in vain; asking again at once would spend the reports' budget.
+    return {kind: 'failed', retryable: isRetryableCode(code) && !(isReport && code === 'ETIMEDOUT'), reason: code, giveUp: () => E.left(unreachable(connection.origin, code, (error as Error).message))}
   }
+
+  /** Every attempt waits for the org's budget, and for an endpoint's own limit (reports) first; its 429s pause only it. */
+  const retrying = <A>(label: string, exchange: (startedAt: number, attempt: number) => Promise<Exchange<A>>, ownLimit?: RateLimiter): TE.TaskEither<GladlyError, A> =>
+    withRetries(policy, {
+      label,
+      limiters: ownLimit === undefined ? [budget] : [ownLimit, budget],
+      pauses: ownLimit ?? budget,
+      attempt: async (startedAt, attempt) => judge(label, await exchange(startedAt, attempt), ownLimit !== undefined),
+    })
 
   let skewMs = 0
   const observe = (response: Response | {statusCode?: number; headers: IncomingHttpHeaders}, startedAt: number) => {
     budget.observe({limit: numberHeader(response.headers, 'ratelimit-limit-second'), remaining: numberHeader(response.headers, 'ratelimit-remaining-second'), startedAt, rejected: response.statusCode === 429})
     const serverTime = Date.parse(response.headers.date ?? '')
-    if (!Number.isNaN(serverTime)) skewMs = serverTime - Date.now()
+    if (!Number.isNaN(serverTime)) skewMs = serverTime - clock.now()
   }
 
   const isHandledHere = (status: number) => status === 401 || status === 403 || status === 429 || status >= 500
 
-  /** One JSON-sized exchange; the retry loop decides what to do with 401/403/429/5xx and failures. */
-  const request = (method: 'GET' | 'POST', path: string, options: {searchParams?: Record<string, string>; json?: unknown; headers?: Headers; deadline: number}, ownLimit?: Budget) =>
-    withRetries<GladlyResponse>(
+  /** One JSON-sized exchange; the retry policy decides what to do with 401/403/429/5xx and failures. */
+  const request = (method: 'GET' | 'POST', path: string, options: {searchParams?: Record<string, string>; json?: unknown; headers?: Headers; deadline: number}, ownLimit?: RateLimiter) =>
+    retrying<GladlyResponse>(
       `${method} ${path}`,
       async (startedAt) => {
         try {
@@ -195,16 +174,15 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
 
   return {
     origin: connection.origin,
-    now: () => new Date(Date.now() + skewMs),
+    now: () => new Date(clock.now() + skewMs),
     get: (path, searchParams) => request('GET', path, {searchParams, deadline: deadlines.request}),
     post: (path, body, ownLimit) => request('POST', path, {json: body, headers: {accept: 'text/csv, application/json'}, deadline: ownLimit === undefined ? deadlines.request : deadlines.report}, ownLimit),
-    download: (path, destination) => {
-      let attempt = 0
-      return pipe(
-        withRetries<{status: number; bytes: number}>(`GET ${path}`, async (startedAt) => {
+    download: (path, destination) =>
+      pipe(
+        retrying<{status: number; bytes: number}>(`GET ${path}`, async (startedAt, attempt) => {
           // Each attempt writes its own file: a failed attempt's last writes may still land on disk
           // after the next one began. Only a complete body is renamed into place.
-          const partial = `${destination}.${attempt++}.part`
+          const partial = `${destination}.${attempt}.part`
           const stream = client.stream(path.replace(/^\//, ''), {headers: {accept: 'application/x-ndjson'}, timeout: {...TIMEOUTS, request: deadlines.download}})
           let response: Response | undefined
           stream.once('response', (res: Response) => {
@@ -230,7 +208,6 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
           if (status === 404) return TE.left<GladlyError>({_tag: 'GladlyNotFound', path, exit: ExitCode.failure, message: `Gladly has no ${path} (404).`})
           return TE.left<GladlyError>({_tag: 'GladlyHttpError', status, path, exit: ExitCode.failure, message: `Gladly answered ${status} to GET ${path}.`})
         }),
-      )
-    },
+      ),
   }
 }

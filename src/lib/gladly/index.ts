@@ -1,7 +1,7 @@
 // Everything that reads from Gladly: the budgeted HTTP client, the API calls, the codecs, and the
 // incremental export feed that turns export jobs into touched conversations.
-export {createBudget, type Budget, type BudgetClock} from './budget.js'
-export {createGladlyHttp, type GladlyConnection, type GladlyHttp, type RequestStats} from './http.js'
+export {createBudget, type Budget} from './budget.js'
+export {createGladlyHttp, type GladlyConnection, type GladlyHttp} from './http.js'
 export {getAgents, getConversation, getConversationItems, getCustomerConversations, getCustomerProfile, getInboxes, getOrganization, getTopics, listCompletedJobs} from './client.js'
 export {concernsWholeRun, type GladlyError} from './errors.js'
 export * from './feed/index.js'

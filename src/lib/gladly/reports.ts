@@ -2,8 +2,7 @@ import {parse} from 'csv-parse/sync'
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import {pipe} from 'fp-ts/lib/function.js'
-import {ExitCode} from '../common/index.js'
-import type {Budget} from './budget.js'
+import {ExitCode, type RateLimiter} from '../common/index.js'
 import type {GladlyError} from './errors.js'
 import type {GladlyHttp, GladlyResponse} from './http.js'
 
@@ -80,7 +79,7 @@ export function conversationIdsOfReport(response: GladlyResponse, window: Report
 const REPORT_REREADS = 3
 
 /** One `POST /reports` for a window, paced by the reports' own limit as well as the org's; asked again if unusable. */
-function requestReport(http: GladlyHttp, reportLimit: Budget, window: ReportWindow, onReread?: (problem: string) => void): TE.TaskEither<GladlyError, string[]> {
+function requestReport(http: GladlyHttp, reportLimit: RateLimiter, window: ReportWindow, onReread?: (problem: string) => void): TE.TaskEither<GladlyError, string[]> {
   const attempt = (rereadsLeft: number): TE.TaskEither<GladlyError, string[]> =>
     pipe(
       askReport(http, reportLimit, window),
@@ -96,7 +95,7 @@ function requestReport(http: GladlyHttp, reportLimit: Budget, window: ReportWind
 // A window error is a 200 whose body could not be used; any other status has its own handling (retries, auth).
 const isUnusableBody = (error: GladlyError) => error._tag === 'GladlyHttpError' && error.status === 200
 
-function askReport(http: GladlyHttp, reportLimit: Budget, window: ReportWindow): TE.TaskEither<GladlyError, string[]> {
+function askReport(http: GladlyHttp, reportLimit: RateLimiter, window: ReportWindow): TE.TaskEither<GladlyError, string[]> {
   const body = {
     metricSet: REPORT_METRIC_SET,
     startAt: window.startDay,
@@ -131,7 +130,7 @@ export interface WindowIds {
 export interface ReportSource {
   readonly http: GladlyHttp
   /** The Reports API's own limit, on top of the org's requests per second. */
-  readonly limit: Budget
+  readonly limit: RateLimiter
   readonly rowCap: number
   /** Every inbox, to split a single day that is still full. */
   readonly inboxIds: readonly string[]

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js'
-import {addDays, backfillFeed, createBudget, dayOf, type ExportJob, type JobPlan} from '../gladly/index.js'
+import {createRateLimiter} from '../common/index.js'
+import {addDays, backfillFeed, dayOf, type ExportJob, type JobPlan} from '../gladly/index.js'
 import type {Backfill} from '../state/index.js'
 import {DEFAULT_CONCURRENCY, noteWarning, type Run} from './context.js'
 import {skipRules, type FeedUnit} from './units.js'
@@ -36,7 +37,7 @@ export async function* backfillUnits(run: Run, backfill: Backfill): AsyncGenerat
   const {options} = run
   const reports = {
     http: run.http,
-    limit: createBudget(options.settings.values.GLADLY_REPORTS_PER_MINUTE / 60),
+    limit: createRateLimiter(options.settings.values.GLADLY_REPORTS_PER_MINUTE / 60),
     rowCap: options.settings.values.GLADLY_REPORT_ROW_CAP,
     inboxIds: [...run.lookups.inboxes.keys()],
     onReread: (problem: string) => noteWarning(run, `${problem} Asking for it again.`),

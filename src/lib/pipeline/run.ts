@@ -5,7 +5,7 @@ import {rmSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import type {AppError} from '../common/index.js'
+import type {AppError, RequestStats} from '../common/index.js'
 import {requireSettings} from '../config/index.js'
 import {
   createBudget,
@@ -17,7 +17,6 @@ import {
   planJobs,
   type ExportJob,
   type JobPlan,
-  type RequestStats,
 } from '../gladly/index.js'
 import {acquireLock, openJournal, openLedger, openSpool, openStateStore, overlaySpool, profileStateDir, readOnlyLedger, type Backfill, type Lock} from '../state/index.js'
 import {GLADLY_DOCUMENTED_RPS, guard, noteWarning, SPOOL_TTL_DAYS, type ImportOptions, type Run, type RunTally, type StateCell} from './context.js'
