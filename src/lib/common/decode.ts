@@ -71,3 +71,20 @@ export function decode<A, O>(codec: t.Type<A, O, unknown>, value: unknown, subje
   const more = issues.length > MAX_SHOWN_ISSUES ? ` (and ${issues.length - MAX_SHOWN_ISSUES} more)` : ''
   return left({_tag: 'DecodeFailure', subject, issues, message: `${subject}: ${shown.join('; ')}${more}`})
 }
+
+/**
+ * `value` read with `template`'s shape: each field of the template takes the value's field when it has the
+ * same JSON type, and keeps the template's otherwise (a record an older version wrote lacks newer fields).
+ * The value's other fields are kept. For records only shown to people, which must not fail on a missing field.
+ */
+export function conformTo<T>(template: T, value: unknown): T {
+  if (template === null) return (value ?? null) as T
+  if (Array.isArray(template)) return (Array.isArray(value) ? value : template) as T
+  if (typeof template === 'object') {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return template
+    const result: Record<string, unknown> = {...value}
+    for (const [key, fallback] of Object.entries(template)) result[key] = conformTo(fallback, (value as Record<string, unknown>)[key])
+    return result as T
+  }
+  return (typeof value === typeof template ? value : template) as T
+}
