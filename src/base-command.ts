@@ -41,7 +41,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       helpGroup: 'GLOBAL',
     }),
     verbose: Flags.boolean({char: 'v', description: 'Show debug output on stderr', helpGroup: 'GLOBAL'}),
-    'env-file': Flags.string({description: 'Read settings from this .env file instead of ./.env', helpGroup: 'GLOBAL'}),
+    'dotenv-file': Flags.string({
+      // --env-file, its old name, still works: see warnOldSpelling.
+      aliases: ['env-file'],
+      description: 'Read settings from this .env file instead of ./.env',
+      helpGroup: 'GLOBAL',
+    }),
   }
 
   /** Flags of the command that set a documented setting (flag name → setting). */
@@ -73,6 +78,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // After the files are attached: consola copies its reporters into a tagged child.
     this.record = recordOnly(this.logger)
     this.record.info('run start', {argv: this.argv, version: this.config.version, node: process.version})
+    this.warnOldSpelling()
+  }
+
+  /**
+   * --env-file is also a node option, and node looks for it among the script's arguments too (up to a `--`):
+   * started as `node bin/run.js`, node itself opens the file (exit 9 if it is missing). The launchers end
+   * node's options with `--`, so there the old name is safe; it is kept for them, with this warning.
+   */
+  private warnOldSpelling(): void {
+    if (this.argv.some((arg) => arg === '--env-file' || arg.startsWith('--env-file=')))
+      this.logger.warn(
+        '--env-file is now --dotenv-file: Node.js takes --env-file for itself wherever it sees it on its own command line (node bin/run.js …).',
+      )
   }
 
   /** Settings for this run; stored secrets are read only when the command needs them. */
@@ -103,7 +121,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         cwd: process.cwd(),
         flags,
         flagNames,
-        envFile: this.flags['env-file'],
+        envFile: this.flags['dotenv-file'],
         profile: this.flags.profile,
         readSecret: options.secrets ? (options.readSecret ?? secretReader(this.logger)) : undefined,
       }),

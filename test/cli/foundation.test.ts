@@ -3,7 +3,7 @@ import {spawn} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
-import {createSandbox, parseJson, type Sandbox} from '../helpers/cli.js'
+import {createSandbox, parseJson, PROJECT_ROOT, type Sandbox} from '../helpers/cli.js'
 
 describe('the built CLI', function () {
   this.timeout(30_000)
@@ -18,10 +18,22 @@ describe('the built CLI', function () {
     expect(result.stdout).to.match(/state\s+Inspect or reset/)
   })
 
-  it('prints its version', async () => {
-    const result = await sandbox.run(['--version'])
-    expect(result.code).to.equal(0)
-    expect(result.stdout).to.match(/^gladly-enterpret\/\d+\.\d+\.\d+ /)
+  it('prints its version with --version, -v and the version command; -v after a command is --verbose', async () => {
+    const version = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')).version as string
+    const line = `gladly-enterpret/${version} ${process.platform}-${process.arch} node-${process.version}\n`
+    for (const args of [['--version'], ['-v'], ['version']]) {
+      const result = await sandbox.run(args)
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).to.equal(0)
+      expect(result.stdout, args.join(' ')).to.equal(line)
+    }
+    const json = await sandbox.run(['version', '--json'])
+    expect(parseJson(json)).to.deep.include({
+      cliVersion: `gladly-enterpret/${version}`,
+      nodeVersion: `node-${process.version}`,
+    })
+    const verbose = await sandbox.run(['state', 'show', '-v'])
+    expect(verbose.code, verbose.stderr).to.equal(0)
+    expect(verbose.stdout).to.match(/^Profile +default$/m)
   })
 
   it('shows a fresh profile state as JSON without creating it', async () => {
@@ -59,6 +71,42 @@ describe('the built CLI', function () {
     expect(byName.GLADLY_API_TOKEN).to.include({source: 'env', display: '****1234'})
     expect(byName.ENTERPRET_API_KEY).to.include({set: false})
     expect(result.stdout + result.stderr).not.to.include(token)
+  })
+
+  it("shows the last run as the summary the import printed, filling in what an older version's summary lacks", async () => {
+    mkdirSync(join(sandbox.home, 'state', 'default'), {recursive: true})
+    // Written before the quarantine, backfill and skipped-for-good counters existed.
+    const lastRun = {
+      mode: 'import',
+      profile: 'default',
+      startedAt: '2026-11-20T01:00:00.000Z',
+      finishedAt: '2026-11-20T01:02:00.000Z',
+      durationMs: 120_000,
+      jobs: {planned: 3, processed: 3, lost: 0},
+      conversations: {seen: 10, sent: 8, keptOpen: 2, failed: 0, vanished: 0, alreadySent: 1, noMessages: 0},
+      messages: 55,
+      channels: {chat: 8},
+      gladly: {requests: 30, rateLimited: 2, retries: 0},
+      enterpret: {requests: 1, rateLimited: 0, retries: 0},
+      conversationsPerSecond: 0.1,
+      watermark: '2026-11-20T00:00:00.000Z',
+      warnings: ['one', 'two', 'three', 'four', 'five', 'six', 'seven'],
+    }
+    const state = {schemaVersion: 1, watermark: null, processedJobs: [], checkpoint: null, deadLetters: [], lastRun}
+    writeFileSync(join(sandbox.home, 'state', 'default', 'state.json'), JSON.stringify(state))
+    const result = await sandbox.run(['state', 'show'])
+    expect(result.code, result.stderr).to.equal(0)
+    expect(result.stdout.slice(result.stdout.indexOf('Last run'))).to.equal(
+      [
+        'Last run, 2026-11-20T01:00:00.000Z – 2026-11-20T01:02:00.000Z',
+        '  Import of profile default finished in 120.0 s: 3 of 3 export job(s).',
+        '  Conversations: 10 seen, 8 delivered (Enterpret skips the ids it already has), 2 kept open, 0 failed, 0 quarantined, 0 vanished, 1 already delivered, 0 without messages; 55 messages.',
+        '  Requests: Gladly 30 (2 × 429), Enterpret 1 (0 × 429); 0.1 conversations/s.',
+        ...['one', 'two', 'three', 'four', 'five'].map((warning) => `  Warning: ${warning}`),
+        '  2 more warning(s) in the log files of that run',
+        '',
+      ].join('\n'),
+    )
   })
 
   it('exits 2 on a bad flag, in text and in JSON', async () => {
@@ -149,6 +197,18 @@ describe('the built CLI', function () {
       const state = JSON.parse(readFileSync(stateFile(), 'utf8'))
       expect(state.watermark).to.deep.equal({updatedAt: '2026-11-01T00:00:00.000Z', jobIds: []})
       expect(state.processedJobs).to.deep.equal([])
+    })
+
+    it('says that --to also sends again the conversations closed since that instant', async () => {
+      const result = await sandbox.run(['state', 'reset', '--help'])
+      expect(result.code).to.equal(0)
+      const help = result.stdout.replace(/\s+/g, ' ')
+      expect(help).to.include(
+        '--to=<value> Move the watermark to this ISO 8601 instant, and send again the conversations closed since',
+      )
+      expect(help).to.include(
+        'forgets which conversations closed from that instant on were sent, so the next import sends them again',
+      )
     })
 
     it('rejects a --to that is not a date, or in the future', async () => {

@@ -42,9 +42,21 @@ describe('import, end to end through the built CLI', function () {
       expect(deliveredMessages(enterpret, id), `transcript of ${id}`).to.deep.equal(expectedMessages(gladly, id))
     expect(first.summary.conversations.sent).to.equal(expectedFirst.length)
     expect(first.summary.conversations.keptOpen).to.be.greaterThan(0)
+    expect(first.result.stderr).to.include(
+      `Conversations: ${first.summary.conversations.seen} seen, ${expectedFirst.length} delivered (Enterpret skips the ids it already has), `,
+    )
 
     const again = await runImport()
     expect(again.summary.conversations.sent, 'nothing new, nothing sent').to.equal(0)
+    // state show tells the last run in the summary's own lines.
+    const shown = await sandbox.run(['state', 'show'], {env: fakes.env()})
+    expect(shown.code, shown.stderr).to.equal(0)
+    const lastRun = shown.stdout.slice(shown.stdout.indexOf('\nLast run, '))
+    expect(lastRun).to.include(`\n  Import of profile default finished in `)
+    expect(lastRun).to.include(
+      `\n  Conversations: ${again.summary.conversations.seen} seen, 0 delivered (Enterpret skips the ids it already has), `,
+    )
+    expect(lastRun, 'no raw JSON').not.to.match(/[{}]/)
 
     gladly.clock.set(new Date(Date.now() - DAY_MS))
     const second = await runImport()

@@ -73,7 +73,7 @@ describe('settings', () => {
       expect(flagged.origins.BATCH_SIZE).to.deep.equal({source: 'flag', where: '--batch-size'})
     })
 
-    it('reads --env-file instead of ./.env', async () => {
+    it('reads the file given with --dotenv-file instead of ./.env', async () => {
       writeFileSync(join(dir, '.env'), 'MAX_RETRIES=1\n')
       writeFileSync(join(dir, 'other.env'), 'MAX_RETRIES=2\n')
       expect((await load({envFile: 'other.env'})).values.MAX_RETRIES).to.equal(2)

@@ -1,8 +1,9 @@
+import {expect} from 'chai'
 import {execFileSync, spawn} from 'node:child_process'
-import {mkdirSync, mkdtempSync, rmSync, symlinkSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import type {CliResult} from '../helpers/cli.js'
+import {parseJson, type CliResult} from '../helpers/cli.js'
 
 export {PROJECT_ROOT, parseJson, type CliResult} from '../helpers/cli.js'
 
@@ -67,4 +68,28 @@ export function runInstalled(command: string, args: string[], env: Record<string
     child.stdin.on('error', () => {})
     child.stdin.end(input)
   })
+}
+
+/**
+ * Settings from a .env file given with --dotenv-file or its old name --env-file, which node also takes for
+ * itself wherever it sees it on its command line: an installed command must hand both to the CLI, never to
+ * node (a node that read the file would apply its NODE_OPTIONS, and exit 9 on a file that is missing).
+ * `run` runs the installed command in `dir`.
+ */
+export async function expectDotenvFileReachesTheCli(run: (args: string[]) => Promise<CliResult>, dir: string): Promise<void> {
+  const marker = join(dir, 'node-read-the-file')
+  writeFileSync(join(dir, 'marker.cjs'), `require('node:fs').writeFileSync(${JSON.stringify(marker)}, '')\n`)
+  const file = join(dir, 'job.env')
+  writeFileSync(file, `GLADLY_USERNAME=from-the-file@acme.com\nNODE_OPTIONS=--require ${join(dir, 'marker.cjs')}\n`)
+  for (const flag of ['--dotenv-file', '--env-file']) {
+    const result = await run(['auth', 'status', '--offline', '--json', flag, file])
+    const username = parseJson<{credentials: Array<{name: string; source?: string; display?: string}>}>(result).credentials.find((c) => c.name === 'GLADLY_USERNAME')
+    expect(username, `${flag}: exit ${result.code}\n${result.stderr}`).to.include({source: '.env', display: 'from-the-file@acme.com'})
+    for (const command of [['import'], ['state', 'show']]) {
+      const missing = await run([...command, flag, join(dir, 'missing.env')])
+      expect(missing.code, `${command.join(' ')} ${flag}: ${missing.stderr}`).to.equal(2)
+      expect(missing.stderr).to.include(`Cannot read the .env file ${join(dir, 'missing.env')}`)
+    }
+  }
+  expect(existsSync(marker), 'node itself read the file').to.equal(false)
 }

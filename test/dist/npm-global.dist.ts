@@ -3,7 +3,7 @@ import {cpSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writ
 import {dirname, join, relative} from 'node:path'
 import {DEMO_CREDENTIALS, startFakeGladly, type FakeGladly} from '../fakes/gladly/index.js'
 import {keychainAvailable} from '../helpers/keychain.js'
-import {freshMachine, parseJson, PROJECT_ROOT, removeScratch, runInstalled, scratchDir, step, VERSION_LINE, type CliResult} from './helpers.js'
+import {expectDotenvFileReachesTheCli, freshMachine, parseJson, PROJECT_ROOT, removeScratch, runInstalled, scratchDir, step, VERSION_LINE, type CliResult} from './helpers.js'
 
 const pjson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {name: string; version: string; oclif: {update: {node: {options: string[]}}}}
 const BINDING_MISSING = `the keychain binding for ${process.platform}-${process.arch} is missing`
@@ -79,7 +79,7 @@ describe('npm pack, then npm install -g into an empty prefix', function () {
     expect(node).to.equal(process.versions.node)
   })
 
-  it("runs the CLI on the node of the PATH through npm's symlink, with the tarball launcher's Node options for import and dry-run only", async () => {
+  it("runs the CLI on the node of the PATH through npm's symlink, with the tarball launcher's Node options for import and dry-run only, and `--` ending node's options", async () => {
     // A node that notes its arguments, then is the real one.
     const spy = join(scratchDir('spy'), 'bin')
     const argsFile = join(spy, 'args')
@@ -95,8 +95,9 @@ describe('npm pack, then npm install -g into an empty prefix', function () {
       expect(noted.slice(script + 1)).to.deep.equal(args)
       return noted.slice(0, script)
     }
-    expect(await nodeArgs(['--version'])).to.deep.equal([])
-    expect(await nodeArgs(['state', 'show', '--help'])).to.deep.equal([])
+    expect(pjson.oclif.update.node.options.at(-1)).to.equal('--')
+    expect(await nodeArgs(['--version'])).to.deep.equal(['--'])
+    expect(await nodeArgs(['state', 'show', '--help'])).to.deep.equal(['--'])
     expect(await nodeArgs(['import', '--help'])).to.deep.equal(pjson.oclif.update.node.options)
     expect(await nodeArgs(['dry-run', '--help'])).to.deep.equal(pjson.oclif.update.node.options)
   })
@@ -104,7 +105,11 @@ describe('npm pack, then npm install -g into an empty prefix', function () {
   it('shows the help with every topic and command', async () => {
     const result = await run(['--help'])
     expect(result.code, ok(result)).to.equal(0)
-    for (const command of ['auth', 'state', 'import', 'dry-run', 'autocomplete']) expect(result.stdout).to.match(new RegExp(`^  ${command} `, 'm'))
+    for (const command of ['auth', 'profile', 'state', 'import', 'dry-run', 'autocomplete', 'version']) expect(result.stdout).to.match(new RegExp(`^  ${command}( |$)`, 'm'))
+  })
+
+  it('hands --dotenv-file and the old --env-file to the CLI, never to node', async () => {
+    await expectDotenvFileReachesTheCli((args) => run(args), env.HOME as string)
   })
 
   it('state show --json finds no state in the XDG folders of the empty HOME', async () => {

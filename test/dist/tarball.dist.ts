@@ -4,7 +4,7 @@ import {createHash} from 'node:crypto'
 import {basename, join} from 'node:path'
 import {DEMO_CREDENTIALS, startFakeGladly, type FakeGladly} from '../fakes/gladly/index.js'
 import {keychainAvailable} from '../helpers/keychain.js'
-import {freshMachine, parseJson, pathWithoutNode, PROJECT_ROOT, removeScratch, runInstalled, scratchDir, step, VERSION_LINE, type CliResult} from './helpers.js'
+import {expectDotenvFileReachesTheCli, freshMachine, parseJson, pathWithoutNode, PROJECT_ROOT, removeScratch, runInstalled, scratchDir, step, VERSION_LINE, type CliResult} from './helpers.js'
 
 const pjson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {name: string; version: string; oclif: {update: {node: {version: string; options: string[]}}}}
 const NODE_VERSION = pjson.oclif.update.node.version
@@ -80,6 +80,11 @@ describe('npm run tarball, then the linux-x64 tarball unpacked into an empty fol
     const result = await runInstalled(launcher(), ['state', 'show', '--json'], env)
     expect(result.code, ok(result)).to.equal(0)
     expect(parseJson(result)).to.deep.include({exists: false, stateFile: join(env.HOME as string, '.local', 'state', pjson.name, 'default', 'state.json')})
+  })
+
+  it('hands --dotenv-file and the old --env-file to the CLI, never to its node', async () => {
+    const env = freshMachine(noNode)
+    await expectDotenvFileReachesTheCli((args) => runInstalled(launcher(), args, env), env.HOME as string)
   })
 
   it('builds its shell completion cache', async () => {

@@ -5,6 +5,8 @@ import {join, resolve} from 'node:path'
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..')
 export const CLI = join(PROJECT_ROOT, 'bin', 'run.js')
+/** npm's command (a sh script): it runs bin/run.js on the node found on PATH. */
+export const LAUNCHER = join(PROJECT_ROOT, 'bin', 'gladly-enterpret')
 
 export interface CliResult {
   readonly code: number | null
@@ -19,6 +21,8 @@ interface CliOptions {
   readonly input?: string
   readonly cwd?: string
   readonly timeoutMs?: number
+  /** The program to run with the arguments, instead of bin/run.js on this process's node. */
+  readonly program?: string
 }
 
 /** A scratch folder standing in for HOME and GLADLY_ENTERPRET_HOME, removed by `cleanup`. */
@@ -43,7 +47,8 @@ function baseEnv(): Record<string, string | undefined> {
 function runCli(args: string[], env: Record<string, string | undefined>, options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const merged = {...env, ...options.env}
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const [file, argv] = options.program === undefined ? [process.execPath, [CLI, ...args]] : [options.program, args]
+    const child = spawn(file, argv, {
       cwd: options.cwd,
       env: Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined)) as NodeJS.ProcessEnv,
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -13,7 +13,7 @@ export interface ResetResult {
 
 export default class StateReset extends BaseCommand<typeof StateReset> {
   static override summary = 'Forget what was imported, or move the watermark'
-  static override description = `Without --to, clears the profile's state (watermark, processed jobs, checkpoint, spooled items of open conversations, the ledger of sent conversations, the dead letters and the quarantined conversations): the next import starts again from every export job Gladly still keeps (14 days); records Enterpret already has are skipped by Enterpret. With --to, only moves the watermark: export jobs updated from that instant on are imported again, older ones are skipped; dead letters and quarantined conversations are kept.
+  static override description = `Without --to, clears the profile's state (watermark, processed jobs, checkpoint, spooled items of open conversations, the ledger of sent conversations, the dead letters and the quarantined conversations): the next import starts again from every export job Gladly still keeps (14 days); records Enterpret already has are skipped by Enterpret. With --to, moves the watermark there and forgets which conversations closed from that instant on were sent, so the next import sends them again (records Enterpret already has are skipped by Enterpret): export jobs updated from that instant on are imported again, older ones are skipped; dead letters and quarantined conversations are kept.
 
 Asks for confirmation on a terminal; scripts pass --yes. Refuses while an import holds the profile's lock.`
 
@@ -27,7 +27,10 @@ Asks for confirmation on a terminal; scripts pass --yes. Refuses while an import
 
   static override flags = {
     yes: Flags.boolean({char: 'y', description: 'Do not ask for confirmation'}),
-    to: Flags.string({description: 'Move the watermark to this ISO 8601 instant instead of clearing everything'}),
+    to: Flags.string({
+      description:
+        'Move the watermark to this ISO 8601 instant, and send again the conversations closed since, instead of clearing everything',
+    }),
   }
 
   public async run(): Promise<ResetResult> {
@@ -67,7 +70,7 @@ Asks for confirmation on a terminal; scripts pass --yes. Refuses while an import
     const what =
       to === undefined
         ? `forget everything profile ${settings.profile} imported${owed.length > 0 ? `, including ${owed.join(' and ')}` : ''}`
-        : `move the watermark of profile ${settings.profile} to ${to.toISOString()}`
+        : `move the watermark of profile ${settings.profile} to ${to.toISOString()} and send again the conversations closed since`
     await this.confirm(what)
     if (to === undefined) {
       await forgetEverything(settings.paths.stateDir, settings.profile)

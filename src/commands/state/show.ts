@@ -1,5 +1,10 @@
 import {BaseCommand} from '../../base-command.js'
+import {conformTo} from '../../lib/common/index.js'
+import {describeSummary, emptySummary} from '../../lib/pipeline/index.js'
+// Not exported by the pipeline's index: the zeros a summary starts from, to read an older one.
 import {lockStatus, openJournal, openSpool, openStateStore, type LockStatus, type State} from '../../lib/state/index.js'
+
+const SHOWN_WARNINGS = 5
 
 export interface StateReport {
   readonly profile: string
@@ -113,10 +118,16 @@ export default class StateShow extends BaseCommand<typeof StateShow> {
     if (skipped.length > 0) this.log('Skipped for good')
     for (const entry of skipped)
       this.log(`  ${entry.conversationId}  ${entry.at}  from ${entry.source}: ${entry.reason}`)
-    if (state.lastRun) {
-      this.log('Last run')
-      for (const [key, value] of Object.entries(state.lastRun))
-        this.log(`  ${key.padEnd(width)}  ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
-    }
+    if (state.lastRun) this.renderLastRun(state.lastRun)
+  }
+
+  /** The summary the run printed at its end; one written by an older version gets zeros for what it lacks. */
+  private renderLastRun(lastRun: Record<string, unknown>): void {
+    const summary = conformTo(emptySummary('import', '', new Date(0)), lastRun)
+    this.log(`Last run, ${summary.startedAt} – ${summary.finishedAt}`)
+    for (const line of describeSummary(summary)) this.log(`  ${line}`)
+    for (const warning of summary.warnings.slice(0, SHOWN_WARNINGS)) this.log(`  Warning: ${warning}`)
+    if (summary.warnings.length > SHOWN_WARNINGS)
+      this.log(`  ${summary.warnings.length - SHOWN_WARNINGS} more warning(s) in the log files of that run`)
   }
 }

@@ -51,7 +51,6 @@ function toIssues(errors: t.Errors): DecodeIssue[] {
   return [...byPath].map(([path, {expected, actual}]) => ({path, expected: [...expected].join(' or '), actual}))
 }
 
-/** Decodes `value` and, on failure, returns a one-line message naming each bad path instead of io-ts' raw report. */
 /**
  * `decode` for hot paths: a value that already has the codec's shape (nearly all of them) is used as
  * it is, since checking is several times cheaper than decoding; only the others are decoded, for
@@ -61,6 +60,7 @@ export function checkOrDecode<A, O>(codec: t.Type<A, O, unknown>, value: unknown
   return codec.is(value) ? right(value) : decode(codec, value, subject)
 }
 
+/** Decodes `value` and, on failure, returns a one-line message naming each bad path instead of io-ts' raw report. */
 export function decode<A, O>(codec: t.Type<A, O, unknown>, value: unknown, subject: string): Either<DecodeFailure, A> {
   const result = codec.decode(value)
   if (!isLeft(result)) return right(result.right)
@@ -70,4 +70,21 @@ export function decode<A, O>(codec: t.Type<A, O, unknown>, value: unknown, subje
     .map((issue) => `${issue.path} must be ${issue.expected}, got ${describe(issue.actual)}`)
   const more = issues.length > MAX_SHOWN_ISSUES ? ` (and ${issues.length - MAX_SHOWN_ISSUES} more)` : ''
   return left({_tag: 'DecodeFailure', subject, issues, message: `${subject}: ${shown.join('; ')}${more}`})
+}
+
+/**
+ * `value` read with `template`'s shape: each field of the template takes the value's field when it has the
+ * same JSON type, and keeps the template's otherwise (a record an older version wrote lacks newer fields).
+ * The value's other fields are kept. For records only shown to people, which must not fail on a missing field.
+ */
+export function conformTo<T>(template: T, value: unknown): T {
+  if (template === null) return (value ?? null) as T
+  if (Array.isArray(template)) return (Array.isArray(value) ? value : template) as T
+  if (typeof template === 'object') {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return template
+    const result: Record<string, unknown> = {...value}
+    for (const [key, fallback] of Object.entries(template)) result[key] = conformTo(fallback, (value as Record<string, unknown>)[key])
+    return result as T
+  }
+  return (typeof value === typeof template ? value : template) as T
 }

@@ -1,7 +1,7 @@
 // Small pieces every layer of src/lib shares: exit codes, the error shape, readable io-ts decoding, and the
 // clock, rate limiter and retry policy both APIs' clients run on.
 export {ExitCode, type AppError} from './errors.js'
-export {checkOrDecode, decode} from './decode.js'
+export {checkOrDecode, conformTo, decode} from './decode.js'
 export {mapOrdered} from './concurrency.js'
 export {appendLines, localFileProblem, readJsonLines, removeFile, safeFileName, writeAtomically} from './files.js'
 export {finishLastLine, readLineChunks, readLines} from './lines.js'

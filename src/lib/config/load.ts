@@ -57,7 +57,7 @@ function readEnvFile(cwd: string, explicit: string | undefined): E.Either<Config
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (explicit === undefined && code === 'ENOENT') return E.right({values: {}})
-    return E.left(configError(`Cannot read the env file ${path} (${code ?? (error as Error).message}).`, ['Check the path given to --env-file.']))
+    return E.left(configError(`Cannot read the .env file ${path} (${code ?? (error as Error).message}).`, ['Check the path given to --dotenv-file.']))
   }
   return E.right({values: parseDotenv(text), path})
 }

@@ -56,10 +56,17 @@ function readFile(paths: Paths): Either<ConfigError, {conf: Conf<SettingsFile>; 
   return decoded._tag === 'Left' ? left(corrupt(file, decoded.left.message)) : right({conf, content: decoded.right})
 }
 
-export function readProfile(paths: Paths, profile: string): Either<ConfigError, StoredProfile> {
+/** Every stored profile, by name. */
+export function readProfiles(paths: Paths): Either<ConfigError, Readonly<Record<string, StoredProfile>>> {
   const file = readFile(paths)
   if (file._tag === 'Left') return file
-  return right(file.right.content.profiles?.[profile] ?? {})
+  return right(file.right.content.profiles ?? {})
+}
+
+export function readProfile(paths: Paths, profile: string): Either<ConfigError, StoredProfile> {
+  const profiles = readProfiles(paths)
+  if (profiles._tag === 'Left') return profiles
+  return right(profiles.right[profile] ?? {})
 }
 
 /** Replaces one profile's record (written atomically by conf); `undefined` removes the profile. */

@@ -78,10 +78,11 @@ export function emptySummary(mode: RunSummary['mode'], profile: string, startedA
 export function describeSummary(summary: RunSummary): string[] {
   const c = summary.conversations
   const seconds = (summary.durationMs / 1000).toFixed(1)
-  const verb = summary.mode === 'dry-run' ? 'would send' : 'sent'
+  // Enterpret answers 2xx for a record whose id it already has, and keeps the first: delivered, not necessarily new.
+  const delivered = summary.mode === 'dry-run' ? 'would be delivered' : 'delivered'
   const lines = [
     `${summary.mode === 'dry-run' ? 'Dry run' : 'Import'} of profile ${summary.profile} ${summary.stopped ? `stopped (${summary.stopped})` : 'finished'} in ${seconds} s: ${summary.jobs.processed} of ${summary.jobs.planned} export job(s)${summary.backfill.from ? ` and backfill windows (history ${summary.backfill.from} – ${summary.backfill.to}${summary.backfill.done ? '' : ', unfinished'})` : ''}.`,
-    `Conversations: ${c.seen} seen, ${c.sent} ${verb}, ${c.keptOpen} kept open, ${c.failed} failed, ${c.quarantined} quarantined, ${c.vanished} vanished, ${c.alreadySent} already sent, ${c.noMessages} without messages; ${summary.messages} messages.`,
+    `Conversations: ${c.seen} seen, ${c.sent} ${delivered} (Enterpret skips the ids it already has), ${c.keptOpen} kept open, ${c.failed} failed, ${c.quarantined} quarantined, ${c.vanished} vanished, ${c.alreadySent} already delivered, ${c.noMessages} without messages; ${summary.messages} messages.`,
     `Requests: Gladly ${summary.gladly.requests} (${summary.gladly.rateLimited} × 429), Enterpret ${summary.enterpret.requests} (${summary.enterpret.rateLimited} × 429); ${summary.conversationsPerSecond.toFixed(1)} conversations/s.`,
   ]
   if (summary.malformedLines > 0) lines.push(`${summary.malformedLines} export line(s) could not be read${summary.malformedReport ? `: see ${summary.malformedReport}` : ''}.`)
