@@ -27,9 +27,10 @@ const root = resolve(import.meta.dirname, '..')
 // The command npm installs: bin/run.js on the node of the PATH (this one), with the Node options of
 // package.json for import and dry-run. --node-flags runs bin/run.js with those flags instead, to profile it.
 const launcher = join(root, 'bin', 'gladly-enterpret')
+// Without the `--` that ends them in the launcher (so that node never reads the CLI's own arguments).
 const nodeOptions = (
   JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {oclif: {update: {node: {options: string[]}}}}
-).oclif.update.node.options
+).oclif.update.node.options.filter((option) => option !== '--')
 const pathWithThisNode = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`
 function cliCommand(args: string[]): [string, string[]] {
   if (flags['node-flags'] !== undefined)
