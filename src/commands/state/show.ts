@@ -1,4 +1,5 @@
 import {BaseCommand} from '../../base-command.js'
+import {displayInstant} from '../../lib/common/index.js'
 import {lockStatus, openJournal, openSpool, openStateStore, type LockStatus, type State} from '../../lib/state/index.js'
 
 export interface StateReport {
@@ -47,20 +48,21 @@ export default class StateShow extends BaseCommand<typeof StateShow> {
   private render({profile, stateFile, exists, state, lock, checkpointDone, spooledConversations}: StateReport): void {
     const quarantine = state.quarantine ?? []
     const skipped = state.skippedForGood ?? []
+    const newest = state.processedJobs.at(-1)
     const rows: [string, string][] = [
       ['Profile', profile],
       ['State file', exists ? stateFile : `${stateFile} (not created yet: no import has run)`],
       [
         'Watermark',
         state.watermark
-          ? `${state.watermark.updatedAt}${state.watermark.jobIds.length > 0 ? ` (jobs ${state.watermark.jobIds.join(', ')})` : ''}`
+          ? `${displayInstant(state.watermark.updatedAt)}${state.watermark.jobIds.length > 0 ? ` (jobs ${state.watermark.jobIds.join(', ')})` : ''}`
           : 'none (the next import reads every export job Gladly still keeps)',
       ],
       [
         'Processed jobs',
         String(state.processedJobs.length) +
-          (state.processedJobs.length > 0
-            ? `, newest ${state.processedJobs.at(-1)?.id} (window ${state.processedJobs.at(-1)?.windowStart} – ${state.processedJobs.at(-1)?.windowEnd})`
+          (newest
+            ? `, newest ${newest.id} (window ${displayInstant(newest.windowStart)} – ${displayInstant(newest.windowEnd)})`
             : ''),
       ],
       [
@@ -116,7 +118,9 @@ export default class StateShow extends BaseCommand<typeof StateShow> {
     if (state.lastRun) {
       this.log('Last run')
       for (const [key, value] of Object.entries(state.lastRun))
-        this.log(`  ${key.padEnd(width)}  ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+        this.log(
+          `  ${key.padEnd(width)}  ${typeof value === 'object' ? JSON.stringify(value) : displayInstant(String(value))}`,
+        )
     }
   }
 }
