@@ -30,8 +30,9 @@ export abstract class RunCommand<T extends typeof Command> extends BaseCommand<T
 
   protected async execute(options: {readonly resendUpdated: boolean; readonly output?: string}): Promise<RunSummary> {
     const flags = this.flags as unknown as SelectionFlagValues
-    const selection = selectionOf(flags)
-    if (typeof selection === 'string') this.error(selection, {exit: ExitCode.usage})
+    const selected = selectionOf(flags, new Date())
+    if (selected._tag === 'Left') this.fail(selected.left)
+    const selection = selected.right
     const dryRun = this.id === 'dry-run'
     if (dryRun && this.jsonEnabled() && options.output === undefined) {
       this.error('With --json, stdout carries the summary: give the payloads a file with --output.', {

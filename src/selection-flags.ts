@@ -1,23 +1,14 @@
 import {Flags} from '@oclif/core'
+import * as E from 'fp-ts/lib/Either.js'
+import {pipe} from 'fp-ts/lib/function.js'
+import {ExitCode, INSTANT_RULE, parseInstant, type AppError} from './lib/common/index.js'
 import type {Selection} from './lib/gladly/index.js'
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/
-
-/** A date flag: ISO 8601, a bare date meaning UTC midnight, never in the future. */
-const instant = Flags.custom<Date>({
-  async parse(input) {
-    const text = input.trim()
-    const date = ISO_DATE.test(text)
-      ? new Date(/T/.test(text) && !/(Z|[+-]\d{2}:?\d{2})$/.test(text) ? `${text}Z` : text)
-      : new Date(Number.NaN)
-    if (Number.isNaN(date.getTime()))
-      throw new Error(`Expected an ISO 8601 date such as 2026-11-20 or 2026-11-20T06:00:00Z, got '${input}'.`)
-    if (date.getTime() > Date.now()) throw new Error(`The date must not be in the future, got ${date.toISOString()}.`)
-    return date
-  },
-})
-
-/** The flags that choose which export jobs a run reads; shared by import and dry-run. */
+/**
+ * The flags that choose which export jobs a run reads; shared by import and dry-run. The dates stay text until
+ * `selectionOf`: an oclif parse error spans several lines, and oclif echoes a flag's parsed value (when --full
+ * excludes it), which for a Date is its toString().
+ */
 export const selectionFlags = {
   incremental: Flags.boolean({
     description: 'Read only export jobs not imported yet (the default)',
@@ -27,10 +18,12 @@ export const selectionFlags = {
     description: 'Read every export job Gladly still keeps (14 days); Enterpret skips records it already has',
     exclusive: ['incremental', 'start-date', 'end-date'],
   }),
-  'start-date': instant({
-    description: 'Read export jobs whose window ends after this instant (ISO 8601; within the last 14 days)',
+  'start-date': Flags.string({
+    description: `Read export jobs whose window ends after this instant, and backfill what is older than 14 days (${INSTANT_RULE})`,
   }),
-  'end-date': instant({description: 'Read export jobs whose window starts before this instant (ISO 8601)'}),
+  'end-date': Flags.string({
+    description: `Read export jobs whose window starts before this instant (${INSTANT_RULE})`,
+  }),
   limit: Flags.integer({description: 'Stop after this many conversations have become records', min: 1}),
   'include-notes': Flags.boolean({description: "Include internal notes in transcripts (as the agent's messages)"}),
   'batch-size': Flags.integer({description: 'Records per webhook request [BATCH_SIZE]', min: 1, max: 100}),
@@ -38,18 +31,31 @@ export const selectionFlags = {
 
 export interface SelectionFlagValues {
   readonly full?: boolean
-  readonly 'start-date'?: Date
-  readonly 'end-date'?: Date
+  readonly 'start-date'?: string
+  readonly 'end-date'?: string
   readonly limit?: number
   readonly 'include-notes': boolean
 }
 
-export function selectionOf(flags: SelectionFlagValues): Selection | string {
-  const start = flags['start-date']
-  const end = flags['end-date']
-  if (start && end && end.getTime() <= start.getTime())
-    return `--end-date (${end.toISOString()}) must be after --start-date (${start.toISOString()}).`
-  if (flags.full) return {mode: 'full'}
-  if (start || end) return {mode: 'range', start, end}
-  return {mode: 'incremental'}
+const optionalInstant = (name: string, text: string | undefined, now: Date): E.Either<AppError, Date | undefined> =>
+  text === undefined ? E.right(undefined) : parseInstant(name, text, now)
+
+/** The selection the flags ask for; a date that is none, in the future, or out of order is a usage error. */
+export function selectionOf(flags: SelectionFlagValues, now: Date): E.Either<AppError, Selection> {
+  return pipe(
+    E.Do,
+    E.apS('start', optionalInstant('--start-date', flags['start-date'], now)),
+    E.apS('end', optionalInstant('--end-date', flags['end-date'], now)),
+    E.chain(({start, end}): E.Either<AppError, Selection> => {
+      if (start && end && end.getTime() <= start.getTime())
+        return E.left({
+          _tag: 'UsageError',
+          exit: ExitCode.usage,
+          message: `--end-date (${end.toISOString()}) must be after --start-date (${start.toISOString()}).`,
+        })
+      if (flags.full) return E.right({mode: 'full'})
+      if (start || end) return E.right({mode: 'range', start, end})
+      return E.right({mode: 'incremental'})
+    }),
+  )
 }

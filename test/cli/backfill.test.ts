@@ -115,6 +115,15 @@ describe('backfill of history older than 14 days, end to end', function () {
     expect(summary.conversations.sent).to.equal(expected().length)
     expect(summary.backfill.windows).to.be.greaterThan(5)
     expect(fakes.enterpret.requests.length).to.equal(0)
+    const days = Math.round((Date.parse(summary.backfill.to ?? '') - Date.parse(startDate)) / DAY_MS) + 1
+    const notices = result.stderr.split('\n').filter((line) => line.includes('Backfill of '))
+    expect(notices, 'one notice of what the backfill costs').to.have.length(1)
+    expect(notices[0]).to.include(
+      `Backfill of ${days} day(s) (${startDate} – ${summary.backfill.to}) from Gladly's Reports API: ${summary.backfill.windows} report window(s) of up to 7 days, at least about ${Math.floor((summary.backfill.windows * 60) / 600)} s at GLADLY_REPORTS_PER_MINUTE=600 (a lower bound: `,
+    )
+    expect(result.stderr.indexOf('Backfill of '), 'said before the run ends').to.be.below(
+      result.stderr.indexOf('Dry run of'),
+    )
     const shown = parseJson<{exists: boolean}>(await sandbox.run(['state', 'show', '--json']))
     expect(shown.exists).to.equal(false)
   })

@@ -204,7 +204,7 @@ describe('the built CLI', function () {
       expect(result.code).to.equal(0)
       const help = result.stdout.replace(/\s+/g, ' ')
       expect(help).to.include(
-        '--to=<value> Move the watermark to this ISO 8601 instant, and send again the conversations closed since',
+        '--to=<value> Move the watermark to this instant, and send again the conversations closed since',
       )
       expect(help).to.include(
         'forgets which conversations closed from that instant on were sent, so the next import sends them again',

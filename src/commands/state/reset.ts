@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
-import {ExitCode} from '../../lib/common/index.js'
+import {ExitCode, INSTANT_RULE, parseInstant} from '../../lib/common/index.js'
 import type {Settings} from '../../lib/config/index.js'
 import {acquireLock, forgetEverything, forgetSince, moveWatermark, openStateStore} from '../../lib/state/index.js'
 
@@ -28,13 +28,14 @@ Asks for confirmation on a terminal; scripts pass --yes. Refuses while an import
   static override flags = {
     yes: Flags.boolean({char: 'y', description: 'Do not ask for confirmation'}),
     to: Flags.string({
-      description:
-        'Move the watermark to this ISO 8601 instant, and send again the conversations closed since, instead of clearing everything',
+      description: `Move the watermark to this instant, and send again the conversations closed since, instead of clearing everything (${INSTANT_RULE})`,
     }),
   }
 
   public async run(): Promise<ResetResult> {
-    const to = this.flags.to === undefined ? undefined : this.parseInstant(this.flags.to)
+    const parsed = this.flags.to === undefined ? undefined : parseInstant('--to', this.flags.to, new Date())
+    if (parsed?._tag === 'Left') this.fail(parsed.left)
+    const to = parsed?.right
     const settings = await this.settings({secrets: false})
     // Held from before the prompt to the end: an import started meanwhile waits, and cannot write back what is reset.
     const lock = acquireLock(settings.paths.stateDir, settings.profile, {command: 'state reset'})
@@ -89,20 +90,6 @@ Asks for confirmation on a terminal; scripts pass --yes. Refuses while an import
       watermark: to?.toISOString() ?? null,
       stateFile: store.path,
     }
-  }
-
-  private parseInstant(text: string): Date {
-    const date = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)
-      ? new Date(text)
-      : new Date(Number.NaN)
-    if (Number.isNaN(date.getTime()))
-      this.error(
-        `--to must be an ISO 8601 date or instant such as 2026-11-20 or 2026-11-20T06:00:00Z, got '${text}'.`,
-        {exit: ExitCode.usage},
-      )
-    if (date.getTime() > Date.now())
-      this.error(`--to must not be in the future, got ${date.toISOString()}.`, {exit: ExitCode.usage})
-    return date
   }
 
   private async confirm(what: string): Promise<void> {

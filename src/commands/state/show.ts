@@ -1,7 +1,6 @@
 import {BaseCommand} from '../../base-command.js'
-import {conformTo} from '../../lib/common/index.js'
+import {conformTo, displayInstant} from '../../lib/common/index.js'
 import {describeSummary, emptySummary} from '../../lib/pipeline/index.js'
-// Not exported by the pipeline's index: the zeros a summary starts from, to read an older one.
 import {lockStatus, openJournal, openSpool, openStateStore, type LockStatus, type State} from '../../lib/state/index.js'
 
 const SHOWN_WARNINGS = 5
@@ -52,20 +51,21 @@ export default class StateShow extends BaseCommand<typeof StateShow> {
   private render({profile, stateFile, exists, state, lock, checkpointDone, spooledConversations}: StateReport): void {
     const quarantine = state.quarantine ?? []
     const skipped = state.skippedForGood ?? []
+    const newest = state.processedJobs.at(-1)
     const rows: [string, string][] = [
       ['Profile', profile],
       ['State file', exists ? stateFile : `${stateFile} (not created yet: no import has run)`],
       [
         'Watermark',
         state.watermark
-          ? `${state.watermark.updatedAt}${state.watermark.jobIds.length > 0 ? ` (jobs ${state.watermark.jobIds.join(', ')})` : ''}`
+          ? `${displayInstant(state.watermark.updatedAt)}${state.watermark.jobIds.length > 0 ? ` (jobs ${state.watermark.jobIds.join(', ')})` : ''}`
           : 'none (the next import reads every export job Gladly still keeps)',
       ],
       [
         'Processed jobs',
         String(state.processedJobs.length) +
-          (state.processedJobs.length > 0
-            ? `, newest ${state.processedJobs.at(-1)?.id} (window ${state.processedJobs.at(-1)?.windowStart} – ${state.processedJobs.at(-1)?.windowEnd})`
+          (newest
+            ? `, newest ${newest.id} (window ${displayInstant(newest.windowStart)} – ${displayInstant(newest.windowEnd)})`
             : ''),
       ],
       [
@@ -124,7 +124,7 @@ export default class StateShow extends BaseCommand<typeof StateShow> {
   /** The summary the run printed at its end; one written by an older version gets zeros for what it lacks. */
   private renderLastRun(lastRun: Record<string, unknown>): void {
     const summary = conformTo(emptySummary('import', '', new Date(0)), lastRun)
-    this.log(`Last run, ${summary.startedAt} – ${summary.finishedAt}`)
+    this.log(`Last run, ${displayInstant(summary.startedAt)} – ${displayInstant(summary.finishedAt)}`)
     for (const line of describeSummary(summary)) this.log(`  ${line}`)
     for (const warning of summary.warnings.slice(0, SHOWN_WARNINGS)) this.log(`  Warning: ${warning}`)
     if (summary.warnings.length > SHOWN_WARNINGS)

@@ -1,7 +1,9 @@
-// Small pieces every layer of src/lib shares: exit codes, the error shape, readable io-ts decoding, and the
-// clock, rate limiter and retry policy both APIs' clients run on.
+// Small pieces every layer of src/lib shares: exit codes, the error shape, readable io-ts decoding, the calendar and
+// the one parser of the dates and times people give, and the clock, rate limiter and retry policy both APIs' clients
+// run on.
 export {ExitCode, type AppError} from './errors.js'
 export {checkOrDecode, conformTo, decode} from './decode.js'
+export {daysFromCivil, daysInMonth, displayInstant, INSTANT_RULE, parseInstant} from './instant.js'
 export {mapOrdered} from './concurrency.js'
 export {appendLines, localFileProblem, readJsonLines, removeFile, safeFileName, writeAtomically} from './files.js'
 export {finishLastLine, readLineChunks, readLines} from './lines.js'

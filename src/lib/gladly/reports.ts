@@ -37,7 +37,8 @@ export function addDays(day: string, days: number): string {
   return dayOf(new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS))
 }
 
-function daysBetween(startDay: string, endDay: string): number {
+/** Days from `startDay` to `endDay`, both included. */
+export function daysBetween(startDay: string, endDay: string): number {
   return Math.round((Date.parse(`${endDay}T00:00:00Z`) - Date.parse(`${startDay}T00:00:00Z`)) / DAY_MS) + 1
 }
 

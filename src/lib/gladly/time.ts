@@ -1,4 +1,5 @@
 import * as t from 'io-ts'
+import {daysFromCivil, daysInMonth} from '../common/index.js'
 
 /**
  * Gladly writes RFC 3339 timestamps with 0 to 9 fractional digits (`2016-01-02T00:10:00Z`, `2019-07-03T04:30:12.07Z`,
@@ -14,25 +15,6 @@ export interface ParsedTimestamp {
 
 const MS_PER_MINUTE = 60_000
 const MS_PER_DAY = 86_400_000
-
-function isLeapYear(year: number): boolean {
-  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return isLeapYear(year) ? 29 : 28
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
-}
-
-// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil); Date.UTC maps years 0-99 to 19xx.
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year
-  const era = Math.floor(y / 400)
-  const yearOfEra = y - era * 400
-  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1
-  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear
-  return era * 146_097 + dayOfEra - 719_468
-}
 
 /** Parses an RFC 3339 timestamp (`Z` or `±hh:mm`, 0-9 fractional digits); `undefined` if it is not one. */
 export function parseTimestamp(value: string): ParsedTimestamp | undefined {

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js'
 import {createRateLimiter} from '../common/index.js'
-import {addDays, backfillFeed, dayOf, type ExportJob, type JobPlan} from '../gladly/index.js'
+import {addDays, backfillFeed, dayOf, daysBetween, type ExportJob, type JobPlan} from '../gladly/index.js'
 import type {Backfill} from '../state/index.js'
 import {DEFAULT_CONCURRENCY, noteWarning, type Run} from './context.js'
 import {skipRules, type FeedUnit} from './units.js'
@@ -30,11 +30,28 @@ export function backfillWindows(backfill: Backfill): number {
 }
 
 /**
+ * Said before a backfill starts, so that a long one is no surprise: its days, its report windows, and the time their
+ * reports take at the reports' budget. A lower bound: a window near the row cap is asked again in parts.
+ */
+export function backfillNotice(firstDay: string, lastDay: string, reportsPerMinute: number): string {
+  const days = daysBetween(firstDay, lastDay)
+  const windows = Math.ceil(days / WINDOW_DAYS)
+  const seconds = Math.floor((windows * 60) / reportsPerMinute)
+  const minutes = Math.floor(seconds / 60)
+  const time = seconds < 120 ? `${seconds} s` : minutes < 120 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`
+  return (
+    `Backfill of ${days} day(s) (${firstDay} – ${lastDay}) from Gladly's Reports API: ${windows} report window(s) of up to ${WINDOW_DAYS} days, ` +
+    `at least about ${time} at GLADLY_REPORTS_PER_MINUTE=${reportsPerMinute} (a lower bound: a window near the row cap is asked again in parts, and the conversations are read besides).`
+  )
+}
+
+/**
  * The backfill's units: one window of `WINDOW_DAYS` at a time, oldest first, each read from a conversation report.
  * A window's completion moves the backfill's `next` day past it, so a killed backfill resumes at the window it was in.
  */
 export async function* backfillUnits(run: Run, backfill: Backfill): AsyncGenerator<FeedUnit> {
   const {options} = run
+  if (backfill.next !== null) options.logger.info(backfillNotice(backfill.next, backfill.to, options.settings.values.GLADLY_REPORTS_PER_MINUTE))
   const reports = {
     http: run.http,
     limit: createRateLimiter(options.settings.values.GLADLY_REPORTS_PER_MINUTE / 60),

@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js'
-import type {AppError} from '../../common/index.js'
+import {displayInstant, type AppError} from '../../common/index.js'
 import type {ExportJob} from '../codecs.js'
 import {compareTimestamps} from '../time.js'
 
@@ -88,6 +88,7 @@ export function planJobs(selection: Selection, state: SelectionState, now: Date)
 
 /** The sentence for a lost period, once the oldest job still listed is known. */
 export function lostPeriodWarning(lostSince: string, oldestAvailableWindowStart: string | undefined, now: Date): string {
-  const until = oldestAvailableWindowStart ?? oldestListable(now).toISOString()
-  return `Export files from ${lostSince} to ${until} were deleted by Gladly (it keeps them ${EXPORT_RETENTION_DAYS} days) before this import ran: conversations whose only activity was in that period were not imported. Spooled items from before it are discarded; conversations that close later are fetched whole. To recover the conversations created in that period, run import --start-date ${lostSince.slice(0, 10)} (a backfill through Gladly's Reports API).`
+  const since = displayInstant(lostSince)
+  const until = displayInstant(oldestAvailableWindowStart ?? oldestListable(now).toISOString())
+  return `Export files from ${since} to ${until} were deleted by Gladly (it keeps them ${EXPORT_RETENTION_DAYS} days) before this import ran: conversations whose only activity was in that period were not imported. Spooled items from before it are discarded; conversations that close later are fetched whole. To recover the conversations created in that period, run import --start-date ${since.slice(0, 10)} (a backfill through Gladly's Reports API).`
 }
