@@ -105,6 +105,17 @@ describe('backfill of history older than 14 days, end to end', function () {
     expect(resent).to.be.at.most(5)
   })
 
+  it('resumes a backfill stopped inside its first window', async () => {
+    const stopped = await sandbox.run(['import', '--start-date', startDate, '--limit', '1', '--json'], {env: env()})
+    expect(stopped.code, stopped.stderr).to.equal(0)
+    expect(parseJson<RunSummary>(stopped).stopped).to.match(/--limit 1 reached/)
+
+    const resumed = await sandbox.run(['import', '--json'], {env: env()})
+    expect(resumed.code, resumed.stderr).to.equal(0)
+    expect(parseJson<RunSummary>(resumed).backfill).to.include({from: startDate, done: true})
+    expect([...fakes.enterpret.records.keys()].sort()).to.deep.equal(expected())
+  })
+
   it('previews a backfill in a dry run without changing the state', async () => {
     const result = await sandbox.run(
       ['dry-run', '--start-date', startDate, '--output', join(sandbox.dir, 'out.ndjson'), '--json'],

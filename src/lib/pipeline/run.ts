@@ -268,6 +268,12 @@ export function runImport(options: ImportOptions): TE.TaskEither<AppError, RunRe
           const quarantinedBefore = quarantined(run).map((entry) => entry.conversationId)
           run.tally.summary.jobs.planned = jobs.length + (backfill ? backfillWindows(backfill) : 0)
           if (backfill) run.tally.summary.backfill = {from: backfill.from, to: backfill.to, windows: 0, done: false}
+          // Saved before its first window: a run stopped inside it must leave the next run a backfill to resume.
+          if (backfill && run.state.current.backfill !== backfill) {
+            run.state.current = {...run.state.current, backfill}
+            const saved = run.state.save()
+            if (saved._tag === 'Left') return saved.left
+          }
           const stopped = await processUnits(run, allUnits(run, backfill, jobs, listed))
           if (backfill) run.tally.summary.backfill.done = run.state.current.backfill?.next === null
           if (stopped !== undefined || run.tally.summary.stopped !== undefined) return stopped
