@@ -37,7 +37,15 @@ function redacting(reporter: ConsolaReporter): ConsolaReporter {
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const stream = options.terminal ?? process.stderr
-  const terminal = createConsola({level: options.verbose ? LEVEL.debug : LEVEL.info, stdout: stream, stderr: stream, throttle: 0})
+  const terminal = createConsola({
+    level: options.verbose ? LEVEL.debug : LEVEL.info,
+    stdout: stream,
+    stderr: stream,
+    throttle: 0,
+    // The clock time consola adds at the end of a line is local and 12-hour, unlike every other time the CLI shows
+    // (ISO 8601, UTC); the log files keep an exact timestamp on every line.
+    formatOptions: {date: false},
+  })
   const terminalLevel = terminal.level
   const toTerminal: ConsolaReporter = {
     log(logObj: LogObject) {
