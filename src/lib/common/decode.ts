@@ -56,7 +56,11 @@ function toIssues(errors: t.Errors): DecodeIssue[] {
  * it is, since checking is several times cheaper than decoding; only the others are decoded, for
  * their defaults or their errors. Keys an exact codec would strip stay on the value.
  */
-export function checkOrDecode<A, O>(codec: t.Type<A, O, unknown>, value: unknown, subject: string): Either<DecodeFailure, A> {
+export function checkOrDecode<A, O>(
+  codec: t.Type<A, O, unknown>,
+  value: unknown,
+  subject: string,
+): Either<DecodeFailure, A> {
   return codec.is(value) ? right(value) : decode(codec, value, subject)
 }
 
@@ -83,7 +87,8 @@ export function conformTo<T>(template: T, value: unknown): T {
   if (typeof template === 'object') {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return template
     const result: Record<string, unknown> = {...value}
-    for (const [key, fallback] of Object.entries(template)) result[key] = conformTo(fallback, (value as Record<string, unknown>)[key])
+    for (const [key, fallback] of Object.entries(template))
+      result[key] = conformTo(fallback, (value as Record<string, unknown>)[key])
     return result as T
   }
   return (typeof value === typeof template ? value : template) as T

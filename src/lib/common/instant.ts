@@ -19,7 +19,8 @@ const FORMS =
 
 // ISO 8601's extended format (an offset also as +0100) and nothing looser: no week or ordinal dates, no offset
 // without a time, no space for the T.
-const SHAPE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:Z|([+-])(\d{2}):?(\d{2}))?)?$/i
+const SHAPE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:Z|([+-])(\d{2}):?(\d{2}))?)?$/i
 
 const MS_PER_MINUTE = 60_000
 const MS_PER_DAY = 86_400_000
@@ -73,7 +74,8 @@ function impossibility(fields: Fields): string | undefined {
 function readInstant(text: string): E.Either<string | undefined, Date> {
   const match = SHAPE.exec(text.trim())
   if (match === null) return E.left(undefined)
-  const [, year = '', month = '', day = '', hour = '00', minute = '00', second = '00', fraction = '', sign = '+'] = match
+  const [, year = '', month = '', day = '', hour = '00', minute = '00', second = '00', fraction = '', sign = '+'] =
+    match
   const [offsetHours = '00', offsetMinutes = '00'] = match.slice(9)
   const problem = impossibility({year, month, day, hour, minute, second, offsetSign: sign, offsetHours, offsetMinutes})
   if (problem !== undefined) return E.left(problem)
@@ -97,7 +99,8 @@ export function parseInstant(name: string, text: string, now: Date): E.Either<In
   const refuse = (message: string): E.Either<InstantError, Date> =>
     E.left({_tag: 'InstantError', exit: ExitCode.usage, message})
   const read = readInstant(text)
-  if (E.isLeft(read)) return refuse(`${name} must be ${FORMS}, got '${text}'${read.left ? `, which does not exist (${read.left})` : ''}.`)
+  if (E.isLeft(read))
+    return refuse(`${name} must be ${FORMS}, got '${text}'${read.left ? `, which does not exist (${read.left})` : ''}.`)
   if (read.right.getTime() > now.getTime())
     return refuse(`${name} must not be in the future, got '${text}' (${read.right.toISOString()}).`)
   return read

@@ -21,16 +21,24 @@ export function keychainAccount(profile: string, name: SecretName): string {
  * `onUnavailable`, a secret that cannot be read is reported there and treated as absent (auth status
  * must describe a broken keychain, not die of it).
  */
-export function secretReader(logger: Logger, onUnavailable?: (name: SecretName, error: CredentialsError) => void): SecretReader {
+export function secretReader(
+  logger: Logger,
+  onUnavailable?: (name: SecretName, error: CredentialsError) => void,
+): SecretReader {
   return (name, backend, profile, paths) => {
     const read: TE.TaskEither<CredentialsError, string | undefined> =
       backend === 'keychain'
-        ? withKeychain(async (keytar) => (await keytar.getPassword(KEYCHAIN_SERVICE, keychainAccount(profile, name))) ?? undefined)
+        ? withKeychain(
+            async (keytar) => (await keytar.getPassword(KEYCHAIN_SERVICE, keychainAccount(profile, name))) ?? undefined,
+          )
         : pipe(
             TE.fromEither(readFileSecret(paths, profile, name)),
             TE.tap((value) => TE.fromIO(() => warnInsecureRead(logger, paths, name, value))),
           )
-    const registered = pipe(read, TE.tap((value) => TE.fromIO(() => registerSecret(value))))
+    const registered = pipe(
+      read,
+      TE.tap((value) => TE.fromIO(() => registerSecret(value))),
+    )
     if (onUnavailable === undefined) return registered
     return pipe(
       registered,
@@ -52,7 +60,12 @@ function warnInsecureRead(logger: Logger, paths: Paths, name: SecretName, value:
   )
 }
 
-export function storeSecrets(paths: Paths, profile: string, secrets: Partial<Record<SecretName, string>>, backend: SecretBackend): TE.TaskEither<CredentialsError, void> {
+export function storeSecrets(
+  paths: Paths,
+  profile: string,
+  secrets: Partial<Record<SecretName, string>>,
+  backend: SecretBackend,
+): TE.TaskEither<CredentialsError, void> {
   if (backend === 'file') return TE.fromEither(writeFileSecrets(paths, profile, secrets))
   return withKeychain(async (keytar) => {
     for (const [name, value] of Object.entries(secrets) as [SecretName, string][]) {
@@ -62,18 +75,27 @@ export function storeSecrets(paths: Paths, profile: string, secrets: Partial<Rec
 }
 
 /** Removes the named secrets from the backend that holds each one; reports what was there. */
-export function removeSecrets(paths: Paths, profile: string, held: Partial<Record<SecretName, SecretBackend>>): TE.TaskEither<CredentialsError, SecretName[]> {
+export function removeSecrets(
+  paths: Paths,
+  profile: string,
+  held: Partial<Record<SecretName, SecretBackend>>,
+): TE.TaskEither<CredentialsError, SecretName[]> {
   const names = Object.keys(held) as SecretName[]
   const inFile = names.filter((name) => held[name] === 'file')
   const inKeychain = names.filter((name) => held[name] === 'keychain')
   return pipe(
-    TE.fromEither(inFile.length === 0 ? E.right(undefined) : writeFileSecrets(paths, profile, Object.fromEntries(inFile.map((name) => [name, undefined])))),
+    TE.fromEither(
+      inFile.length === 0
+        ? E.right(undefined)
+        : writeFileSecrets(paths, profile, Object.fromEntries(inFile.map((name) => [name, undefined]))),
+    ),
     TE.chain(() =>
       inKeychain.length === 0
         ? TE.right<CredentialsError, SecretName[]>([])
         : withKeychain(async (keytar) => {
             const removed: SecretName[] = []
-            for (const name of inKeychain) if (await keytar.deletePassword(KEYCHAIN_SERVICE, keychainAccount(profile, name))) removed.push(name)
+            for (const name of inKeychain)
+              if (await keytar.deletePassword(KEYCHAIN_SERVICE, keychainAccount(profile, name))) removed.push(name)
             return removed
           }),
     ),

@@ -27,6 +27,10 @@ export function probeApiKey(baseUrl: string, apiKey: string, userAgent: string):
       if (response.statusCode >= 500) throw new Error(`Enterpret answered ${response.statusCode}`)
       return 'accepted' as const
     },
-    (error): AppError => ({_tag: 'EnterpretUnreachable', exit: ExitCode.failure, message: `Enterpret at ${baseUrl} could not be reached: ${(error as Error).message}`}),
+    (error): AppError => ({
+      _tag: 'EnterpretUnreachable',
+      exit: ExitCode.failure,
+      message: `Enterpret at ${baseUrl} could not be reached: ${(error as Error).message}`,
+    }),
   )
 }

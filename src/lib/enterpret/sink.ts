@@ -83,7 +83,14 @@ export interface Sink<R extends WireRecord> {
 export const UNAVAILABLE_AFTER_BATCHES = 3
 
 // `request` bounds each attempt as a whole: a server answering a byte now and then would otherwise hold the run.
-const TIMEOUTS = {lookup: 10_000, connect: 10_000, secureConnect: 10_000, send: 60_000, response: 60_000, request: 120_000}
+const TIMEOUTS = {
+  lookup: 10_000,
+  connect: 10_000,
+  secureConnect: 10_000,
+  send: 60_000,
+  response: 60_000,
+  request: 120_000,
+}
 
 /** One HTTP exchange: a response of any status, or (no status) the error that prevented one. */
 interface Reply {
@@ -101,7 +108,9 @@ interface Failure {
 }
 
 /** What one request settled to after its retries; `attempts` counts them all. */
-type Verdict = {readonly kind: 'accepted'; readonly attempts: number} | {readonly kind: 'rejected' | 'tooLarge' | 'gaveUp'; readonly attempts: number; readonly failure: Failure}
+type Verdict =
+  | {readonly kind: 'accepted'; readonly attempts: number}
+  | {readonly kind: 'rejected' | 'tooLarge' | 'gaveUp'; readonly attempts: number; readonly failure: Failure}
 
 /** A batch's result so far; `answered` says whether Enterpret said anything about its records (2xx, 400 or 413). */
 interface Delivery<R extends WireRecord> {
@@ -118,13 +127,27 @@ function judge(reply: Reply, attempt: number, host: string): Attempt<EnterpretFa
   const {status} = reply
   const giveUp = ({attempts}: Tries) => {
     const failure = describe(reply)
-    return E.right<EnterpretFatal, Verdict>({kind: 'gaveUp', attempts, failure: {...failure, detail: `${failure.detail} after ${attempts} ${attempts === 1 ? 'try' : 'tries'}`}})
+    return E.right<EnterpretFatal, Verdict>({
+      kind: 'gaveUp',
+      attempts,
+      failure: {...failure, detail: `${failure.detail} after ${attempts} ${attempts === 1 ? 'try' : 'tries'}`},
+    })
   }
-  const failed = (retryable: boolean): Attempt<EnterpretFatal, Verdict> => ({kind: 'failed', retryable, reason: describe(reply).detail, giveUp})
+  const failed = (retryable: boolean): Attempt<EnterpretFatal, Verdict> => ({
+    kind: 'failed',
+    retryable,
+    reason: describe(reply).detail,
+    giveUp,
+  })
   if (status === undefined) return failed(isRetryableCode(errorCode(reply.error)))
   if (status >= 200 && status < 300) return {kind: 'final', result: E.right({kind: 'accepted', attempts: attempt})}
-  if (status === 401 || status === 403) return {kind: 'final', result: E.left(enterpretAuthError(status, host, errorBody(reply.body).code))}
-  if (status === 400 || status === 413) return {kind: 'final', result: E.right({kind: status === 400 ? 'rejected' : 'tooLarge', attempts: attempt, failure: describe(reply)})}
+  if (status === 401 || status === 403)
+    return {kind: 'final', result: E.left(enterpretAuthError(status, host, errorBody(reply.body).code))}
+  if (status === 400 || status === 413)
+    return {
+      kind: 'final',
+      result: E.right({kind: status === 400 ? 'rejected' : 'tooLarge', attempts: attempt, failure: describe(reply)}),
+    }
   if (status === 429) return {kind: 'rateLimited', headers: reply.headers, giveUp}
   return failed(status === 408 || status >= 500)
 }
@@ -176,7 +199,13 @@ const failAll = <R extends WireRecord>(
   failure: Failure,
   attempts: number,
 ): FailedRecord<R>[] =>
-  records.map((record) => ({record, reason, attempts, ...(failure.status === undefined ? {} : {status: failure.status}), ...(failure.code === undefined ? {} : {code: failure.code})}))
+  records.map((record) => ({
+    record,
+    reason,
+    attempts,
+    ...(failure.status === undefined ? {} : {status: failure.status}),
+    ...(failure.code === undefined ? {} : {code: failure.code}),
+  }))
 
 export function createSink<R extends WireRecord>(options: SinkOptions): Sink<R> {
   registerSecret(options.apiKey)
@@ -184,7 +213,11 @@ export function createSink<R extends WireRecord>(options: SinkOptions): Sink<R> 
   const host = new URL(options.baseUrl).host
   const url = `${options.baseUrl.replace(/\/+$/, '')}${options.path ?? WEBHOOK_PATH}`
   const client = got.extend({
-    headers: {'api-key': options.apiKey, 'content-type': 'application/json', 'user-agent': options.userAgent} as Headers,
+    headers: {
+      'api-key': options.apiKey,
+      'content-type': 'application/json',
+      'user-agent': options.userAgent,
+    } as Headers,
     timeout: {...TIMEOUTS, ...(options.deadlineMs === undefined ? {} : {request: options.deadlineMs})},
     retry: {limit: 0},
     followRedirect: false,
@@ -196,7 +229,14 @@ export function createSink<R extends WireRecord>(options: SinkOptions): Sink<R> 
   const stats: SinkStats = {requests: 0, rateLimited: 0, retries: 0, delivered: 0, failed: 0}
   const clock = options.clock ?? realClock
   const limiter = createRateLimiter(options.maxRequestsPerMinute / 60, clock)
-  const policy: RetryPolicy = {api: 'Enterpret', maxRetries: options.maxRetries, retryDelayMs: options.retryDelayMs, clock, stats, debug: (message) => logger.debug(message)}
+  const policy: RetryPolicy = {
+    api: 'Enterpret',
+    maxRetries: options.maxRetries,
+    retryDelayMs: options.retryDelayMs,
+    clock,
+    stats,
+    debug: (message) => logger.debug(message),
+  }
   let unavailableStreak = 0
 
   async function postOnce(body: string): Promise<Reply> {
@@ -210,14 +250,20 @@ export function createSink<R extends WireRecord>(options: SinkOptions): Sink<R> 
 
   /** One request and its retries. Re-sending after a timeout is safe: Enterpret skips ids it already has. */
   const post = (body: string, label: string): TE.TaskEither<EnterpretFatal, Verdict> =>
-    withRetries(policy, {label, limiters: [limiter], pauses: limiter, attempt: async (_startedAt, attempt) => judge(await postOnce(body), attempt, host)})
+    withRetries(policy, {
+      label,
+      limiters: [limiter],
+      pauses: limiter,
+      attempt: async (_startedAt, attempt) => judge(await postOnce(body), attempt, host),
+    })
 
   /** Sends records; a rejection of several is narrowed down by sending each half on its own. */
   function deliver(records: readonly R[], carried: number): TE.TaskEither<EnterpretFatal, Delivery<R>> {
     const body = requestBody(records)
     const bytes = Buffer.byteLength(body)
     // A batch the caller formed without the batcher is cut to size instead of earning a certain 400/413.
-    if (records.length > 1 && (records.length > options.maxRecordsPerRequest || bytes > options.maxBodyBytes)) return split(records, carried)
+    if (records.length > 1 && (records.length > options.maxRecordsPerRequest || bytes > options.maxBodyBytes))
+      return split(records, carried)
     return pipe(
       post(body, `batch of ${records.length} (${bytes} bytes)`),
       TE.chain((verdict) => settle(records, carried + verdict.attempts, verdict)),
@@ -233,15 +279,28 @@ export function createSink<R extends WireRecord>(options: SinkOptions): Sink<R> 
     )
   }
 
-  function settle(records: readonly R[], attempts: number, verdict: Verdict): TE.TaskEither<EnterpretFatal, Delivery<R>> {
-    if (verdict.kind === 'accepted') return TE.right({delivered: records.map((record) => record.id), failed: [], answered: true})
+  function settle(
+    records: readonly R[],
+    attempts: number,
+    verdict: Verdict,
+  ): TE.TaskEither<EnterpretFatal, Delivery<R>> {
+    if (verdict.kind === 'accepted')
+      return TE.right({delivered: records.map((record) => record.id), failed: [], answered: true})
     const {failure} = verdict
-    if (verdict.kind === 'gaveUp') return TE.right({delivered: [], failed: failAll(records, `Not delivered: ${failure.detail}`, failure, attempts), answered: false})
+    if (verdict.kind === 'gaveUp')
+      return TE.right({
+        delivered: [],
+        failed: failAll(records, `Not delivered: ${failure.detail}`, failure, attempts),
+        answered: false,
+      })
     if (records.length > 1) {
       logger.debug(`Enterpret answered ${failure.detail} to ${records.length} records; sending each half on its own`)
       return split(records, attempts)
     }
-    const reason = verdict.kind === 'tooLarge' ? `Too large for Enterpret even alone: ${failure.detail}` : `Rejected by Enterpret: ${failure.detail}`
+    const reason =
+      verdict.kind === 'tooLarge'
+        ? `Too large for Enterpret even alone: ${failure.detail}`
+        : `Rejected by Enterpret: ${failure.detail}`
     return TE.right({delivered: [], failed: failAll(records, reason, failure, attempts), answered: true})
   }
 

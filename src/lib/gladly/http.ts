@@ -85,7 +85,8 @@ function numberHeader(headers: IncomingHttpHeaders, name: string): number | unde
 }
 
 /** One exchange as it came back: an answer for the caller, or a status or error for the retry policy to judge. */
-type Exchange<A> = {done: true; value: A} | {done: false; status?: number; headers?: IncomingHttpHeaders; error?: unknown}
+type Exchange<A> =
+  {done: true; value: A} | {done: false; status?: number; headers?: IncomingHttpHeaders; error?: unknown}
 
 const final = <A>(result: E.Either<GladlyError, A>): Attempt<GladlyError, A> => ({kind: 'final', result})
 
@@ -107,18 +108,34 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
   const {budget, logger} = connection
   const clock = connection.clock ?? realClock
   const deadlines = {...DEADLINES, ...connection.deadlines}
-  const policy: RetryPolicy = {api: 'Gladly', maxRetries: connection.maxRetries, retryDelayMs: connection.retryDelayMs, clock, stats: connection.stats, debug: (message) => logger.debug(message)}
+  const policy: RetryPolicy = {
+    api: 'Gladly',
+    maxRetries: connection.maxRetries,
+    retryDelayMs: connection.retryDelayMs,
+    clock,
+    stats: connection.stats,
+    debug: (message) => logger.debug(message),
+  }
 
   /** Gladly's reading of an exchange: 401/403 are its auth error, a local file problem is not retried. */
   function judge<A>(label: string, exchange: Exchange<A>, isReport: boolean): Attempt<GladlyError, A> {
     if (exchange.done) return final(E.right(exchange.value))
     const {status, headers, error} = exchange
-    if (status === 401 || status === 403) return final(E.left(authError(status, connection.origin, connection.username)))
+    if (status === 401 || status === 403)
+      return final(E.left(authError(status, connection.origin, connection.username)))
     if (status === 429) {
       return {
         kind: 'rateLimited',
         headers: headers ?? {},
-        giveUp: (tries) => E.left({_tag: 'GladlyHttpError', status, path: label, exit: ExitCode.failure, message: `Gladly kept answering 429 (rate limit) for ${label} after ${tries.rateLimits} tries.`, suggestions: ["Lower GLADLY_MAX_RPS: other integrations are using the organization's 10 requests/s."]}),
+        giveUp: (tries) =>
+          E.left({
+            _tag: 'GladlyHttpError',
+            status,
+            path: label,
+            exit: ExitCode.failure,
+            message: `Gladly kept answering 429 (rate limit) for ${label} after ${tries.rateLimits} tries.`,
+            suggestions: ["Lower GLADLY_MAX_RPS: other integrations are using the organization's 10 requests/s."],
+          }),
       }
     }
     if (error === undefined) {
@@ -126,18 +143,35 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
         kind: 'failed',
         retryable: status !== undefined && status >= 500,
         reason: `HTTP ${status}`,
-        giveUp: (tries) => E.left({_tag: 'GladlyHttpError', status: status ?? 0, path: label, exit: ExitCode.failure, message: `Gladly answered ${status} to ${label}${tries.failures > 1 ? ` after ${tries.failures} tries` : ''}.`}),
+        giveUp: (tries) =>
+          E.left({
+            _tag: 'GladlyHttpError',
+            status: status ?? 0,
+            path: label,
+            exit: ExitCode.failure,
+            message: `Gladly answered ${status} to ${label}${tries.failures > 1 ? ` after ${tries.failures} tries` : ''}.`,
+          }),
       }
     }
     const localProblem = localFileProblem(error)
-    if (localProblem !== undefined) return final(E.left({_tag: 'LocalFileError', exit: ExitCode.failure, message: localProblem}))
+    if (localProblem !== undefined)
+      return final(E.left({_tag: 'LocalFileError', exit: ExitCode.failure, message: localProblem}))
     const code = errorCode(error)
     // A report that timed out was generated in vain; asking again at once would spend the reports' budget.
-    return {kind: 'failed', retryable: isRetryableCode(code) && !(isReport && code === 'ETIMEDOUT'), reason: code, giveUp: () => E.left(unreachable(connection.origin, code, (error as Error).message))}
+    return {
+      kind: 'failed',
+      retryable: isRetryableCode(code) && !(isReport && code === 'ETIMEDOUT'),
+      reason: code,
+      giveUp: () => E.left(unreachable(connection.origin, code, (error as Error).message)),
+    }
   }
 
   /** Every attempt waits for the org's budget, and for an endpoint's own limit (reports) first; its 429s pause only it. */
-  const retrying = <A>(label: string, exchange: (startedAt: number, attempt: number) => Promise<Exchange<A>>, ownLimit?: RateLimiter): TE.TaskEither<GladlyError, A> =>
+  const retrying = <A>(
+    label: string,
+    exchange: (startedAt: number, attempt: number) => Promise<Exchange<A>>,
+    ownLimit?: RateLimiter,
+  ): TE.TaskEither<GladlyError, A> =>
     withRetries(policy, {
       label,
       limiters: ownLimit === undefined ? [budget] : [ownLimit, budget],
@@ -147,7 +181,12 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
 
   let skewMs = 0
   const observe = (response: Response | {statusCode?: number; headers: IncomingHttpHeaders}, startedAt: number) => {
-    budget.observe({limit: numberHeader(response.headers, 'ratelimit-limit-second'), remaining: numberHeader(response.headers, 'ratelimit-remaining-second'), startedAt, rejected: response.statusCode === 429})
+    budget.observe({
+      limit: numberHeader(response.headers, 'ratelimit-limit-second'),
+      remaining: numberHeader(response.headers, 'ratelimit-remaining-second'),
+      startedAt,
+      rejected: response.statusCode === 429,
+    })
     const serverTime = Date.parse(response.headers.date ?? '')
     if (!Number.isNaN(serverTime)) skewMs = serverTime - clock.now()
   }
@@ -155,15 +194,25 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
   const isHandledHere = (status: number) => status === 401 || status === 403 || status === 429 || status >= 500
 
   /** One JSON-sized exchange; the retry policy decides what to do with 401/403/429/5xx and failures. */
-  const request = (method: 'GET' | 'POST', path: string, options: {searchParams?: Record<string, string>; json?: unknown; headers?: Headers; deadline: number}, ownLimit?: RateLimiter) =>
+  const request = (
+    method: 'GET' | 'POST',
+    path: string,
+    options: {searchParams?: Record<string, string>; json?: unknown; headers?: Headers; deadline: number},
+    ownLimit?: RateLimiter,
+  ) =>
     retrying<GladlyResponse>(
       `${method} ${path}`,
       async (startedAt) => {
         try {
           const {deadline, ...rest} = options
-          const response = await client(path.replace(/^\//, ''), {method, ...rest, timeout: {...TIMEOUTS, request: deadline}})
+          const response = await client(path.replace(/^\//, ''), {
+            method,
+            ...rest,
+            timeout: {...TIMEOUTS, request: deadline},
+          })
           observe(response, startedAt)
-          if (isHandledHere(response.statusCode)) return {done: false, status: response.statusCode, headers: response.headers}
+          if (isHandledHere(response.statusCode))
+            return {done: false, status: response.statusCode, headers: response.headers}
           return {done: true, value: {status: response.statusCode, headers: response.headers, body: response.body}}
         } catch (error) {
           return {done: false, error}
@@ -176,14 +225,27 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
     origin: connection.origin,
     now: () => new Date(clock.now() + skewMs),
     get: (path, searchParams) => request('GET', path, {searchParams, deadline: deadlines.request}),
-    post: (path, body, ownLimit) => request('POST', path, {json: body, headers: {accept: 'text/csv, application/json'}, deadline: ownLimit === undefined ? deadlines.request : deadlines.report}, ownLimit),
+    post: (path, body, ownLimit) =>
+      request(
+        'POST',
+        path,
+        {
+          json: body,
+          headers: {accept: 'text/csv, application/json'},
+          deadline: ownLimit === undefined ? deadlines.request : deadlines.report,
+        },
+        ownLimit,
+      ),
     download: (path, destination) =>
       pipe(
         retrying<{status: number; bytes: number}>(`GET ${path}`, async (startedAt, attempt) => {
           // Each attempt writes its own file: a failed attempt's last writes may still land on disk
           // after the next one began. Only a complete body is renamed into place.
           const partial = `${destination}.${attempt}.part`
-          const stream = client.stream(path.replace(/^\//, ''), {headers: {accept: 'application/x-ndjson'}, timeout: {...TIMEOUTS, request: deadlines.download}})
+          const stream = client.stream(path.replace(/^\//, ''), {
+            headers: {accept: 'application/x-ndjson'},
+            timeout: {...TIMEOUTS, request: deadlines.download},
+          })
           let response: Response | undefined
           stream.once('response', (res: Response) => {
             response = res
@@ -195,7 +257,10 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
             await rm(partial, {force: true})
             // A write stream's ENOSPC does not say which file: this one, for the message.
             const {path: known, code, syscall, message} = error as NodeJS.ErrnoException
-            return {done: false, error: known === undefined && syscall !== undefined ? {code, syscall, message, path: partial} : error}
+            return {
+              done: false,
+              error: known === undefined && syscall !== undefined ? {code, syscall, message, path: partial} : error,
+            }
           }
           const status = response?.statusCode ?? 0
           if (status === 200) await rename(partial, destination)
@@ -205,8 +270,20 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
         }),
         TE.chain(({status, bytes}) => {
           if (status === 200) return TE.right({bytes})
-          if (status === 404) return TE.left<GladlyError>({_tag: 'GladlyNotFound', path, exit: ExitCode.failure, message: `Gladly has no ${path} (404).`})
-          return TE.left<GladlyError>({_tag: 'GladlyHttpError', status, path, exit: ExitCode.failure, message: `Gladly answered ${status} to GET ${path}.`})
+          if (status === 404)
+            return TE.left<GladlyError>({
+              _tag: 'GladlyNotFound',
+              path,
+              exit: ExitCode.failure,
+              message: `Gladly has no ${path} (404).`,
+            })
+          return TE.left<GladlyError>({
+            _tag: 'GladlyHttpError',
+            status,
+            path,
+            exit: ExitCode.failure,
+            message: `Gladly answered ${status} to GET ${path}.`,
+          })
         }),
       ),
   }

@@ -13,10 +13,22 @@ const WINDOW_DAYS = 7
  * the day the export jobs begin (that day is read both ways; the ledger keeps it from being sent
  * twice). An unfinished backfill resumes where it stopped unless a new date range replaces it.
  */
-export function planBackfill(current: Backfill | null | undefined, jobPlan: JobPlan, listed: readonly ExportJob[], explicitRange: boolean, now: Date): Backfill | undefined {
+export function planBackfill(
+  current: Backfill | null | undefined,
+  jobPlan: JobPlan,
+  listed: readonly ExportJob[],
+  explicitRange: boolean,
+  now: Date,
+): Backfill | undefined {
   const unfinished = current?.next ? current : undefined
-  if (jobPlan.backfillFrom === undefined || (unfinished && (!explicitRange || unfinished.from === dayOf(jobPlan.backfillFrom)))) return unfinished
-  const exportsBegin = listed.map((job) => Date.parse(job.parameters.startAt)).reduce((a, b) => Math.min(a, b), now.getTime())
+  if (
+    jobPlan.backfillFrom === undefined ||
+    (unfinished && (!explicitRange || unfinished.from === dayOf(jobPlan.backfillFrom)))
+  )
+    return unfinished
+  const exportsBegin = listed
+    .map((job) => Date.parse(job.parameters.startAt))
+    .reduce((a, b) => Math.min(a, b), now.getTime())
   const until = Math.min(jobPlan.backfillUntil?.getTime() ?? exportsBegin, exportsBegin)
   const from = dayOf(jobPlan.backfillFrom)
   const to = dayOf(new Date(until))
@@ -25,7 +37,8 @@ export function planBackfill(current: Backfill | null | undefined, jobPlan: JobP
 
 export function backfillWindows(backfill: Backfill): number {
   if (backfill.next === null) return 0
-  const days = Math.round((Date.parse(`${backfill.to}T00:00:00Z`) - Date.parse(`${backfill.next}T00:00:00Z`)) / 86_400_000) + 1
+  const days =
+    Math.round((Date.parse(`${backfill.to}T00:00:00Z`) - Date.parse(`${backfill.next}T00:00:00Z`)) / 86_400_000) + 1
   return Math.ceil(days / WINDOW_DAYS)
 }
 
@@ -38,7 +51,12 @@ export function backfillNotice(firstDay: string, lastDay: string, reportsPerMinu
   const windows = Math.ceil(days / WINDOW_DAYS)
   const seconds = Math.floor((windows * 60) / reportsPerMinute)
   const minutes = Math.floor(seconds / 60)
-  const time = seconds < 120 ? `${seconds} s` : minutes < 120 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`
+  const time =
+    seconds < 120
+      ? `${seconds} s`
+      : minutes < 120
+        ? `${minutes} min`
+        : `${Math.floor(minutes / 60)} h ${minutes % 60} min`
   return (
     `Backfill of ${days} day(s) (${firstDay} – ${lastDay}) from Gladly's Reports API: ${windows} report window(s) of up to ${WINDOW_DAYS} days, ` +
     `at least about ${time} at GLADLY_REPORTS_PER_MINUTE=${reportsPerMinute} (a lower bound: a window near the row cap is asked again in parts, and the conversations are read besides).`
@@ -51,7 +69,8 @@ export function backfillNotice(firstDay: string, lastDay: string, reportsPerMinu
  */
 export async function* backfillUnits(run: Run, backfill: Backfill): AsyncGenerator<FeedUnit> {
   const {options} = run
-  if (backfill.next !== null) options.logger.info(backfillNotice(backfill.next, backfill.to, options.settings.values.GLADLY_REPORTS_PER_MINUTE))
+  if (backfill.next !== null)
+    options.logger.info(backfillNotice(backfill.next, backfill.to, options.settings.values.GLADLY_REPORTS_PER_MINUTE))
   const reports = {
     http: run.http,
     limit: createRateLimiter(options.settings.values.GLADLY_REPORTS_PER_MINUTE / 60),
@@ -59,7 +78,11 @@ export async function* backfillUnits(run: Run, backfill: Backfill): AsyncGenerat
     inboxIds: [...run.lookups.inboxes.keys()],
     onReread: (problem: string) => noteWarning(run, `${problem} Asking for it again.`),
   }
-  for (let startDay = backfill.next; startDay !== null && startDay <= backfill.to; startDay = addDays(startDay, WINDOW_DAYS)) {
+  for (
+    let startDay = backfill.next;
+    startDay !== null && startDay <= backfill.to;
+    startDay = addDays(startDay, WINDOW_DAYS)
+  ) {
     const lastDay = addDays(startDay, WINDOW_DAYS - 1)
     const endDay = lastDay < backfill.to ? lastDay : backfill.to
     const window = {startDay, endDay}
