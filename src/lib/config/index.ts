@@ -1,6 +1,6 @@
 // Settings: one typed, frozen object resolved from flags › environment › .env › stored profile › defaults.
 export {loadSettings, requireSettings, type LoadOptions, type SecretReader, type Settings} from './load.js'
-export {SETTINGS, SETTING_NAMES, type SecretName, type SettingName, type Source} from './settings.js'
+export {SECRET_NAMES, SETTINGS, SETTING_NAMES, type SecretName, type SettingName, type Source} from './settings.js'
 export {normalizeGladlyUrl} from './gladly-url.js'
 export {resolvePaths, type Paths} from './paths.js'
 export {writeProfile, settingsFilePath, type SecretBackend, type StoredProfile} from './profile-store.js'
