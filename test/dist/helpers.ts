@@ -20,12 +20,19 @@ export function removeScratch(): void {
 }
 
 /** `gladly-enterpret --version` on this platform; the groups are the CLI's version and the Node version that runs it. */
-export const VERSION_LINE = new RegExp(`^gladly-enterpret/(\\d+\\.\\d+\\.\\d+) ${process.platform}-${process.arch} node-v(\\d+\\.\\d+\\.\\d+)\\n$`)
+export const VERSION_LINE = new RegExp(
+  `^gladly-enterpret/(\\d+\\.\\d+\\.\\d+) ${process.platform}-${process.arch} node-v(\\d+\\.\\d+\\.\\d+)\\n$`,
+)
 
 /** Runs a build step (npm, tar, the tarball script), failing with its output when it fails. */
 export function step(file: string, args: string[], cwd: string): string {
   try {
-    return execFileSync(file, args, {cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024})
+    return execFileSync(file, args, {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 * 1024 * 1024,
+    })
   } catch (error) {
     const {stdout, stderr} = error as {stdout?: string; stderr?: string}
     throw new Error(`${file} ${args.join(' ')} failed:\n${stdout ?? ''}\n${stderr ?? ''}`, {cause: error})
@@ -45,12 +52,18 @@ export function freshMachine(path: string, extra: Record<string, string> = {}): 
 export function pathWithoutNode(): string {
   const dir = join(scratchDir('path'), 'bin')
   mkdirSync(dir)
-  for (const tool of ['bash', 'dirname', 'readlink']) symlinkSync(step('bash', ['-c', `command -v ${tool}`], dir).trim(), join(dir, tool))
+  for (const tool of ['bash', 'dirname', 'readlink'])
+    symlinkSync(step('bash', ['-c', `command -v ${tool}`], dir).trim(), join(dir, tool))
   return dir
 }
 
 /** Runs an installed command as a shell would (looked up on env.PATH unless a path is given). */
-export function runInstalled(command: string, args: string[], env: Record<string, string>, input = ''): Promise<CliResult> {
+export function runInstalled(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  input = '',
+): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, {cwd: env.HOME, env, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''

@@ -3,9 +3,23 @@ import {cpSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writ
 import {dirname, join, relative} from 'node:path'
 import {DEMO_CREDENTIALS, startFakeGladly, type FakeGladly} from '../fakes/gladly/index.js'
 import {keychainAvailable} from '../helpers/keychain.js'
-import {freshMachine, parseJson, PROJECT_ROOT, removeScratch, runInstalled, scratchDir, step, VERSION_LINE, type CliResult} from './helpers.js'
+import {
+  freshMachine,
+  parseJson,
+  PROJECT_ROOT,
+  removeScratch,
+  runInstalled,
+  scratchDir,
+  step,
+  VERSION_LINE,
+  type CliResult,
+} from './helpers.js'
 
-const pjson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {name: string; version: string; oclif: {update: {node: {options: string[]}}}}
+const pjson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+  name: string
+  version: string
+  oclif: {update: {node: {options: string[]}}}
+}
 const BINDING_MISSING = `the keychain binding for ${process.platform}-${process.arch} is missing`
 
 interface Manifest {
@@ -27,13 +41,17 @@ describe('npm pack, then npm install -g into an empty prefix', function () {
   let unpacked: string
   let prefix: string
   let env: Record<string, string>
-  const run = (args: string[], input?: string, extraEnv: Record<string, string> = {}) => runInstalled(pjson.name, args, {...env, ...extraEnv}, input)
+  const run = (args: string[], input?: string, extraEnv: Record<string, string> = {}) =>
+    runInstalled(pjson.name, args, {...env, ...extraEnv}, input)
 
   before(function () {
     this.timeout(10 * 60_000)
     const work = scratchDir('npm')
     // prepack builds lib/, the manifest and the README command reference first.
-    const tgz = join(work, step('npm', ['pack', '--silent', '--pack-destination', work], PROJECT_ROOT).trim().split('\n').pop() as string)
+    const tgz = join(
+      work,
+      step('npm', ['pack', '--silent', '--pack-destination', work], PROJECT_ROOT).trim().split('\n').pop() as string,
+    )
     packed = step('tar', ['tzf', tgz], work).trim().split('\n')
     unpacked = scratchDir('unpacked')
     step('tar', ['xzf', tgz, '-C', unpacked], work)
@@ -46,7 +64,15 @@ describe('npm pack, then npm install -g into an empty prefix', function () {
 
   it('packs only what runs: the launcher, bin/run.js, lib/, the manifest, README, LICENSE and .env.example', () => {
     const outside = packed.filter((file) => !file.startsWith('package/lib/'))
-    expect(outside.sort()).to.deep.equal(['package/.env.example', 'package/LICENSE', 'package/README.md', 'package/bin/gladly-enterpret', 'package/bin/run.js', 'package/oclif.manifest.json', 'package/package.json'])
+    expect(outside.sort()).to.deep.equal([
+      'package/.env.example',
+      'package/LICENSE',
+      'package/README.md',
+      'package/bin/gladly-enterpret',
+      'package/bin/run.js',
+      'package/oclif.manifest.json',
+      'package/package.json',
+    ])
     const compiled = filesUnder(join(PROJECT_ROOT, 'src'))
       .filter((file) => file.endsWith('.ts'))
       .map((file) => `package/lib/${file.replace(/\.ts$/, '.js')}`)
@@ -57,7 +83,9 @@ describe('npm pack, then npm install -g into an empty prefix', function () {
   it('packs a manifest and a README command reference made from the packed commands', () => {
     const manifest = JSON.parse(readFileSync(join(unpacked, 'package', 'oclif.manifest.json'), 'utf8')) as Manifest
     expect(manifest.version).to.equal(pjson.version)
-    const commandFiles = filesUnder(join(unpacked, 'package', 'lib', 'commands')).map((file) => file.replace(/\.js$/, '').split('/').join(':'))
+    const commandFiles = filesUnder(join(unpacked, 'package', 'lib', 'commands')).map((file) =>
+      file.replace(/\.js$/, '').split('/').join(':'),
+    )
     expect(Object.keys(manifest.commands).sort()).to.deep.equal(commandFiles.sort())
 
     const readme = readFileSync(join(unpacked, 'package', 'README.md'), 'utf8')
@@ -65,7 +93,8 @@ describe('npm pack, then npm install -g into an empty prefix', function () {
     for (const [id, command] of Object.entries(manifest.commands)) {
       const section = sections.find((text) => text.startsWith(`${pjson.name} ${id.replaceAll(':', ' ')}\``))
       expect(section, `README has no section for ${id}`).to.be.a('string')
-      for (const [flag, spec] of Object.entries(command.flags)) if (!spec.hidden) expect(section, `README section of ${id}`).to.include(`--${flag}`)
+      for (const [flag, spec] of Object.entries(command.flags))
+        if (!spec.hidden) expect(section, `README section of ${id}`).to.include(`--${flag}`)
     }
   })
 
@@ -84,7 +113,11 @@ describe('npm pack, then npm install -g into an empty prefix', function () {
     const spy = join(scratchDir('spy'), 'bin')
     const argsFile = join(spy, 'args')
     mkdirSync(spy)
-    writeFileSync(join(spy, 'node'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\nexec '${process.execPath}' "$@"\n`, {mode: 0o755})
+    writeFileSync(
+      join(spy, 'node'),
+      `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\nexec '${process.execPath}' "$@"\n`,
+      {mode: 0o755},
+    )
     const runJs = join(realpathSync(prefix), 'lib', 'node_modules', pjson.name, 'bin', 'run.js')
     const nodeArgs = async (args: string[]) => {
       const result = await runInstalled(pjson.name, args, {...env, PATH: `${spy}:${env.PATH}`})
@@ -104,13 +137,16 @@ describe('npm pack, then npm install -g into an empty prefix', function () {
   it('shows the help with every topic and command', async () => {
     const result = await run(['--help'])
     expect(result.code, ok(result)).to.equal(0)
-    for (const command of ['auth', 'state', 'import', 'dry-run', 'autocomplete']) expect(result.stdout).to.match(new RegExp(`^  ${command} `, 'm'))
+    for (const command of ['auth', 'state', 'import', 'dry-run', 'autocomplete'])
+      expect(result.stdout).to.match(new RegExp(`^  ${command} `, 'm'))
   })
 
   it('state show --json finds no state in the XDG folders of the empty HOME', async () => {
     const result = await run(['state', 'show', '--json'])
     expect(result.code, ok(result)).to.equal(0)
-    const report = parseJson<{stateFile: string; exists: boolean; state: {watermark: unknown; deadLetters: unknown[]}}>(result)
+    const report = parseJson<{stateFile: string; exists: boolean; state: {watermark: unknown; deadLetters: unknown[]}}>(
+      result,
+    )
     expect(report.stateFile).to.equal(join(env.HOME as string, '.local', 'state', pjson.name, 'default', 'state.json'))
     expect(report).to.deep.include({exists: false})
     expect(report.state).to.deep.include({watermark: null, deadLetters: []})
@@ -119,7 +155,8 @@ describe('npm pack, then npm install -g into an empty prefix', function () {
   it('auth status --offline reports every credential as not set', async () => {
     const result = await run(['auth', 'status', '--offline'])
     expect(result.code, ok(result)).to.equal(0)
-    for (const name of ['GLADLY_API_URL', 'GLADLY_USERNAME', 'GLADLY_API_TOKEN', 'ENTERPRET_API_KEY']) expect(result.stdout).to.match(new RegExp(`^  ${name} +not set `, 'm'))
+    for (const name of ['GLADLY_API_URL', 'GLADLY_USERNAME', 'GLADLY_API_TOKEN', 'ENTERPRET_API_KEY'])
+      expect(result.stdout).to.match(new RegExp(`^  ${name} +not set `, 'm'))
     expect(result.stdout).to.include('not checked (--offline)')
   })
 
@@ -130,7 +167,11 @@ describe('npm pack, then npm install -g into an empty prefix', function () {
     expect(instructions.stdout).to.include(setup)
     const complete = (...words: string[]) =>
       `COMP_WORDS=(${[pjson.name, ...words].map((word) => `'${word}'`).join(' ')}); COMP_CWORD=${words.length}; _${pjson.name}_autocomplete; echo "\${COMPREPLY[*]}"`
-    const result = await runInstalled('bash', ['-c', [setup, complete('state', ''), complete('auth', 'status', '--of')].join('\n')], env)
+    const result = await runInstalled(
+      'bash',
+      ['-c', [setup, complete('state', ''), complete('auth', 'status', '--of')].join('\n')],
+      env,
+    )
     expect(result.stdout.split('\n').slice(0, 2), ok(result)).to.deep.equal(['reset show', '--offline'])
   })
 
@@ -139,9 +180,27 @@ describe('npm pack, then npm install -g into an empty prefix', function () {
     let strippedPath: string
     // A new empty HOME per test; the Secret Service that with-keyring.sh started stays reachable,
     // so only the binding is missing.
-    const machine = (path: string) => freshMachine(path, process.env.DBUS_SESSION_BUS_ADDRESS ? {DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS} : {})
+    const machine = (path: string) =>
+      freshMachine(
+        path,
+        process.env.DBUS_SESSION_BUS_ADDRESS ? {DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS} : {},
+      )
     const login = (environment: Record<string, string>, ...extra: string[]) =>
-      runInstalled(pjson.name, ['auth', 'login', '--gladly-url', gladly.url, '--gladly-username', DEMO_CREDENTIALS.username, '--with-token', ...extra], environment, `${DEMO_CREDENTIALS.token}\n`)
+      runInstalled(
+        pjson.name,
+        [
+          'auth',
+          'login',
+          '--gladly-url',
+          gladly.url,
+          '--gladly-username',
+          DEMO_CREDENTIALS.username,
+          '--with-token',
+          ...extra,
+        ],
+        environment,
+        `${DEMO_CREDENTIALS.token}\n`,
+      )
 
     before(async () => {
       gladly = await startFakeGladly({dataset: {conversations: 3, edgeCases: false}, rateLimit: false})
@@ -166,12 +225,21 @@ describe('npm pack, then npm install -g into an empty prefix', function () {
 
     it('auth status --offline, state show and the documented no-keychain paths still work', async () => {
       const strippedEnv = machine(strippedPath)
-      for (const args of [['auth', 'status', '--offline'], ['state', 'show', '--json']]) {
+      for (const args of [
+        ['auth', 'status', '--offline'],
+        ['state', 'show', '--json'],
+      ]) {
         const result = await runInstalled(pjson.name, args, strippedEnv)
         expect(result.code, `${args.join(' ')}: ${ok(result)}`).to.equal(0)
       }
-      const fromEnv = await runInstalled(pjson.name, ['auth', 'status', '--offline', '--json'], {...strippedEnv, GLADLY_API_TOKEN: DEMO_CREDENTIALS.token})
-      const token = (result: CliResult) => parseJson<{credentials: Array<{name: string; source?: string}>}>(result).credentials.find((c) => c.name === 'GLADLY_API_TOKEN')
+      const fromEnv = await runInstalled(pjson.name, ['auth', 'status', '--offline', '--json'], {
+        ...strippedEnv,
+        GLADLY_API_TOKEN: DEMO_CREDENTIALS.token,
+      })
+      const token = (result: CliResult) =>
+        parseJson<{credentials: Array<{name: string; source?: string}>}>(result).credentials.find(
+          (c) => c.name === 'GLADLY_API_TOKEN',
+        )
       expect(token(fromEnv)?.source, ok(fromEnv)).to.equal('env')
 
       const stored = await login(strippedEnv, '--insecure-storage')
@@ -192,7 +260,9 @@ describe('npm pack, then npm install -g into an empty prefix', function () {
         const status = await runInstalled(pjson.name, ['auth', 'status', '--offline', '--json'], strippedEnv)
         expect(status.code, ok(status)).to.equal(0)
         const report = parseJson<{problems: string[]}>(status)
-        expect(report.problems.join('\n')).to.include(`GLADLY_API_TOKEN is stored in the keychain but could not be read`).and.include(BINDING_MISSING)
+        expect(report.problems.join('\n'))
+          .to.include(`GLADLY_API_TOKEN is stored in the keychain but could not be read`)
+          .and.include(BINDING_MISSING)
       } finally {
         const logout = await runInstalled(pjson.name, ['auth', 'logout'], intactEnv)
         expect(logout.code, ok(logout)).to.equal(0)

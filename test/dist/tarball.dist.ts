@@ -4,9 +4,24 @@ import {createHash} from 'node:crypto'
 import {basename, join} from 'node:path'
 import {DEMO_CREDENTIALS, startFakeGladly, type FakeGladly} from '../fakes/gladly/index.js'
 import {keychainAvailable} from '../helpers/keychain.js'
-import {freshMachine, parseJson, pathWithoutNode, PROJECT_ROOT, removeScratch, runInstalled, scratchDir, step, VERSION_LINE, type CliResult} from './helpers.js'
+import {
+  freshMachine,
+  parseJson,
+  pathWithoutNode,
+  PROJECT_ROOT,
+  removeScratch,
+  runInstalled,
+  scratchDir,
+  step,
+  VERSION_LINE,
+  type CliResult,
+} from './helpers.js'
 
-const pjson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {name: string; version: string; oclif: {update: {node: {version: string; options: string[]}}}}
+const pjson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+  name: string
+  version: string
+  oclif: {update: {node: {version: string; options: string[]}}}
+}
 const NODE_VERSION = pjson.oclif.update.node.version
 const TARGETS = ['linux-arm64', 'linux-x64'] as const
 // ELF e_machine of each target's binaries.
@@ -33,7 +48,12 @@ describe('npm run tarball, then the linux-x64 tarball unpacked into an empty fol
     this.timeout(15 * 60_000)
     step('bash', ['scripts/tarball.sh', ...TARGETS], PROJECT_ROOT)
     sha = step('git', ['rev-parse', '--short', 'HEAD'], PROJECT_ROOT).trim()
-    tarballs = Object.fromEntries(TARGETS.map((target) => [target, join(PROJECT_ROOT, 'dist', `${pjson.name}-v${pjson.version}-${sha}-${target}.tar.gz`)])) as typeof tarballs
+    tarballs = Object.fromEntries(
+      TARGETS.map((target) => [
+        target,
+        join(PROJECT_ROOT, 'dist', `${pjson.name}-v${pjson.version}-${sha}-${target}.tar.gz`),
+      ]),
+    ) as typeof tarballs
     const unpacked = scratchDir('tarball')
     step('tar', ['xzf', tarballs['linux-x64'], '-C', unpacked], unpacked)
     root = join(unpacked, pjson.name)
@@ -42,13 +62,21 @@ describe('npm run tarball, then the linux-x64 tarball unpacked into an empty fol
   after(removeScratch)
 
   it('builds one tarball per target, named with the version and the commit', () => {
-    expect(readdirSync(join(PROJECT_ROOT, 'dist')).sort()).to.deep.equal(Object.values(tarballs).map((file) => basename(file)).sort())
+    expect(readdirSync(join(PROJECT_ROOT, 'dist')).sort()).to.deep.equal(
+      Object.values(tarballs)
+        .map((file) => basename(file))
+        .sort(),
+    )
   })
 
   for (const target of TARGETS) {
     it(`gives the ${target} tarball Node ${NODE_VERSION} and the keychain binding of ${target} only`, () => {
       const listing = step('tar', ['tzf', tarballs[target]], PROJECT_ROOT).split('\n')
-      const bindings = [...new Set(listing.map((file) => /^[^/]+\/node_modules\/@napi-rs\/(keyring-[^/]+)\//.exec(file)?.[1]).filter(Boolean))]
+      const bindings = [
+        ...new Set(
+          listing.map((file) => /^[^/]+\/node_modules\/@napi-rs\/(keyring-[^/]+)\//.exec(file)?.[1]).filter(Boolean),
+        ),
+      ]
       expect(bindings).to.deep.equal([`keyring-${target}-gnu`])
       const binary = `${pjson.name}/node_modules/@napi-rs/keyring-${target}-gnu/keyring.${target}-gnu.node`
       const dir = scratchDir(target)
@@ -79,14 +107,20 @@ describe('npm run tarball, then the linux-x64 tarball unpacked into an empty fol
     const env = freshMachine(noNode)
     const result = await runInstalled(launcher(), ['state', 'show', '--json'], env)
     expect(result.code, ok(result)).to.equal(0)
-    expect(parseJson(result)).to.deep.include({exists: false, stateFile: join(env.HOME as string, '.local', 'state', pjson.name, 'default', 'state.json')})
+    expect(parseJson(result)).to.deep.include({
+      exists: false,
+      stateFile: join(env.HOME as string, '.local', 'state', pjson.name, 'default', 'state.json'),
+    })
   })
 
   it('builds its shell completion cache', async () => {
     const env = freshMachine(noNode)
     const result = await runInstalled(launcher(), ['autocomplete', '--refresh-cache'], env)
     expect(result.code, ok(result)).to.equal(0)
-    const functions = readFileSync(join(env.HOME as string, '.cache', pjson.name, 'autocomplete', 'functions', 'bash', `${pjson.name}.bash`), 'utf8')
+    const functions = readFileSync(
+      join(env.HOME as string, '.cache', pjson.name, 'autocomplete', 'functions', 'bash', `${pjson.name}.bash`),
+      'utf8',
+    )
     expect(functions).to.include('state:show').and.include(`complete -F _${pjson.name}_autocomplete ${pjson.name}`)
   })
 
@@ -95,16 +129,24 @@ describe('npm run tarball, then the linux-x64 tarball unpacked into an empty fol
 
     before(() => {
       const out = join(scratchDir('formula'), `${pjson.name}.rb`)
-      step(join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/formula.ts', '--base-url', 'https://downloads.test/ge/', '--out', out], PROJECT_ROOT)
+      step(
+        join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'),
+        ['scripts/formula.ts', '--base-url', 'https://downloads.test/ge/', '--out', out],
+        PROJECT_ROOT,
+      )
       formula = readFileSync(out, 'utf8')
     })
 
     it('has a url and the sha256 of each tarball, under its OS and CPU', () => {
       const entry = (target: (typeof TARGETS)[number]) =>
         `      url "https://downloads.test/ge/${basename(tarballs[target])}"\n      sha256 "${createHash('sha256').update(readFileSync(tarballs[target])).digest('hex')}"\n`
-      expect(formula).to.include(`  on_linux do\n    on_arm do\n${entry('linux-arm64')}    end\n    on_intel do\n${entry('linux-x64')}    end\n  end\n`)
+      expect(formula).to.include(
+        `  on_linux do\n    on_arm do\n${entry('linux-arm64')}    end\n    on_intel do\n${entry('linux-x64')}    end\n  end\n`,
+      )
       expect(formula, 'no macOS tarball was built').not.to.include('on_macos')
-      expect(formula).to.match(/^class GladlyEnterpret < Formula$/m).and.match(new RegExp(`^  version "${pjson.version}"$`, 'm'))
+      expect(formula)
+        .to.match(/^class GladlyEnterpret < Formula$/m)
+        .and.match(new RegExp(`^  version "${pjson.version}"$`, 'm'))
     })
 
     it('installs the way its install block says: the tarball in libexec, the launcher linked into bin', async () => {
@@ -124,8 +166,26 @@ describe('npm run tarball, then the linux-x64 tarball unpacked into an empty fol
   describe('the keychain', () => {
     let gladly: FakeGladly
     const login = (command: string, env: Record<string, string>) =>
-      runInstalled(command, ['auth', 'login', '--gladly-url', gladly.url, '--gladly-username', DEMO_CREDENTIALS.username, '--with-token', '--json'], env, `${DEMO_CREDENTIALS.token}\n`)
-    const withDbus = () => freshMachine(noNode, process.env.DBUS_SESSION_BUS_ADDRESS ? {DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS} : {})
+      runInstalled(
+        command,
+        [
+          'auth',
+          'login',
+          '--gladly-url',
+          gladly.url,
+          '--gladly-username',
+          DEMO_CREDENTIALS.username,
+          '--with-token',
+          '--json',
+        ],
+        env,
+        `${DEMO_CREDENTIALS.token}\n`,
+      )
+    const withDbus = () =>
+      freshMachine(
+        noNode,
+        process.env.DBUS_SESSION_BUS_ADDRESS ? {DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS} : {},
+      )
 
     before(async () => {
       gladly = await startFakeGladly({dataset: {conversations: 3, edgeCases: false}, rateLimit: false})
@@ -140,7 +200,9 @@ describe('npm run tarball, then the linux-x64 tarball unpacked into an empty fol
       expect(parseJson(stored)).to.deep.include({storage: 'keychain'})
       try {
         const status = await runInstalled(launcher(), ['auth', 'status', '--offline', '--json'], env)
-        const token = parseJson<{credentials: Array<{name: string; source?: string}>}>(status).credentials.find((c) => c.name === 'GLADLY_API_TOKEN')
+        const token = parseJson<{credentials: Array<{name: string; source?: string}>}>(status).credentials.find(
+          (c) => c.name === 'GLADLY_API_TOKEN',
+        )
         expect(token?.source, ok(status)).to.equal('keychain')
       } finally {
         const logout = await runInstalled(launcher(), ['auth', 'logout', '--json'], env)
@@ -157,7 +219,9 @@ describe('npm run tarball, then the linux-x64 tarball unpacked into an empty fol
       const env = withDbus()
       const result = await login(join(copy, 'bin', pjson.name), env)
       expect(result.code, ok(result)).to.equal(2)
-      expect(parseJson<{error: {message: string}}>(result).error.message).to.include('the keychain binding for linux-x64 is missing')
+      expect(parseJson<{error: {message: string}}>(result).error.message).to.include(
+        'the keychain binding for linux-x64 is missing',
+      )
       const status = await runInstalled(join(copy, 'bin', pjson.name), ['auth', 'status', '--offline'], env)
       expect(status.code, ok(status)).to.equal(0)
     })

@@ -3,7 +3,12 @@ import {createBudget, createGladlyHttp, type GladlyHttp} from '../gladly/index.j
 import type {Logger} from '../log/index.js'
 
 /** A Gladly connection for a one-off check: its own small budget, few retries. */
-export function checkConnection(settings: Settings, credentials: {origin: string; username: string; token: string}, userAgent: string, logger: Logger): GladlyHttp {
+export function checkConnection(
+  settings: Settings,
+  credentials: {origin: string; username: string; token: string},
+  userAgent: string,
+  logger: Logger,
+): GladlyHttp {
   return createGladlyHttp({
     ...credentials,
     userAgent,

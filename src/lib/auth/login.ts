@@ -2,7 +2,17 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import {pipe} from 'fp-ts/lib/function.js'
 import {ExitCode, type AppError} from '../common/index.js'
-import {normalizeGladlyUrl, requireSettings, SECRET_NAMES, settingsFilePath, writeProfile, type SecretBackend, type SecretName, type Settings, type StoredProfile} from '../config/index.js'
+import {
+  normalizeGladlyUrl,
+  requireSettings,
+  SECRET_NAMES,
+  settingsFilePath,
+  writeProfile,
+  type SecretBackend,
+  type SecretName,
+  type Settings,
+  type StoredProfile,
+} from '../config/index.js'
 import {keychainReady, removeSecrets, storeSecrets} from '../credentials/index.js'
 import {probeApiKey} from '../enterpret/index.js'
 import {getOrganization} from '../gladly/index.js'
@@ -44,7 +54,11 @@ export interface LoginInput {
 
 export interface LoginResult {
   readonly profile: string
-  readonly gladly: {readonly url: string; readonly username: string; readonly organization: {readonly id: string; readonly name: string}}
+  readonly gladly: {
+    readonly url: string
+    readonly username: string
+    readonly organization: {readonly id: string; readonly name: string}
+  }
   readonly enterpret: {readonly url: string; readonly apiKey: 'stored' | 'kept' | 'environment' | 'not set'}
   readonly storage: SecretStorage
   /** Secrets that were checked and not stored, and are not set yet where the runs will look for them. */
@@ -65,11 +79,23 @@ interface Verified {
   readonly enterpretKey: string | undefined
 }
 
-const usage = (message: string, suggestions?: string[]): AppError => ({_tag: 'ConfigError', exit: ExitCode.usage, message, suggestions})
-const noToken = () => usage('No Gladly API token was given.', ['Pipe it on stdin with --with-token, set GLADLY_API_TOKEN, or run this command on a terminal to be asked for it.'])
+const usage = (message: string, suggestions?: string[]): AppError => ({
+  _tag: 'ConfigError',
+  exit: ExitCode.usage,
+  message,
+  suggestions,
+})
+const noToken = () =>
+  usage('No Gladly API token was given.', [
+    'Pipe it on stdin with --with-token, set GLADLY_API_TOKEN, or run this command on a terminal to be asked for it.',
+  ])
 
 function answer<A>(question: () => Promise<A>): TE.TaskEither<AppError, A> {
-  return TE.tryCatch(question, (error): AppError => ({_tag: 'LoginStopped', exit: ExitCode.failure, message: `auth login stopped at a prompt (${(error as Error).message}); nothing was stored.`}))
+  return TE.tryCatch(question, (error): AppError => ({
+    _tag: 'LoginStopped',
+    exit: ExitCode.failure,
+    message: `auth login stopped at a prompt (${(error as Error).message}); nothing was stored.`,
+  }))
 }
 
 /** A secret set in the environment or .env (the settings were loaded without stored secrets), unless one was piped. */
@@ -82,7 +108,8 @@ function fromEnvironment(input: LoginInput, name: SecretName): {value: string; w
 /** A script must give everything up front: what is missing is said before the keychain is even tried. */
 function scriptGaveEnough(input: LoginInput): E.Either<AppError, void> {
   if (input.prompts !== undefined) return E.right(undefined)
-  if (input.piped.GLADLY_API_TOKEN === undefined && fromEnvironment(input, 'GLADLY_API_TOKEN') === undefined) return E.left(noToken())
+  if (input.piped.GLADLY_API_TOKEN === undefined && fromEnvironment(input, 'GLADLY_API_TOKEN') === undefined)
+    return E.left(noToken())
   return pipe(
     requireSettings(input.settings, ['GLADLY_API_URL', 'GLADLY_USERNAME'], 'auth login'),
     E.map(() => undefined),
@@ -103,9 +130,13 @@ function decideStorage(input: LoginInput): TE.TaskEither<AppError, SecretStorage
     TE.orElse((unavailable) => {
       const inEnvironment = SECRET_NAMES.filter((name) => fromEnvironment(input, name) !== undefined)
       // What would need a store: secrets piped in, and at a terminal those not in the environment (they will be typed).
-      const toKeep = SECRET_NAMES.filter((name) => input.piped[name] !== undefined || (prompts !== undefined && !inEnvironment.includes(name)))
+      const toKeep = SECRET_NAMES.filter(
+        (name) => input.piped[name] !== undefined || (prompts !== undefined && !inEnvironment.includes(name)),
+      )
       if (toKeep.length === 0) {
-        logger.info(`${unavailable.message} ${inEnvironment.join(' and ')} come${inEnvironment.length === 1 ? 's' : ''} from the environment: checked here, and read from there on every run; nothing secret is stored.`)
+        logger.info(
+          `${unavailable.message} ${inEnvironment.join(' and ')} come${inEnvironment.length === 1 ? 's' : ''} from the environment: checked here, and read from there on every run; nothing secret is stored.`,
+        )
         return TE.right<AppError, SecretStorage>('environment')
       }
       if (prompts === undefined) return TE.left<AppError, SecretStorage>(unavailable)
@@ -115,12 +146,21 @@ function decideStorage(input: LoginInput): TE.TaskEither<AppError, SecretStorage
 }
 
 /** The token is checked as soon as it is given; at a terminal, a failure asks again (the last answers as defaults). */
-function verifyGladly(input: LoginInput, storage: SecretStorage): TE.TaskEither<AppError, Pick<Verified, 'account' | 'organization'>> {
+function verifyGladly(
+  input: LoginInput,
+  storage: SecretStorage,
+): TE.TaskEither<AppError, Pick<Verified, 'account' | 'organization'>> {
   const {settings, prompts} = input
   const environmentToken = fromEnvironment(input, 'GLADLY_API_TOKEN')
-  const asked = (name: 'GLADLY_API_URL' | 'GLADLY_USERNAME') => prompts !== undefined && settings.origins[name]?.source !== 'flag'
+  const asked = (name: 'GLADLY_API_URL' | 'GLADLY_USERNAME') =>
+    prompts !== undefined && settings.origins[name]?.source !== 'flag'
   // In a script, the token given; at a terminal with nowhere to store it, the environment's: the runs will use that one.
-  const fixedToken = prompts === undefined ? (input.piped.GLADLY_API_TOKEN ?? environmentToken?.value) : storage === 'environment' ? environmentToken?.value : undefined
+  const fixedToken =
+    prompts === undefined
+      ? (input.piped.GLADLY_API_TOKEN ?? environmentToken?.value)
+      : storage === 'environment'
+        ? environmentToken?.value
+        : undefined
   const token = (): TE.TaskEither<AppError, string> => {
     if (fixedToken !== undefined) return TE.right(fixedToken)
     if (prompts === undefined) return TE.left(noToken())
@@ -129,15 +169,32 @@ function verifyGladly(input: LoginInput, storage: SecretStorage): TE.TaskEither<
       TE.map((typed) => typed || (environmentToken?.value ?? '')),
     )
   }
-  const setting = (name: 'GLADLY_API_URL' | 'GLADLY_USERNAME', previous: string | undefined): TE.TaskEither<AppError, string> =>
+  const setting = (
+    name: 'GLADLY_API_URL' | 'GLADLY_USERNAME',
+    previous: string | undefined,
+  ): TE.TaskEither<AppError, string> =>
     prompts !== undefined && asked(name)
       ? pipe(
           answer(() => prompts.ask(name, previous ?? settings.values[name])),
-          TE.chainEitherK((text) => (name === 'GLADLY_API_URL' ? E.mapLeft((problem: string) => usage(`GLADLY_API_URL ${problem}, got '${text}'.`))(normalizeGladlyUrl(text)) : E.right(text.trim()))),
+          TE.chainEitherK((text) =>
+            name === 'GLADLY_API_URL'
+              ? E.mapLeft((problem: string) => usage(`GLADLY_API_URL ${problem}, got '${text}'.`))(
+                  normalizeGladlyUrl(text),
+                )
+              : E.right(text.trim()),
+          ),
         )
-      : TE.fromEither(pipe(requireSettings(settings, [name], 'auth login'), E.map((values) => values[name])))
+      : TE.fromEither(
+          pipe(
+            requireSettings(settings, [name], 'auth login'),
+            E.map((values) => values[name]),
+          ),
+        )
 
-  const attempt = (triesLeft: number, previous: Partial<GladlyAccount>): TE.TaskEither<AppError, Pick<Verified, 'account' | 'organization'>> =>
+  const attempt = (
+    triesLeft: number,
+    previous: Partial<GladlyAccount>,
+  ): TE.TaskEither<AppError, Pick<Verified, 'account' | 'organization'>> =>
     pipe(
       TE.Do,
       TE.bind('url', () => setting('GLADLY_API_URL', previous.url)),
@@ -146,10 +203,22 @@ function verifyGladly(input: LoginInput, storage: SecretStorage): TE.TaskEither<
       TE.chain((account) =>
         pipe(
           TE.fromIO(() => registerSecret(account.token)),
-          TE.chain(() => getOrganization(checkConnection(settings, {origin: account.url, username: account.username, token: account.token}, input.userAgent, input.logger))),
+          TE.chain(() =>
+            getOrganization(
+              checkConnection(
+                settings,
+                {origin: account.url, username: account.username, token: account.token},
+                input.userAgent,
+                input.logger,
+              ),
+            ),
+          ),
           TE.map((organization) => ({account, organization: {id: organization.id, name: organization.name}})),
           TE.orElse((problem) => {
-            const again = prompts !== undefined && triesLeft > 1 && (fixedToken === undefined || asked('GLADLY_API_URL') || asked('GLADLY_USERNAME'))
+            const again =
+              prompts !== undefined &&
+              triesLeft > 1 &&
+              (fixedToken === undefined || asked('GLADLY_API_URL') || asked('GLADLY_USERNAME'))
             if (!again) return TE.left<AppError, Pick<Verified, 'account' | 'organization'>>(problem)
             prompts.retry(problem, triesLeft - 1)
             return attempt(triesLeft - 1, account)
@@ -165,9 +234,14 @@ function verifyEnterpret(input: LoginInput, storage: SecretStorage): TE.TaskEith
   const {settings, prompts} = input
   const url = settings.values.ENTERPRET_API_URL
   const environmentKey = fromEnvironment(input, 'ENTERPRET_API_KEY')
-  const probe = (key: string) => pipe(probeApiKey(url, key, input.userAgent), TE.map(() => key))
+  const probe = (key: string) =>
+    pipe(
+      probeApiKey(url, key, input.userAgent),
+      TE.map(() => key),
+    )
   const given = input.piped.ENTERPRET_API_KEY ?? environmentKey?.value
-  if (prompts === undefined || (storage === 'environment' && environmentKey !== undefined)) return given === undefined ? TE.right(undefined) : probe(given)
+  if (prompts === undefined || (storage === 'environment' && environmentKey !== undefined))
+    return given === undefined ? TE.right(undefined) : probe(given)
 
   const attempt = (triesLeft: number): TE.TaskEither<AppError, string | undefined> =>
     pipe(
@@ -179,7 +253,8 @@ function verifyEnterpret(input: LoginInput, storage: SecretStorage): TE.TaskEith
           probe(key),
           TE.orElse((problem) => {
             // Only a rejected key is worth typing again; a wrong address or a network problem is not the key's.
-            if (problem._tag !== 'EnterpretAuthError' || triesLeft <= 1) return TE.left<AppError, string | undefined>(problem)
+            if (problem._tag !== 'EnterpretAuthError' || triesLeft <= 1)
+              return TE.left<AppError, string | undefined>(problem)
             prompts.retry(problem, triesLeft - 1)
             return attempt(triesLeft - 1)
           }),
@@ -196,38 +271,57 @@ function save(input: LoginInput, verified: Verified): TE.TaskEither<AppError, Lo
   const secrets: Partial<Record<SecretName, string>> = {GLADLY_API_TOKEN: account.token}
   if (enterpretKey !== undefined) secrets.ENTERPRET_API_KEY = enterpretKey
   const names = Object.keys(secrets) as SecretName[]
-  const stored: TE.TaskEither<AppError, Partial<Record<SecretName, SecretBackend>>> =
-    storage === 'environment'
-      ? TE.right(settings.stored.secrets ?? {})
-      : pipe(
-          storeSecrets(settings.paths, settings.profile, secrets, storage),
-          TE.chain(() => {
-            const elsewhere = Object.fromEntries(names.flatMap((name) => (settings.stored.secrets?.[name] !== undefined && settings.stored.secrets[name] !== storage ? [[name, settings.stored.secrets[name]]] : [])))
-            return removeSecrets(settings.paths, settings.profile, elsewhere)
-          }),
-          TE.map(() => ({...settings.stored.secrets, ...Object.fromEntries(names.map((name) => [name, storage]))})),
-        )
+  const stored: TE.TaskEither<AppError, Partial<Record<SecretName, SecretBackend>>> = storage === 'environment'
+    ? TE.right(settings.stored.secrets ?? {})
+    : pipe(
+        storeSecrets(settings.paths, settings.profile, secrets, storage),
+        TE.chain(() => {
+          const elsewhere = Object.fromEntries(
+            names.flatMap((name) =>
+              settings.stored.secrets?.[name] !== undefined && settings.stored.secrets[name] !== storage
+                ? [[name, settings.stored.secrets[name]]]
+                : [],
+            ),
+          )
+          return removeSecrets(settings.paths, settings.profile, elsewhere)
+        }),
+        TE.map(() => ({...settings.stored.secrets, ...Object.fromEntries(names.map((name) => [name, storage]))})),
+      )
   return pipe(
     stored,
     TE.chainEitherKW((held) => {
-      const record: StoredProfile = {...settings.stored, GLADLY_API_URL: account.url, GLADLY_USERNAME: account.username, secrets: held}
+      const record: StoredProfile = {
+        ...settings.stored,
+        GLADLY_API_URL: account.url,
+        GLADLY_USERNAME: account.username,
+        secrets: held,
+      }
       const enterpretOrigin = settings.origins.ENTERPRET_API_URL
-      if (enterpretOrigin !== undefined && enterpretOrigin.source !== 'default' && enterpretOrigin.source !== 'profile') record.ENTERPRET_API_URL = settings.values.ENTERPRET_API_URL
+      if (enterpretOrigin !== undefined && enterpretOrigin.source !== 'default' && enterpretOrigin.source !== 'profile')
+        record.ENTERPRET_API_URL = settings.values.ENTERPRET_API_URL
       return pipe(
         writeProfile(settings.paths, settings.profile, record),
-        E.map(
-          (): LoginResult => ({
-            profile: settings.profile,
-            gladly: {url: account.url, username: account.username, organization},
-            enterpret: {
-              url: record.ENTERPRET_API_URL ?? settings.values.ENTERPRET_API_URL,
-              apiKey: enterpretKey === undefined ? (held.ENTERPRET_API_KEY !== undefined ? 'kept' : 'not set') : storage === 'environment' ? 'environment' : 'stored',
-            },
-            storage,
-            setInEnvironment: storage === 'environment' ? names.filter((name) => fromEnvironment(input, name)?.value !== secrets[name]) : [],
-            settingsFile: settingsFilePath(settings.paths),
-          }),
-        ),
+        E.map((): LoginResult => ({
+          profile: settings.profile,
+          gladly: {url: account.url, username: account.username, organization},
+          enterpret: {
+            url: record.ENTERPRET_API_URL ?? settings.values.ENTERPRET_API_URL,
+            apiKey:
+              enterpretKey === undefined
+                ? held.ENTERPRET_API_KEY !== undefined
+                  ? 'kept'
+                  : 'not set'
+                : storage === 'environment'
+                  ? 'environment'
+                  : 'stored',
+          },
+          storage,
+          setInEnvironment:
+            storage === 'environment'
+              ? names.filter((name) => fromEnvironment(input, name)?.value !== secrets[name])
+              : [],
+          settingsFile: settingsFilePath(settings.paths),
+        })),
       )
     }),
   )

@@ -11,7 +11,13 @@ import {getOrganization} from '../gladly/index.js'
 import type {Logger} from '../log/index.js'
 import {checkConnection} from './gladly-connection.js'
 
-const CREDENTIAL_NAMES = ['GLADLY_API_URL', 'GLADLY_USERNAME', 'GLADLY_API_TOKEN', 'ENTERPRET_API_URL', 'ENTERPRET_API_KEY'] as const satisfies readonly SettingName[]
+const CREDENTIAL_NAMES = [
+  'GLADLY_API_URL',
+  'GLADLY_USERNAME',
+  'GLADLY_API_TOKEN',
+  'ENTERPRET_API_URL',
+  'ENTERPRET_API_KEY',
+] as const satisfies readonly SettingName[]
 
 export interface CredentialReport {
   readonly name: (typeof CREDENTIAL_NAMES)[number]
@@ -56,47 +62,98 @@ function maskSecret(value: string): string {
   return value.length >= 20 ? `****${value.slice(-4)}` : '****'
 }
 
-function report(settings: Settings, name: (typeof CREDENTIAL_NAMES)[number], unreadable: StatusOptions['unreadable']): CredentialReport {
+function report(
+  settings: Settings,
+  name: (typeof CREDENTIAL_NAMES)[number],
+  unreadable: StatusOptions['unreadable'],
+): CredentialReport {
   const value = settings.values[name]
   const origin = settings.origins[name]
   if (value === undefined || origin === undefined) {
     const failure = unreadable[name as SecretName]
     if (failure === undefined) return {name, set: false}
-    return {name, set: false, unreadable: {store: failure._tag === 'KeychainUnavailable' ? 'keychain' : 'credentials file', reason: failure.message}}
+    return {
+      name,
+      set: false,
+      unreadable: {
+        store: failure._tag === 'KeychainUnavailable' ? 'keychain' : 'credentials file',
+        reason: failure.message,
+      },
+    }
   }
   const secret = 'secret' in SETTINGS[name]
-  return {name, set: true, source: origin.source, where: origin.where, display: secret ? maskSecret(String(value)) : String(value)}
+  return {
+    name,
+    set: true,
+    source: origin.source,
+    where: origin.where,
+    display: secret ? maskSecret(String(value)) : String(value),
+  }
 }
 
 /** The check cannot run: names what is missing, and which of it is stored but unreadable. */
-function incomplete(service: ServiceCheck['service'], credentials: readonly CredentialReport[], needed: readonly string[]): ServiceCheck {
+function incomplete(
+  service: ServiceCheck['service'],
+  credentials: readonly CredentialReport[],
+  needed: readonly string[],
+): ServiceCheck {
   const missing = credentials.filter((credential) => needed.includes(credential.name) && !credential.set)
-  const what = missing.map((credential) => (credential.unreadable === undefined ? `${credential.name} is not set` : `${credential.name} could not be read`)).join(', ')
+  const what = missing
+    .map((credential) =>
+      credential.unreadable === undefined ? `${credential.name} is not set` : `${credential.name} could not be read`,
+    )
+    .join(', ')
   return {service, status: 'incomplete', detail: `not checked: ${what}`, exit: ExitCode.usage}
 }
 
-const failed = (service: ServiceCheck['service'], error: AppError): ServiceCheck => ({service, status: 'failed', detail: [error.message, ...(error.suggestions ?? [])].join(' '), exit: error.exit})
+const failed = (service: ServiceCheck['service'], error: AppError): ServiceCheck => ({
+  service,
+  status: 'failed',
+  detail: [error.message, ...(error.suggestions ?? [])].join(' '),
+  exit: error.exit,
+})
 
 const GLADLY_NAMES = ['GLADLY_API_URL', 'GLADLY_USERNAME', 'GLADLY_API_TOKEN'] as const
 
-function checkGladly(settings: Settings, credentials: readonly CredentialReport[], userAgent: string, logger: Logger): T.Task<ServiceCheck> {
+function checkGladly(
+  settings: Settings,
+  credentials: readonly CredentialReport[],
+  userAgent: string,
+  logger: Logger,
+): T.Task<ServiceCheck> {
   return pipe(
     requireSettings(settings, GLADLY_NAMES, 'the Gladly check'),
     E.match(
       () => T.of(incomplete('gladly', credentials, GLADLY_NAMES)),
       (values) =>
         pipe(
-          getOrganization(checkConnection(settings, {origin: values.GLADLY_API_URL, username: values.GLADLY_USERNAME, token: values.GLADLY_API_TOKEN}, userAgent, logger)),
+          getOrganization(
+            checkConnection(
+              settings,
+              {origin: values.GLADLY_API_URL, username: values.GLADLY_USERNAME, token: values.GLADLY_API_TOKEN},
+              userAgent,
+              logger,
+            ),
+          ),
           TE.match(
             (error) => failed('gladly', error),
-            (organization): ServiceCheck => ({service: 'gladly', status: 'ok', detail: `organization "${organization.name}" (${organization.id})`, exit: ExitCode.ok}),
+            (organization): ServiceCheck => ({
+              service: 'gladly',
+              status: 'ok',
+              detail: `organization "${organization.name}" (${organization.id})`,
+              exit: ExitCode.ok,
+            }),
           ),
         ),
     ),
   )
 }
 
-function checkEnterpret(settings: Settings, credentials: readonly CredentialReport[], userAgent: string): T.Task<ServiceCheck> {
+function checkEnterpret(
+  settings: Settings,
+  credentials: readonly CredentialReport[],
+  userAgent: string,
+): T.Task<ServiceCheck> {
   return pipe(
     requireSettings(settings, ['ENTERPRET_API_KEY'], 'the Enterpret check'),
     E.match(
@@ -106,7 +163,12 @@ function checkEnterpret(settings: Settings, credentials: readonly CredentialRepo
           probeApiKey(settings.values.ENTERPRET_API_URL, values.ENTERPRET_API_KEY, userAgent),
           TE.match(
             (error) => failed('enterpret', error),
-            (): ServiceCheck => ({service: 'enterpret', status: 'ok', detail: 'the API key was accepted (checked with an empty batch; nothing was sent)', exit: ExitCode.ok}),
+            (): ServiceCheck => ({
+              service: 'enterpret',
+              status: 'ok',
+              detail: 'the API key was accepted (checked with an empty batch; nothing was sent)',
+              exit: ExitCode.ok,
+            }),
           ),
         ),
     ),
@@ -115,11 +177,23 @@ function checkEnterpret(settings: Settings, credentials: readonly CredentialRepo
 
 export function authStatus(settings: Settings, options: StatusOptions): T.Task<AuthStatus> {
   const credentials = CREDENTIAL_NAMES.map((name) => report(settings, name, options.unreadable))
-  const problems = credentials.flatMap(({name, unreadable}) => (unreadable === undefined ? [] : [`${name} is stored in the ${unreadable.store} but could not be read: ${unreadable.reason}`]))
-  const skipped = (service: ServiceCheck['service']): ServiceCheck => ({service, status: 'skipped', detail: 'not checked (--offline)', exit: ExitCode.ok})
+  const problems = credentials.flatMap(({name, unreadable}) =>
+    unreadable === undefined
+      ? []
+      : [`${name} is stored in the ${unreadable.store} but could not be read: ${unreadable.reason}`],
+  )
+  const skipped = (service: ServiceCheck['service']): ServiceCheck => ({
+    service,
+    status: 'skipped',
+    detail: 'not checked (--offline)',
+    exit: ExitCode.ok,
+  })
   const checks: T.Task<ServiceCheck[]> = options.offline
     ? T.of([skipped('gladly'), skipped('enterpret')])
-    : (T.sequenceArray([checkGladly(settings, credentials, options.userAgent, options.logger), checkEnterpret(settings, credentials, options.userAgent)]) as T.Task<ServiceCheck[]>)
+    : (T.sequenceArray([
+        checkGladly(settings, credentials, options.userAgent, options.logger),
+        checkEnterpret(settings, credentials, options.userAgent),
+      ]) as T.Task<ServiceCheck[]>)
   return pipe(
     checks,
     T.map((results) => {

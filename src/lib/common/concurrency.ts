@@ -3,9 +3,14 @@
  * order. Keeps latency hidden (several requests outstanding) while the consumer sees a plain
  * sequence; at most `limit` results wait for it.
  */
-export async function* mapOrdered<A, B>(source: Iterable<A> | AsyncIterable<A>, limit: number, fn: (value: A) => Promise<B>): AsyncGenerator<B> {
+export async function* mapOrdered<A, B>(
+  source: Iterable<A> | AsyncIterable<A>,
+  limit: number,
+  fn: (value: A) => Promise<B>,
+): AsyncGenerator<B> {
   const pending: Promise<B>[] = []
-  const iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : (source as Iterable<A>)[Symbol.iterator]()
+  const iterator =
+    Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : (source as Iterable<A>)[Symbol.iterator]()
   let exhausted = false
   const fill = async () => {
     while (!exhausted && pending.length < limit) {

@@ -57,7 +57,11 @@ function toIssues(errors: t.Errors): DecodeIssue[] {
  * it is, since checking is several times cheaper than decoding; only the others are decoded, for
  * their defaults or their errors. Keys an exact codec would strip stay on the value.
  */
-export function checkOrDecode<A, O>(codec: t.Type<A, O, unknown>, value: unknown, subject: string): Either<DecodeFailure, A> {
+export function checkOrDecode<A, O>(
+  codec: t.Type<A, O, unknown>,
+  value: unknown,
+  subject: string,
+): Either<DecodeFailure, A> {
   return codec.is(value) ? right(value) : decode(codec, value, subject)
 }
 

@@ -49,7 +49,21 @@ export async function readJsonLines(path: string): Promise<JsonLines> {
   return {values, damaged}
 }
 
-const FILE_CALLS = new Set(['open', 'write', 'writev', 'read', 'rename', 'mkdir', 'unlink', 'rmdir', 'close', 'fsync', 'ftruncate', 'copyfile', 'scandir'])
+const FILE_CALLS = new Set([
+  'open',
+  'write',
+  'writev',
+  'read',
+  'rename',
+  'mkdir',
+  'unlink',
+  'rmdir',
+  'close',
+  'fsync',
+  'ftruncate',
+  'copyfile',
+  'scandir',
+])
 
 /**
  * What a failed write or read of a local file means for the person running the command, with the fix; undefined
@@ -84,7 +98,9 @@ const MAX_NAME_BYTES = 200
  */
 export function safeFileName(id: string): string {
   const escaped = encodeURIComponent(id).replace(/^\./, '%2E')
-  return Buffer.byteLength(escaped) <= MAX_NAME_BYTES ? escaped : `sha256-${createHash('sha256').update(id).digest('hex')}`
+  return Buffer.byteLength(escaped) <= MAX_NAME_BYTES
+    ? escaped
+    : `sha256-${createHash('sha256').update(id).digest('hex')}`
 }
 
 /** Replaces a file atomically (temporary file + rename). */

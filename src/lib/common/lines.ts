@@ -51,7 +51,13 @@ export async function* readLineChunks(path: string): AsyncGenerator<LineChunk> {
         await nextTurn()
       }
     }
-    if (filled > 0) yield {buffer: buffer.subarray(0, filled), offset, firstLine: next, bounds: [0, withoutCarriageReturn(buffer, 0, filled)]}
+    if (filled > 0)
+      yield {
+        buffer: buffer.subarray(0, filled),
+        offset,
+        firstLine: next,
+        bounds: [0, withoutCarriageReturn(buffer, 0, filled)],
+      }
   } finally {
     closeSync(fd)
   }
@@ -63,12 +69,18 @@ export async function* readLineChunks(path: string): AsyncGenerator<LineChunk> {
  * not ASCII, which doubles its memory and slows every later step. Decoded lines are copies of the
  * reused buffer.
  */
-export async function* readLines(path: string): AsyncGenerator<{readonly number: number; readonly offset: number; readonly text: string}> {
+export async function* readLines(
+  path: string,
+): AsyncGenerator<{readonly number: number; readonly offset: number; readonly text: string}> {
   for await (const {buffer, offset, firstLine, bounds} of readLineChunks(path)) {
     const lines: Array<{number: number; offset: number; text: string}> = []
     for (let index = 0; index < bounds.length; index += 2) {
       const start = bounds[index] as number
-      lines.push({number: firstLine + index / 2, offset: offset + start, text: buffer.toString('utf8', start, bounds[index + 1])})
+      lines.push({
+        number: firstLine + index / 2,
+        offset: offset + start,
+        text: buffer.toString('utf8', start, bounds[index + 1]),
+      })
     }
     yield* lines
   }

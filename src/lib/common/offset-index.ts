@@ -41,7 +41,8 @@ export class OffsetIndex {
   sortedOffsets(): Float64Array {
     const offsets = new Float64Array(this.used)
     let next = 0
-    for (let slot = 0; slot < this.hashes.length; slot++) if (this.hashes[slot] !== EMPTY) offsets[next++] = this.offsets[slot] as number
+    for (let slot = 0; slot < this.hashes.length; slot++)
+      if (this.hashes[slot] !== EMPTY) offsets[next++] = this.offsets[slot] as number
     return offsets.sort()
   }
 
@@ -57,7 +58,8 @@ export class OffsetIndex {
     const {hashes, offsets} = this
     this.hashes = new Uint32Array(hashes.length * 2)
     this.offsets = new Float64Array(hashes.length * 2)
-    for (let slot = 0; slot < hashes.length; slot++) if (hashes[slot] !== EMPTY) this.place(hashes[slot] as number, offsets[slot] as number)
+    for (let slot = 0; slot < hashes.length; slot++)
+      if (hashes[slot] !== EMPTY) this.place(hashes[slot] as number, offsets[slot] as number)
   }
 }
 

@@ -18,11 +18,14 @@ export function normalizeGladlyUrl(input: string): Either<string, string> {
   } catch {
     return left('must be a URL such as https://acme.gladly.com')
   }
-  if (url.username !== '' || url.password !== '') return left('must not contain credentials (use GLADLY_USERNAME and GLADLY_API_TOKEN)')
+  if (url.username !== '' || url.password !== '')
+    return left('must not contain credentials (use GLADLY_USERNAME and GLADLY_API_TOKEN)')
   if (url.search !== '' || url.hash !== '') return left('must not have a query or fragment')
   const path = url.pathname.replace(/\/+$/, '')
-  if (path !== '' && !API_PATH.test(url.pathname)) return left(`must be the organization's address, without a path other than /api/v1 (got path ${url.pathname})`)
-  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) return left('must use https (Gladly only serves its API over HTTPS)')
+  if (path !== '' && !API_PATH.test(url.pathname))
+    return left(`must be the organization's address, without a path other than /api/v1 (got path ${url.pathname})`)
+  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname))
+    return left('must use https (Gladly only serves its API over HTTPS)')
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return left('must use https')
   return right(url.origin)
 }

@@ -8,7 +8,15 @@ import {ExitCode, type AppError} from '../common/index.js'
 import type {ConfigError} from './errors.js'
 import {resolvePaths, type Paths} from './paths.js'
 import {PROFILE_NAME, readProfile, settingsFilePath, type SecretBackend, type StoredProfile} from './profile-store.js'
-import {SECRET_NAMES, SETTING_NAMES, SETTINGS, type SecretName, type SettingName, type SettingValue, type Source} from './settings.js'
+import {
+  SECRET_NAMES,
+  SETTING_NAMES,
+  SETTINGS,
+  type SecretName,
+  type SettingName,
+  type SettingValue,
+  type Source,
+} from './settings.js'
 import {unknownVariableWarnings} from './unknown.js'
 
 /** Where one value came from: the layer, and a phrase that finishes "BATCH_SIZE from …". */
@@ -18,7 +26,9 @@ interface Origin {
 }
 
 type WithDefault = {[N in SettingName]: (typeof SETTINGS)[N] extends {default: string} ? N : never}[SettingName]
-type SettingValues = {readonly [N in WithDefault]: SettingValue<N>} & {readonly [N in Exclude<SettingName, WithDefault>]?: SettingValue<N>}
+type SettingValues = {readonly [N in WithDefault]: SettingValue<N>} & {
+  readonly [N in Exclude<SettingName, WithDefault>]?: SettingValue<N>
+}
 
 export interface Settings {
   readonly profile: string
@@ -31,7 +41,12 @@ export interface Settings {
   readonly warnings: readonly string[]
 }
 
-export type SecretReader = (name: SecretName, backend: SecretBackend, profile: string, paths: Paths) => TE.TaskEither<AppError, string | undefined>
+export type SecretReader = (
+  name: SecretName,
+  backend: SecretBackend,
+  profile: string,
+  paths: Paths,
+) => TE.TaskEither<AppError, string | undefined>
 
 export interface LoadOptions {
   readonly env: NodeJS.ProcessEnv
@@ -50,9 +65,17 @@ interface Candidate {
   readonly origin: Origin
 }
 
-const configError = (message: string, suggestions?: string[]): ConfigError => ({_tag: 'ConfigError', exit: ExitCode.usage, message, suggestions})
+const configError = (message: string, suggestions?: string[]): ConfigError => ({
+  _tag: 'ConfigError',
+  exit: ExitCode.usage,
+  message,
+  suggestions,
+})
 
-function readEnvFile(cwd: string, explicit: string | undefined): E.Either<ConfigError, {values: Record<string, string>; path?: string}> {
+function readEnvFile(
+  cwd: string,
+  explicit: string | undefined,
+): E.Either<ConfigError, {values: Record<string, string>; path?: string}> {
   const path = resolve(cwd, explicit ?? '.env')
   let text: string
   try {
@@ -60,7 +83,11 @@ function readEnvFile(cwd: string, explicit: string | undefined): E.Either<Config
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (explicit === undefined && code === 'ENOENT') return E.right({values: {}})
-    return E.left(configError(`Cannot read the env file ${path} (${code ?? (error as Error).message}).`, ['Check the path given to --env-file.']))
+    return E.left(
+      configError(`Cannot read the env file ${path} (${code ?? (error as Error).message}).`, [
+        'Check the path given to --env-file.',
+      ]),
+    )
   }
   return E.right({values: parseDotenv(text), path})
 }
@@ -78,11 +105,19 @@ function chooseProfile(options: LoadOptions, dotenv: Record<string, string>): E.
   const [name, where] = chosen as [string, string]
   return PROFILE_NAME.test(name.trim())
     ? E.right(name.trim())
-    : E.left(configError(`Profile name from ${where} must be letters, digits, '.', '_' or '-' (at most 64), got '${name}'.`))
+    : E.left(
+        configError(`Profile name from ${where} must be letters, digits, '.', '_' or '-' (at most 64), got '${name}'.`),
+      )
 }
 
 /** The highest-precedence value of each setting: flag › environment › .env › stored profile › default. */
-function collectCandidates(options: LoadOptions, dotenv: {values: Record<string, string>; path?: string}, stored: StoredProfile, profile: string, paths: Paths) {
+function collectCandidates(
+  options: LoadOptions,
+  dotenv: {values: Record<string, string>; path?: string},
+  stored: StoredProfile,
+  profile: string,
+  paths: Paths,
+) {
   const candidates = new Map<SettingName, Candidate>()
   for (const name of SETTING_NAMES) {
     const spec = SETTINGS[name]
@@ -101,7 +136,13 @@ function collectCandidates(options: LoadOptions, dotenv: {values: Record<string,
   return candidates
 }
 
-function readStoredSecrets(options: LoadOptions, candidates: Map<SettingName, Candidate>, stored: StoredProfile, profile: string, paths: Paths) {
+function readStoredSecrets(
+  options: LoadOptions,
+  candidates: Map<SettingName, Candidate>,
+  stored: StoredProfile,
+  profile: string,
+  paths: Paths,
+) {
   const reader = options.readSecret
   const wanted = SECRET_NAMES.filter((name) => !candidates.has(name) && stored.secrets?.[name] !== undefined)
   if (reader === undefined || wanted.length === 0) return TE.right(candidates)
@@ -116,7 +157,14 @@ function readStoredSecrets(options: LoadOptions, candidates: Map<SettingName, Ca
     }),
     TE.map((found) => {
       for (const {name, value, backend} of found) {
-        if (present(value)) candidates.set(name, {raw: value, origin: {source: backend, where: backend === 'keychain' ? 'the system keychain' : 'the insecure credentials file'}})
+        if (present(value))
+          candidates.set(name, {
+            raw: value,
+            origin: {
+              source: backend,
+              where: backend === 'keychain' ? 'the system keychain' : 'the insecure credentials file',
+            },
+          })
       }
       return candidates
     }),
@@ -127,7 +175,9 @@ function describeRaw(name: SettingName, raw: string): string {
   return 'secret' in SETTINGS[name] ? `a value of ${raw.length} characters` : `'${raw}'`
 }
 
-function decodeAll(candidates: Map<SettingName, Candidate>): E.Either<ConfigError, {values: SettingValues; origins: Settings['origins']}> {
+function decodeAll(
+  candidates: Map<SettingName, Candidate>,
+): E.Either<ConfigError, {values: SettingValues; origins: Settings['origins']}> {
   const values: Record<string, unknown> = {}
   const origins: Record<string, Origin> = {}
   for (const [name, candidate] of candidates) {
@@ -136,7 +186,9 @@ function decodeAll(candidates: Map<SettingName, Candidate>): E.Either<ConfigErro
     if (decoded._tag === 'Left') {
       // A codec with a more specific complaint than its name (the Gladly URL) passes it as the message.
       const problem = decoded.left[0]?.message ?? `must be ${codec.name}`
-      return E.left(configError(`${name} from ${candidate.origin.where} ${problem}, got ${describeRaw(name, candidate.raw)}.`))
+      return E.left(
+        configError(`${name} from ${candidate.origin.where} ${problem}, got ${describeRaw(name, candidate.raw)}.`),
+      )
     }
     values[name] = decoded.right
     origins[name] = candidate.origin
@@ -174,13 +226,20 @@ export function loadSettings(options: LoadOptions): TE.TaskEither<AppError, Sett
 }
 
 /** Fails with one actionable message when any of `names` has no value. */
-export function requireSettings<N extends SettingName>(settings: Settings, names: readonly N[], purpose: string): E.Either<ConfigError, {readonly [K in N]: SettingValue<K>}> {
+export function requireSettings<N extends SettingName>(
+  settings: Settings,
+  names: readonly N[],
+  purpose: string,
+): E.Either<ConfigError, {readonly [K in N]: SettingValue<K>}> {
   const missing = names.filter((name) => settings.values[name] === undefined)
   if (missing.length === 0) return E.right(settings.values as {readonly [K in N]: SettingValue<K>})
   const list = missing.join(', ')
   return E.left(
-    configError(`${list} ${missing.length === 1 ? 'is' : 'are'} not set, and ${purpose} needs ${missing.length === 1 ? 'it' : 'them'}.`, [
-      `Run gladly-enterpret auth login${settings.profile === 'default' ? '' : ` --profile ${settings.profile}`}, or set ${list} in the environment or a .env file.`,
-    ]),
+    configError(
+      `${list} ${missing.length === 1 ? 'is' : 'are'} not set, and ${purpose} needs ${missing.length === 1 ? 'it' : 'them'}.`,
+      [
+        `Run gladly-enterpret auth login${settings.profile === 'default' ? '' : ` --profile ${settings.profile}`}, or set ${list} in the environment or a .env file.`,
+      ],
+    ),
   )
 }

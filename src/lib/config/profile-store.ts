@@ -10,8 +10,14 @@ import {SECRET_NAMES, STORABLE_NAMES, type SecretName, type StorableName} from '
 export const SecretBackend = t.keyof({keychain: null, file: null}, 'keychain or file')
 export type SecretBackend = t.TypeOf<typeof SecretBackend>
 
-const storedValues = Object.fromEntries(STORABLE_NAMES.map((name) => [name, t.string])) as Record<StorableName, t.StringC>
-const secretBackends = Object.fromEntries(SECRET_NAMES.map((name) => [name, SecretBackend])) as Record<SecretName, typeof SecretBackend>
+const storedValues = Object.fromEntries(STORABLE_NAMES.map((name) => [name, t.string])) as Record<
+  StorableName,
+  t.StringC
+>
+const secretBackends = Object.fromEntries(SECRET_NAMES.map((name) => [name, SecretBackend])) as Record<
+  SecretName,
+  typeof SecretBackend
+>
 
 /** One profile's stored settings. Secrets are never here: only which backend holds each one. */
 export const StoredProfile = t.intersection([t.partial(storedValues), t.partial({secrets: t.partial(secretBackends)})])
@@ -63,7 +69,11 @@ export function readProfile(paths: Paths, profile: string): Either<ConfigError, 
 }
 
 /** Replaces one profile's record (written atomically by conf); `undefined` removes the profile. */
-export function writeProfile(paths: Paths, profile: string, record: StoredProfile | undefined): Either<ConfigError, void> {
+export function writeProfile(
+  paths: Paths,
+  profile: string,
+  record: StoredProfile | undefined,
+): Either<ConfigError, void> {
   const file = readFile(paths)
   if (file._tag === 'Left') return file
   const profiles = {...file.right.content.profiles}
@@ -73,6 +83,10 @@ export function writeProfile(paths: Paths, profile: string, record: StoredProfil
     file.right.conf.set('profiles', profiles)
     return right(undefined)
   } catch (error) {
-    return left({_tag: 'ConfigError', exit: ExitCode.failure, message: `Could not write ${settingsFilePath(paths)}: ${(error as Error).message}`})
+    return left({
+      _tag: 'ConfigError',
+      exit: ExitCode.failure,
+      message: `Could not write ${settingsFilePath(paths)}: ${(error as Error).message}`,
+    })
   }
 }

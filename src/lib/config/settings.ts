@@ -8,7 +8,11 @@ export type Source = 'flag' | 'env' | '.env' | 'profile' | 'keychain' | 'file' |
 /** A codec from the raw text of a setting to its typed value; its `name` completes "must be …". */
 type SettingCodec<A> = t.Type<A, string, unknown>
 
-function fromString<A>(name: string, parse: (text: string) => A | undefined, print: (value: A) => string = String): SettingCodec<A> {
+function fromString<A>(
+  name: string,
+  parse: (text: string) => A | undefined,
+  print: (value: A) => string = String,
+): SettingCodec<A> {
   return new t.Type<A, string, unknown>(
     name,
     (u): u is A => u !== undefined,
@@ -41,7 +45,9 @@ const nonEmpty = (name: string) => fromString(name, (text) => (text === '' ? und
 const httpUrl = fromString('an http(s) URL such as https://api.enterpret.com', (text) => {
   try {
     const url = new URL(text)
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin + url.pathname.replace(/\/+$/, '') : undefined
+    return url.protocol === 'https:' || url.protocol === 'http:'
+      ? url.origin + url.pathname.replace(/\/+$/, '')
+      : undefined
   } catch {
     return undefined
   }
@@ -77,23 +83,110 @@ export interface SettingSpec<A> {
  * settings table is checked against this list by the tests, so the two cannot drift apart.
  */
 export const SETTINGS = {
-  GLADLY_API_URL: {codec: gladlyUrl, description: "Your Gladly organization's address, e.g. https://acme.gladly.com (a trailing /api/v1 is fine)", storable: true},
-  GLADLY_USERNAME: {codec: nonEmpty('a non-empty email address'), description: 'Email of the Gladly user with the API User permission that owns the token', storable: true},
-  GLADLY_API_TOKEN: {codec: nonEmpty('a non-empty token'), description: 'Gladly API token (Settings › API Tokens in Gladly)', secret: true},
-  GLADLY_MAX_RPS: {codec: numberWithin('a number of requests per second above 0 and at most 1000', 0, 1000), description: "Most requests/s this tool sends to Gladly; it also gives way to the organization's other integrations and never exceeds the limit Gladly reports", default: '10', storable: true},
-  GLADLY_REPORTS_PER_MINUTE: {codec: numberWithin('a number of reports per minute above 0 and at most 600', 0, 600), description: "This tool's share of the 10 reports a minute Gladly allows the whole organization (used by the backfill of history older than 14 days)", default: '6', storable: true},
-  GLADLY_REPORT_ROW_CAP: {codec: integerWithin('a whole number of rows from 10 to 1000000', 10, 1_000_000), description: "Rows at which Gladly is assumed to cut a report (undocumented; inferred): a backfill window that comes back with 90% of it is asked again in smaller parts", default: '10000', storable: true},
-  IMPORT_HISTORY_DAYS: {codec: integerWithin('a whole number of days from 0 to 3650', 0, 3650), description: "On the first import of a profile, also backfill this many days of history from Gladly's Reports API (0: only what the export jobs still hold, 14 days)", default: '0', storable: true},
-  TRANSCRIPT_SOURCE: {codec: oneOf(['export', 'api'] as const), description: "Where a closed conversation's transcript comes from: 'export' reads the export files (and GET /items only when they do not cover it), 'api' reads GET /conversations/{id}/items for every one (for content types the export leaves out, such as voice AI; one more Gladly request per conversation)", default: 'export', storable: true},
-  ENTERPRET_API_URL: {codec: httpUrl, description: 'Enterpret API base URL', default: 'https://api.enterpret.com', storable: true},
-  ENTERPRET_API_KEY: {codec: nonEmpty('a non-empty key'), description: "API key of the Enterpret webhook integration (sent as the api-key header)", secret: true},
-  ENTERPRET_FILE_ID: {codec: nonEmpty('a non-empty identifier'), description: 'fileID sent with every Enterpret record (the stream id inside the integration)', default: 'gladly', storable: true},
-  ENTERPRET_MAX_RPM: {codec: integerWithin('a whole number of requests per minute from 1 to 10000', 1, 10_000), description: 'At most this many webhook requests per minute', default: '20', storable: true},
-  ENTERPRET_MAX_BODY_BYTES: {codec: integerWithin('a whole number of bytes from 1024 to 10000000', 1024, 10_000_000), description: 'At most this many bytes in one webhook request body', default: '1000000', storable: true},
-  ENTERPRET_METADATA_NESTING: {codec: oneOf(['nested', 'flat'] as const), description: "Metadata envelope: 'nested' sends {metadata:{metadata:{…}}}, 'flat' sends {metadata:{…}} (check yours with Enterpret's Payload Validator)", default: 'nested', storable: true},
-  BATCH_SIZE: {codec: integerWithin('a positive integer no larger than 100', 1, 100), description: 'Records per webhook request', default: '20', storable: true},
-  MAX_RETRIES: {codec: integerWithin('a whole number from 0 to 20', 0, 20), description: 'Retries of a failed request (5xx, 429, reset, timeout) before giving up on it', default: '5', storable: true},
-  RETRY_DELAY: {codec: integerWithin('a whole number of milliseconds from 1 to 600000', 1, 600_000), description: 'First retry delay in milliseconds; it doubles on each retry, with jitter', default: '1000', storable: true},
+  GLADLY_API_URL: {
+    codec: gladlyUrl,
+    description: "Your Gladly organization's address, e.g. https://acme.gladly.com (a trailing /api/v1 is fine)",
+    storable: true,
+  },
+  GLADLY_USERNAME: {
+    codec: nonEmpty('a non-empty email address'),
+    description: 'Email of the Gladly user with the API User permission that owns the token',
+    storable: true,
+  },
+  GLADLY_API_TOKEN: {
+    codec: nonEmpty('a non-empty token'),
+    description: 'Gladly API token (Settings › API Tokens in Gladly)',
+    secret: true,
+  },
+  GLADLY_MAX_RPS: {
+    codec: numberWithin('a number of requests per second above 0 and at most 1000', 0, 1000),
+    description:
+      "Most requests/s this tool sends to Gladly; it also gives way to the organization's other integrations and never exceeds the limit Gladly reports",
+    default: '10',
+    storable: true,
+  },
+  GLADLY_REPORTS_PER_MINUTE: {
+    codec: numberWithin('a number of reports per minute above 0 and at most 600', 0, 600),
+    description:
+      "This tool's share of the 10 reports a minute Gladly allows the whole organization (used by the backfill of history older than 14 days)",
+    default: '6',
+    storable: true,
+  },
+  GLADLY_REPORT_ROW_CAP: {
+    codec: integerWithin('a whole number of rows from 10 to 1000000', 10, 1_000_000),
+    description:
+      'Rows at which Gladly is assumed to cut a report (undocumented; inferred): a backfill window that comes back with 90% of it is asked again in smaller parts',
+    default: '10000',
+    storable: true,
+  },
+  IMPORT_HISTORY_DAYS: {
+    codec: integerWithin('a whole number of days from 0 to 3650', 0, 3650),
+    description:
+      "On the first import of a profile, also backfill this many days of history from Gladly's Reports API (0: only what the export jobs still hold, 14 days)",
+    default: '0',
+    storable: true,
+  },
+  TRANSCRIPT_SOURCE: {
+    codec: oneOf(['export', 'api'] as const),
+    description:
+      "Where a closed conversation's transcript comes from: 'export' reads the export files (and GET /items only when they do not cover it), 'api' reads GET /conversations/{id}/items for every one (for content types the export leaves out, such as voice AI; one more Gladly request per conversation)",
+    default: 'export',
+    storable: true,
+  },
+  ENTERPRET_API_URL: {
+    codec: httpUrl,
+    description: 'Enterpret API base URL',
+    default: 'https://api.enterpret.com',
+    storable: true,
+  },
+  ENTERPRET_API_KEY: {
+    codec: nonEmpty('a non-empty key'),
+    description: 'API key of the Enterpret webhook integration (sent as the api-key header)',
+    secret: true,
+  },
+  ENTERPRET_FILE_ID: {
+    codec: nonEmpty('a non-empty identifier'),
+    description: 'fileID sent with every Enterpret record (the stream id inside the integration)',
+    default: 'gladly',
+    storable: true,
+  },
+  ENTERPRET_MAX_RPM: {
+    codec: integerWithin('a whole number of requests per minute from 1 to 10000', 1, 10_000),
+    description: 'At most this many webhook requests per minute',
+    default: '20',
+    storable: true,
+  },
+  ENTERPRET_MAX_BODY_BYTES: {
+    codec: integerWithin('a whole number of bytes from 1024 to 10000000', 1024, 10_000_000),
+    description: 'At most this many bytes in one webhook request body',
+    default: '1000000',
+    storable: true,
+  },
+  ENTERPRET_METADATA_NESTING: {
+    codec: oneOf(['nested', 'flat'] as const),
+    description:
+      "Metadata envelope: 'nested' sends {metadata:{metadata:{…}}}, 'flat' sends {metadata:{…}} (check yours with Enterpret's Payload Validator)",
+    default: 'nested',
+    storable: true,
+  },
+  BATCH_SIZE: {
+    codec: integerWithin('a positive integer no larger than 100', 1, 100),
+    description: 'Records per webhook request',
+    default: '20',
+    storable: true,
+  },
+  MAX_RETRIES: {
+    codec: integerWithin('a whole number from 0 to 20', 0, 20),
+    description: 'Retries of a failed request (5xx, 429, reset, timeout) before giving up on it',
+    default: '5',
+    storable: true,
+  },
+  RETRY_DELAY: {
+    codec: integerWithin('a whole number of milliseconds from 1 to 600000', 1, 600_000),
+    description: 'First retry delay in milliseconds; it doubles on each retry, with jitter',
+    default: '1000',
+    storable: true,
+  },
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the table mixes codecs of several value types
 } as const satisfies Record<string, SettingSpec<any>>
 

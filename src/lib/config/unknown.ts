@@ -14,7 +14,11 @@ function distance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i]
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1))
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      )
     }
     previous = current
   }
@@ -22,14 +26,18 @@ function distance(a: string, b: string): number {
 }
 
 function closest(name: string, candidates: readonly string[]): {name: string; distance: number} {
-  return candidates.map((candidate) => ({name: candidate, distance: distance(name, candidate)})).reduce((best, next) => (next.distance < best.distance ? next : best))
+  return candidates
+    .map((candidate) => ({name: candidate, distance: distance(name, candidate)}))
+    .reduce((best, next) => (next.distance < best.distance ? next : best))
 }
 
 /**
  * A variable that looks like one of ours and is not (a typo such as GLADLY_BASE_URL) is otherwise ignored
  * without a word: one warning for each, naming the closest known setting.
  */
-export function unknownVariableWarnings(layers: ReadonlyArray<readonly [Readonly<Record<string, string | undefined>>, string]>): string[] {
+export function unknownVariableWarnings(
+  layers: ReadonlyArray<readonly [Readonly<Record<string, string | undefined>>, string]>,
+): string[] {
   const warnings: string[] = []
   for (const [variables, where] of layers) {
     for (const name of Object.keys(variables)) {
@@ -37,7 +45,9 @@ export function unknownVariableWarnings(layers: ReadonlyArray<readonly [Readonly
       const oclif = name.startsWith(OCLIF_PREFIX)
       const nearest = closest(name, oclif ? OWN_VARIABLES : KNOWN)
       if (oclif && nearest.distance > NEAR_MISS) continue
-      warnings.push(`${name} (in ${where}) is not a setting of gladly-enterpret and is ignored; did you mean ${nearest.name}?`)
+      warnings.push(
+        `${name} (in ${where}) is not a setting of gladly-enterpret and is ignored; did you mean ${nearest.name}?`,
+      )
     }
   }
   return warnings

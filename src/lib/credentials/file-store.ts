@@ -16,14 +16,26 @@ export function credentialsFilePath(paths: Paths): string {
 
 function fileError(paths: Paths, problem: string): CredentialsFileError {
   const file = credentialsFilePath(paths)
-  return {_tag: 'CredentialsFileError', exit: ExitCode.usage, message: `The credentials file ${file} is unusable (${problem}); it was left as it is.`, suggestions: [`Fix or delete ${file}, then run gladly-enterpret auth login again.`]}
+  return {
+    _tag: 'CredentialsFileError',
+    exit: ExitCode.usage,
+    message: `The credentials file ${file} is unusable (${problem}); it was left as it is.`,
+    suggestions: [`Fix or delete ${file}, then run gladly-enterpret auth login again.`],
+  }
 }
 
 function open(paths: Paths): E.Either<CredentialsFileError, {conf: Conf<CredentialsFile>; content: CredentialsFile}> {
   try {
-    const conf = new Conf<CredentialsFile>({cwd: paths.configDir, configName: 'credentials', accessPropertiesByDotNotation: false, configFileMode: 0o600})
+    const conf = new Conf<CredentialsFile>({
+      cwd: paths.configDir,
+      configName: 'credentials',
+      accessPropertiesByDotNotation: false,
+      configFileMode: 0o600,
+    })
     const decoded = decode(CredentialsFile, conf.store, 'credentials')
-    return decoded._tag === 'Left' ? E.left(fileError(paths, decoded.left.message)) : E.right({conf, content: decoded.right})
+    return decoded._tag === 'Left'
+      ? E.left(fileError(paths, decoded.left.message))
+      : E.right({conf, content: decoded.right})
   } catch (error) {
     return E.left(fileError(paths, error instanceof SyntaxError ? 'not valid JSON' : (error as Error).message))
   }
@@ -39,13 +51,21 @@ export function looseMode(paths: Paths): string | undefined {
   }
 }
 
-export function readFileSecret(paths: Paths, profile: string, name: SecretName): E.Either<CredentialsFileError, string | undefined> {
+export function readFileSecret(
+  paths: Paths,
+  profile: string,
+  name: SecretName,
+): E.Either<CredentialsFileError, string | undefined> {
   const file = open(paths)
   return E.map(({content}: {content: CredentialsFile}) => content.profiles?.[profile]?.[name])(file)
 }
 
 /** Sets (string) or removes (undefined) secrets of one profile; the file stays 0600. */
-export function writeFileSecrets(paths: Paths, profile: string, changes: Partial<Record<SecretName, string | undefined>>): E.Either<CredentialsFileError, void> {
+export function writeFileSecrets(
+  paths: Paths,
+  profile: string,
+  changes: Partial<Record<SecretName, string | undefined>>,
+): E.Either<CredentialsFileError, void> {
   const file = open(paths)
   if (file._tag === 'Left') return file
   const profiles = {...file.right.content.profiles}

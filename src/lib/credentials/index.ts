@@ -24,8 +24,15 @@ export function keychainAccount(profile: string, name: SecretName): string {
 export function secretReader(onUnavailable?: (name: SecretName, error: CredentialsError) => void): SecretReader {
   return (name, backend, profile, paths) => {
     const read: TE.TaskEither<CredentialsError, string | undefined> =
-      backend === 'keychain' ? withKeychain(async (keytar) => (await keytar.getPassword(KEYCHAIN_SERVICE, keychainAccount(profile, name))) ?? undefined) : TE.fromEither(readFileSecret(paths, profile, name))
-    const registered = pipe(read, TE.tap((value) => TE.fromIO(() => registerSecret(value))))
+      backend === 'keychain'
+        ? withKeychain(
+            async (keytar) => (await keytar.getPassword(KEYCHAIN_SERVICE, keychainAccount(profile, name))) ?? undefined,
+          )
+        : TE.fromEither(readFileSecret(paths, profile, name))
+    const registered = pipe(
+      read,
+      TE.tap((value) => TE.fromIO(() => registerSecret(value))),
+    )
     if (onUnavailable === undefined) return registered
     return pipe(
       registered,
@@ -54,7 +61,12 @@ export function keychainReady(profile: string): TE.TaskEither<CredentialsError, 
   })
 }
 
-export function storeSecrets(paths: Paths, profile: string, secrets: Partial<Record<SecretName, string>>, backend: SecretBackend): TE.TaskEither<CredentialsError, void> {
+export function storeSecrets(
+  paths: Paths,
+  profile: string,
+  secrets: Partial<Record<SecretName, string>>,
+  backend: SecretBackend,
+): TE.TaskEither<CredentialsError, void> {
   if (backend === 'file') return TE.fromEither(writeFileSecrets(paths, profile, secrets))
   return withKeychain(async (keytar) => {
     for (const [name, value] of Object.entries(secrets) as [SecretName, string][]) {
@@ -64,18 +76,27 @@ export function storeSecrets(paths: Paths, profile: string, secrets: Partial<Rec
 }
 
 /** Removes the named secrets from the backend that holds each one; reports what was there. */
-export function removeSecrets(paths: Paths, profile: string, held: Partial<Record<SecretName, SecretBackend>>): TE.TaskEither<CredentialsError, SecretName[]> {
+export function removeSecrets(
+  paths: Paths,
+  profile: string,
+  held: Partial<Record<SecretName, SecretBackend>>,
+): TE.TaskEither<CredentialsError, SecretName[]> {
   const names = Object.keys(held) as SecretName[]
   const inFile = names.filter((name) => held[name] === 'file')
   const inKeychain = names.filter((name) => held[name] === 'keychain')
   return pipe(
-    TE.fromEither(inFile.length === 0 ? E.right(undefined) : writeFileSecrets(paths, profile, Object.fromEntries(inFile.map((name) => [name, undefined])))),
+    TE.fromEither(
+      inFile.length === 0
+        ? E.right(undefined)
+        : writeFileSecrets(paths, profile, Object.fromEntries(inFile.map((name) => [name, undefined]))),
+    ),
     TE.chain(() =>
       inKeychain.length === 0
         ? TE.right<CredentialsError, SecretName[]>([])
         : withKeychain(async (keytar) => {
             const removed: SecretName[] = []
-            for (const name of inKeychain) if (await keytar.deletePassword(KEYCHAIN_SERVICE, keychainAccount(profile, name))) removed.push(name)
+            for (const name of inKeychain)
+              if (await keytar.deletePassword(KEYCHAIN_SERVICE, keychainAccount(profile, name))) removed.push(name)
             return removed
           }),
     ),

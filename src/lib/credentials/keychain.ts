@@ -15,9 +15,12 @@ const KEYCHAIN_TIMEOUT_MS = 15_000
 
 function reasonOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)
-  if (error instanceof Error && error.name === 'AbortError') return `it did not answer within ${KEYCHAIN_TIMEOUT_MS / 1000} s (is it locked?)`
-  if (/Cannot find (module|package)|ERR_MODULE_NOT_FOUND|ERR_DLOPEN_FAILED|native binding/i.test(message)) return `the keychain binding for ${process.platform}-${process.arch} is missing (${message.split('\n')[0]})`
-  if (/dbus|DBus|autolaunch|DBUS_SESSION_BUS_ADDRESS/.test(message)) return `no D-Bus session to reach a Secret Service (${message.replace(/^Platform failure: /, '')})`
+  if (error instanceof Error && error.name === 'AbortError')
+    return `it did not answer within ${KEYCHAIN_TIMEOUT_MS / 1000} s (is it locked?)`
+  if (/Cannot find (module|package)|ERR_MODULE_NOT_FOUND|ERR_DLOPEN_FAILED|native binding/i.test(message))
+    return `the keychain binding for ${process.platform}-${process.arch} is missing (${message.split('\n')[0]})`
+  if (/dbus|DBus|autolaunch|DBUS_SESSION_BUS_ADDRESS/.test(message))
+    return `no D-Bus session to reach a Secret Service (${message.replace(/^Platform failure: /, '')})`
   return message.replace(/^Platform failure: /, '')
 }
 
@@ -44,5 +47,8 @@ let binding: Promise<Keytar> | undefined
 
 /** Runs one keychain operation, turning every way it can fail into KeychainUnavailable. */
 export function withKeychain<A>(operation: (keytar: Keytar) => Promise<A>): TE.TaskEither<KeychainUnavailable, A> {
-  return TE.tryCatch(async () => operation(await (binding ??= loadBinding())), (error) => keychainUnavailable(reasonOf(error)))
+  return TE.tryCatch(
+    async () => operation(await (binding ??= loadBinding())),
+    (error) => keychainUnavailable(reasonOf(error)),
+  )
 }

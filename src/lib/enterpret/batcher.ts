@@ -61,7 +61,8 @@ export function createBatcher<R extends WireRecord>(limits: BatcherLimits): Batc
   return {
     add(record) {
       const size = recordBytes(record)
-      if (ENVELOPE_BYTES + size > limits.maxBodyBytes) return {batches: [], oversized: {record, bytes: ENVELOPE_BYTES + size}}
+      if (ENVELOPE_BYTES + size > limits.maxBodyBytes)
+        return {batches: [], oversized: {record, bytes: ENVELOPE_BYTES + size}}
       const completed = bytes + separator() + size > limits.maxBodyBytes ? take() : []
       bytes += separator() + size
       records.push(record)

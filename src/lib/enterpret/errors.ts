@@ -16,12 +16,19 @@ export interface EnterpretUnavailable extends AppError {
   readonly lastReason: string
 }
 
-const KEY_HINT = "ENTERPRET_API_KEY must be the key shown at the top of the Enterpret Feedback webhook integration's page (Integrations › Webhook); store a new one with `gladly-enterpret auth login`."
+const KEY_HINT =
+  "ENTERPRET_API_KEY must be the key shown at the top of the Enterpret Feedback webhook integration's page (Integrations › Webhook); store a new one with `gladly-enterpret auth login`."
 
 export function enterpretAuthError(status: 401 | 403, host: string, code: string | undefined): EnterpretAuthError {
   const answer = code === undefined ? `${status}` : `${status} ${code}`
   if (status === 401) {
-    return {_tag: 'EnterpretAuthError', status, exit: ExitCode.usage, message: `Enterpret at ${host} rejected the API key (${answer}).`, suggestions: [KEY_HINT]}
+    return {
+      _tag: 'EnterpretAuthError',
+      status,
+      exit: ExitCode.usage,
+      message: `Enterpret at ${host} rejected the API key (${answer}).`,
+      suggestions: [KEY_HINT],
+    }
   }
   return {
     _tag: 'EnterpretAuthError',

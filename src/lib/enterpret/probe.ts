@@ -10,9 +10,14 @@ export const WEBHOOK_PATH = '/webhook/custom/all'
 
 // What a webhook that took the key answers an empty batch: 400 for the empty `records` (or 2xx from a lenient
 // one); 413 and 429 come after the key check too.
-const KEY_TAKEN = (status: number) => (status >= 200 && status < 300) || status === 400 || status === 413 || status === 429
+const KEY_TAKEN = (status: number) =>
+  (status >= 200 && status < 300) || status === 400 || status === 413 || status === 429
 
-const unreachable = (baseUrl: string, problem: string): AppError => ({_tag: 'EnterpretUnreachable', exit: ExitCode.failure, message: `Enterpret at ${baseUrl} could not be reached: ${problem}`})
+const unreachable = (baseUrl: string, problem: string): AppError => ({
+  _tag: 'EnterpretUnreachable',
+  exit: ExitCode.failure,
+  message: `Enterpret at ${baseUrl} could not be reached: ${problem}`,
+})
 
 /**
  * Checks the Enterpret address and key without sending a record. Enterpret has no read-only endpoint for
@@ -42,7 +47,9 @@ export function probeApiKey(baseUrl: string, apiKey: string, userAgent: string):
         _tag: 'EnterpretWrongUrl',
         exit: ExitCode.usage,
         message: `There is no Enterpret webhook at ${baseUrl} (${status} on ${WEBHOOK_PATH}).`,
-        suggestions: ['Check ENTERPRET_API_URL: it is https://api.enterpret.com unless Enterpret gave you another address, without /webhook/… at the end.'],
+        suggestions: [
+          'Check ENTERPRET_API_URL: it is https://api.enterpret.com unless Enterpret gave you another address, without /webhook/… at the end.',
+        ],
       })
     }),
   )

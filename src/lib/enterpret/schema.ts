@@ -11,9 +11,16 @@ export type Actor = 'user' | 'agent' | 'bot'
 export const MIN_CREATED_AT = 946_684_800
 
 const NonEmptyText = t.refinement(t.string, (text) => text.trim() !== '', 'non-empty text')
-const EpochSeconds = t.refinement(t.number, (n) => Number.isInteger(n) && n >= MIN_CREATED_AT, 'whole epoch seconds since 2000')
+const EpochSeconds = t.refinement(
+  t.number,
+  (n) => Number.isInteger(n) && n >= MIN_CREATED_AT,
+  'whole epoch seconds since 2000',
+)
 
-export const Message = t.exact(t.type({actor: t.keyof({user: null, agent: null, bot: null}, 'user, agent or bot'), text: NonEmptyText}), 'Message')
+export const Message = t.exact(
+  t.type({actor: t.keyof({user: null, agent: null, bot: null}, 'user, agent or bot'), text: NonEmptyText}),
+  'Message',
+)
 export type Message = t.TypeOf<typeof Message>
 
 /** One metadata field: an array of exactly one of strings, numbers or booleans (`s`, `n`, `b`). */
@@ -35,7 +42,10 @@ export type MetadataNesting = 'nested' | 'flat'
  * The reference is unsure whether the field map sits at `metadata` or at `metadata.metadata`; this is
  * the one place that decides (ENTERPRET_METADATA_NESTING).
  */
-export function wrapMetadata(fields: MetadataFields, nesting: MetadataNesting): {metadata: MetadataFields} | MetadataFields {
+export function wrapMetadata(
+  fields: MetadataFields,
+  nesting: MetadataNesting,
+): {metadata: MetadataFields} | MetadataFields {
   return nesting === 'nested' ? {metadata: fields} : fields
 }
 
@@ -45,7 +55,9 @@ export const ConversationRecord = t.exact(
     fileID: NonEmptyText,
     type: t.literal('CONVERSATION'),
     createdAt: EpochSeconds,
-    conversation: t.exact(t.type({msgs: t.refinement(t.array(Message), (msgs) => msgs.length > 0, 'at least one message')})),
+    conversation: t.exact(
+      t.type({msgs: t.refinement(t.array(Message), (msgs) => msgs.length > 0, 'at least one message')}),
+    ),
     metadata: t.union([t.exact(t.type({metadata: MetadataFields})), MetadataFields]),
   }),
   'ConversationRecord',

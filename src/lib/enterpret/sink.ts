@@ -72,7 +72,17 @@ export interface Sink<R extends WireRecord> {
 /** Batches in a row that get no usable answer (only 5xx, network failures, 429s, …) before the run stops. */
 export const UNAVAILABLE_AFTER_BATCHES = 3
 
-const RETRYABLE_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE'])
+const RETRYABLE_CODES = new Set([
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ECONNREFUSED',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ECONNABORTED',
+  'ERR_STREAM_PREMATURE_CLOSE',
+])
 // 429s are flow control, not failures: they get at least this many retries whatever MAX_RETRIES says.
 const MIN_RATE_LIMIT_RETRIES = 8
 const MIN_RATE_LIMIT_DELAY_MS = 1000
@@ -80,7 +90,14 @@ const MAX_BACKOFF_MS = 30_000
 // Retry-After is undocumented; a huge value would stall the run for longer than a retry is worth.
 const MAX_RETRY_AFTER_MS = 300_000
 // `request` bounds each attempt as a whole: a server answering a byte now and then would otherwise hold the run.
-const TIMEOUTS = {lookup: 10_000, connect: 10_000, secureConnect: 10_000, send: 60_000, response: 60_000, request: 120_000}
+const TIMEOUTS = {
+  lookup: 10_000,
+  connect: 10_000,
+  secureConnect: 10_000,
+  send: 60_000,
+  response: 60_000,
+  request: 120_000,
+}
 
 /** One HTTP exchange: a response of any status, or (no status) the error that prevented one. */
 interface Reply {
@@ -100,7 +117,9 @@ interface Failure {
 }
 
 /** What one request settled to after its retries; `attempts` counts them all. */
-type Verdict = {readonly kind: 'accepted'; readonly attempts: number} | {readonly kind: 'rejected' | 'tooLarge' | 'gaveUp'; readonly attempts: number; readonly failure: Failure}
+type Verdict =
+  | {readonly kind: 'accepted'; readonly attempts: number}
+  | {readonly kind: 'rejected' | 'tooLarge' | 'gaveUp'; readonly attempts: number; readonly failure: Failure}
 
 /** A batch's result so far; `answered` says whether Enterpret said anything about its records (2xx, 400 or 413). */
 interface Delivery<R extends WireRecord> {
@@ -187,7 +206,13 @@ const failAll = <R extends WireRecord>(
   failure: Failure,
   attempts: number,
 ): FailedRecord<R>[] =>
-  records.map((record) => ({record, reason, attempts, ...(failure.status === undefined ? {} : {status: failure.status}), ...(failure.code === undefined ? {} : {code: failure.code})}))
+  records.map((record) => ({
+    record,
+    reason,
+    attempts,
+    ...(failure.status === undefined ? {} : {status: failure.status}),
+    ...(failure.code === undefined ? {} : {code: failure.code}),
+  }))
 
 export function createSink<R extends WireRecord>(options: SinkOptions): Sink<R> {
   registerSecret(options.apiKey)
@@ -195,7 +220,11 @@ export function createSink<R extends WireRecord>(options: SinkOptions): Sink<R> 
   const host = new URL(options.baseUrl).host
   const url = `${options.baseUrl.replace(/\/+$/, '')}${options.path ?? WEBHOOK_PATH}`
   const client = got.extend({
-    headers: {'api-key': options.apiKey, 'content-type': 'application/json', 'user-agent': options.userAgent} as Headers,
+    headers: {
+      'api-key': options.apiKey,
+      'content-type': 'application/json',
+      'user-agent': options.userAgent,
+    } as Headers,
     timeout: {...TIMEOUTS, ...(options.deadlineMs === undefined ? {} : {request: options.deadlineMs})},
     retry: {limit: 0},
     followRedirect: false,
@@ -246,7 +275,9 @@ export function createSink<R extends WireRecord>(options: SinkOptions): Sink<R> 
           case 'rateLimited': {
             stats.rateLimited++
             if (rateLimits >= rateLimitRetries) break
-            const wait = retryAfterMs(reply.headers) ?? backoff(Math.max(options.retryDelayMs, MIN_RATE_LIMIT_DELAY_MS), rateLimits)
+            const wait =
+              retryAfterMs(reply.headers) ??
+              backoff(Math.max(options.retryDelayMs, MIN_RATE_LIMIT_DELAY_MS), rateLimits)
             rateLimits++
             logger.debug(`Enterpret rate limit on ${label}; pausing all requests for ${wait} ms`)
             pacer.pause(wait)
@@ -257,13 +288,19 @@ export function createSink<R extends WireRecord>(options: SinkOptions): Sink<R> 
             const wait = backoff(options.retryDelayMs, failures)
             failures++
             stats.retries++
-            logger.debug(`${label} failed (${describe(reply).detail}); retry ${failures}/${options.maxRetries} in ${wait} ms`)
+            logger.debug(
+              `${label} failed (${describe(reply).detail}); retry ${failures}/${options.maxRetries} in ${wait} ms`,
+            )
             await sleep(wait)
             continue
           }
         }
         const failure = describe(reply)
-        return E.right({kind: 'gaveUp', attempts, failure: {...failure, detail: `${failure.detail} after ${attempts} ${attempts === 1 ? 'try' : 'tries'}`}})
+        return E.right({
+          kind: 'gaveUp',
+          attempts,
+          failure: {...failure, detail: `${failure.detail} after ${attempts} ${attempts === 1 ? 'try' : 'tries'}`},
+        })
       }
     }
 
@@ -272,7 +309,8 @@ export function createSink<R extends WireRecord>(options: SinkOptions): Sink<R> 
     const body = requestBody(records)
     const bytes = Buffer.byteLength(body)
     // A batch the caller formed without the batcher is cut to size instead of earning a certain 400/413.
-    if (records.length > 1 && (records.length > options.maxRecordsPerRequest || bytes > options.maxBodyBytes)) return split(records, carried)
+    if (records.length > 1 && (records.length > options.maxRecordsPerRequest || bytes > options.maxBodyBytes))
+      return split(records, carried)
     return pipe(
       post(body, `batch of ${records.length} (${bytes} bytes)`),
       TE.chain((verdict) => settle(records, carried + verdict.attempts, verdict)),
@@ -288,15 +326,28 @@ export function createSink<R extends WireRecord>(options: SinkOptions): Sink<R> 
     )
   }
 
-  function settle(records: readonly R[], attempts: number, verdict: Verdict): TE.TaskEither<EnterpretFatal, Delivery<R>> {
-    if (verdict.kind === 'accepted') return TE.right({delivered: records.map((record) => record.id), failed: [], answered: true})
+  function settle(
+    records: readonly R[],
+    attempts: number,
+    verdict: Verdict,
+  ): TE.TaskEither<EnterpretFatal, Delivery<R>> {
+    if (verdict.kind === 'accepted')
+      return TE.right({delivered: records.map((record) => record.id), failed: [], answered: true})
     const {failure} = verdict
-    if (verdict.kind === 'gaveUp') return TE.right({delivered: [], failed: failAll(records, `Not delivered: ${failure.detail}`, failure, attempts), answered: false})
+    if (verdict.kind === 'gaveUp')
+      return TE.right({
+        delivered: [],
+        failed: failAll(records, `Not delivered: ${failure.detail}`, failure, attempts),
+        answered: false,
+      })
     if (records.length > 1) {
       logger.debug(`Enterpret answered ${failure.detail} to ${records.length} records; sending each half on its own`)
       return split(records, attempts)
     }
-    const reason = verdict.kind === 'tooLarge' ? `Too large for Enterpret even alone: ${failure.detail}` : `Rejected by Enterpret: ${failure.detail}`
+    const reason =
+      verdict.kind === 'tooLarge'
+        ? `Too large for Enterpret even alone: ${failure.detail}`
+        : `Rejected by Enterpret: ${failure.detail}`
     return TE.right({delivered: [], failed: failAll(records, reason, failure, attempts), answered: true})
   }
 

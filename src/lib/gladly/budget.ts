@@ -83,7 +83,8 @@ export function createBudget(ratePerSecond: number, clock: BudgetClock = realClo
   }
 
   /** Our starts that Gladly counted in the window of a request started at `startedAt`, itself included. */
-  const ownStartsInWindowOf = (startedAt: number) => ownStarts.filter((start) => !start.rejected && start.at > startedAt - WINDOW_MS && start.at <= startedAt).length
+  const ownStartsInWindowOf = (startedAt: number) =>
+    ownStarts.filter((start) => !start.rejected && start.at > startedAt - WINDOW_MS && start.at <= startedAt).length
 
   return {
     ratePerSecond,

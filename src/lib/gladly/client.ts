@@ -34,7 +34,11 @@ function parseJson(response: GladlyResponse, label: string): E.Either<GladlyErro
   }
 }
 
-function parseBody<A>(codec: t.Type<A, unknown, unknown>, response: GladlyResponse, label: string): E.Either<GladlyError, A> {
+function parseBody<A>(
+  codec: t.Type<A, unknown, unknown>,
+  response: GladlyResponse,
+  label: string,
+): E.Either<GladlyError, A> {
   return pipe(
     parseJson(response, label),
     E.chain((json) =>
@@ -50,16 +54,31 @@ function unexpected(response: GladlyResponse, label: string): GladlyError {
   const detail = pipe(
     parseJson(response, label),
     E.chainW((json) => GladlyErrorBody.decode(json)),
-    E.map((body) => body.errors.map((error) => [error.attr, error.code, error.detail].filter(Boolean).join(' ')).join('; ')),
+    E.map((body) =>
+      body.errors.map((error) => [error.attr, error.code, error.detail].filter(Boolean).join(' ')).join('; '),
+    ),
     E.getOrElse(() => ''),
   )
-  return {_tag: 'GladlyHttpError', status: response.status, path: label, exit: ExitCode.failure, message: `Gladly answered ${response.status} to GET ${label}${detail ? `: ${detail}` : ''}.`}
+  return {
+    _tag: 'GladlyHttpError',
+    status: response.status,
+    path: label,
+    exit: ExitCode.failure,
+    message: `Gladly answered ${response.status} to GET ${label}${detail ? `: ${detail}` : ''}.`,
+  }
 }
 
-function getOk<A>(http: GladlyHttp, path: string, codec: t.Type<A, unknown, unknown>, searchParams?: Record<string, string>): TE.TaskEither<GladlyError, A> {
+function getOk<A>(
+  http: GladlyHttp,
+  path: string,
+  codec: t.Type<A, unknown, unknown>,
+  searchParams?: Record<string, string>,
+): TE.TaskEither<GladlyError, A> {
   return pipe(
     http.get(path, searchParams),
-    TE.chainEitherK((response) => (response.status === 200 ? parseBody(codec, response, path) : E.left(unexpected(response, path)))),
+    TE.chainEitherK((response) =>
+      response.status === 200 ? parseBody(codec, response, path) : E.left(unexpected(response, path)),
+    ),
   )
 }
 
@@ -67,7 +86,13 @@ function getOk<A>(http: GladlyHttp, path: string, codec: t.Type<A, unknown, unkn
 export function getOrganization(http: GladlyHttp): TE.TaskEither<GladlyError, Organization> {
   return pipe(
     http.get('/organization'),
-    TE.chainEitherK((response) => (response.status === 404 ? E.left(wrongUrl(http.origin)) : response.status === 200 ? parseBody(Organization, response, '/organization') : E.left(unexpected(response, '/organization')))),
+    TE.chainEitherK((response) =>
+      response.status === 404
+        ? E.left(wrongUrl(http.origin))
+        : response.status === 200
+          ? parseBody(Organization, response, '/organization')
+          : E.left(unexpected(response, '/organization')),
+    ),
   )
 }
 
@@ -77,7 +102,9 @@ export const getInboxes = (http: GladlyHttp) => getOk(http, '/inboxes', InboxLis
 
 /** Oldest first by `updatedAt`, then id: the order the watermark advances in (Gladly documents no order). */
 function sortJobs(jobs: readonly ExportJob[]): ExportJob[] {
-  return [...jobs].sort((a, b) => compareTimestamps(a.updatedAt, b.updatedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  return [...jobs].sort(
+    (a, b) => compareTimestamps(a.updatedAt, b.updatedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  )
 }
 
 export interface CompletedJobs {
@@ -88,7 +115,10 @@ export interface CompletedJobs {
 }
 
 /** `GET /export/jobs?status=COMPLETED&startAt=…`: jobs updated in the window, oldest first. */
-export function listCompletedJobs(http: GladlyHttp, window: {readonly startAt: Date; readonly endAt?: Date}): TE.TaskEither<GladlyError, CompletedJobs> {
+export function listCompletedJobs(
+  http: GladlyHttp,
+  window: {readonly startAt: Date; readonly endAt?: Date},
+): TE.TaskEither<GladlyError, CompletedJobs> {
   const searchParams: Record<string, string> = {status: 'COMPLETED', startAt: window.startAt.toISOString()}
   if (window.endAt) searchParams.endAt = window.endAt.toISOString()
   return pipe(
@@ -101,14 +131,18 @@ export function listCompletedJobs(http: GladlyHttp, window: {readonly startAt: D
         if (listing.status !== undefined && listing.status !== 'COMPLETED') continue
         const usable = usableJob({...listing, status: listing.status ?? 'COMPLETED'})
         if (usable._tag === 'Usable') jobs.push(usable.job)
-        else unusable.push(`Gladly listed a completed export job${listing.id === undefined ? '' : ` (${listing.id})`} without ${usable.missing.join(', ')}: it cannot be read and is skipped. Ask Gladly Support about it if conversations of that period are missing.`)
+        else
+          unusable.push(
+            `Gladly listed a completed export job${listing.id === undefined ? '' : ` (${listing.id})`} without ${usable.missing.join(', ')}: it cannot be read and is skipped. Ask Gladly Support about it if conversations of that period are missing.`,
+          )
       }
       return {jobs: sortJobs(jobs), unusable}
     }),
   )
 }
 
-export type ConversationLookup = {readonly _tag: 'Found'; readonly conversation: Conversation} | {readonly _tag: 'Vanished'}
+export type ConversationLookup =
+  {readonly _tag: 'Found'; readonly conversation: Conversation} | {readonly _tag: 'Vanished'}
 
 /**
  * `GET /conversations/{id}`; a 404 means the conversation was merged away or deleted. An answer about another
@@ -126,7 +160,12 @@ export function getConversation(http: GladlyHttp, id: string): TE.TaskEither<Gla
         E.chain((conversation) =>
           conversation.id === id
             ? E.right({_tag: 'Found' as const, conversation})
-            : E.left(decodeError(path, `Gladly's answer to GET ${path} is conversation ${JSON.stringify(conversation.id)}, not the one asked for.`)),
+            : E.left(
+                decodeError(
+                  path,
+                  `Gladly's answer to GET ${path} is conversation ${JSON.stringify(conversation.id)}, not the one asked for.`,
+                ),
+              ),
         ),
       )
     }),
@@ -165,7 +204,10 @@ function decodeItemList(json: unknown, path: string): E.Either<GladlyError, Pick
       items.push(decoded.right)
       return
     }
-    const itemId = typeof element === 'object' && element !== null && typeof (element as {id?: unknown}).id === 'string' ? (element as {id: string}).id : undefined
+    const itemId =
+      typeof element === 'object' && element !== null && typeof (element as {id?: unknown}).id === 'string'
+        ? (element as {id: string}).id
+        : undefined
     unreadable.push({index, ...(itemId === undefined ? {} : {itemId}), reason: decoded.left.message})
   })
   return E.right({items, unreadable})
@@ -189,15 +231,26 @@ export function getConversationItems(http: GladlyHttp, id: string): TE.TaskEithe
 }
 
 /** `GET /customers/{id}/conversations`: at most 100, oldest first; undefined when the customer is gone. */
-export function getCustomerConversations(http: GladlyHttp, customerId: string): TE.TaskEither<GladlyError, readonly Conversation[] | undefined> {
+export function getCustomerConversations(
+  http: GladlyHttp,
+  customerId: string,
+): TE.TaskEither<GladlyError, readonly Conversation[] | undefined> {
   const path = `/customers/${encodeURIComponent(customerId)}/conversations`
   return pipe(
     http.get(path),
-    TE.chainEitherK((response) => (response.status === 404 || response.status === 301 ? E.right(undefined) : response.status === 200 ? parseBody(ConversationList, response, path) : E.left(unexpected(response, path)))),
+    TE.chainEitherK((response) =>
+      response.status === 404 || response.status === 301
+        ? E.right(undefined)
+        : response.status === 200
+          ? parseBody(ConversationList, response, path)
+          : E.left(unexpected(response, path)),
+    ),
   )
 }
 
-export type CustomerLookup = {readonly _tag: 'Found'; readonly customer: CustomerProfile & {readonly id: string}; readonly mergedFrom?: string} | {readonly _tag: 'Missing'}
+export type CustomerLookup =
+  | {readonly _tag: 'Found'; readonly customer: CustomerProfile & {readonly id: string}; readonly mergedFrom?: string}
+  | {readonly _tag: 'Missing'}
 
 /**
  * `GET /customer-profiles/{id}`. A merged profile answers 301 with the new id in `meta.new`; it is
@@ -212,7 +265,10 @@ export function getCustomerProfile(http: GladlyHttp, id: string): TE.TaskEither<
         if (response.status === 404) return TE.right({_tag: 'Missing'})
         if (response.status === 301) {
           if (followed) return TE.right({_tag: 'Missing'})
-          const moved = pipe(parseJson(response, path), E.chainW((json) => MovedCustomerBody.decode(json)))
+          const moved = pipe(
+            parseJson(response, path),
+            E.chainW((json) => MovedCustomerBody.decode(json)),
+          )
           const location = response.headers.location?.split('/').pop()
           const newId = moved._tag === 'Right' ? moved.right.newCustomerId : location
           if (newId === undefined || newId === '') return TE.left(unexpected(response, path))
@@ -235,7 +291,12 @@ export function getCustomerProfile(http: GladlyHttp, id: string): TE.TaskEither<
 }
 
 /** Streams one export file to `destination`; Undefined when Gladly no longer has it (expired after 14 days). */
-export function downloadExportFile(http: GladlyHttp, jobId: string, name: string, destination: string): TE.TaskEither<GladlyError, {readonly bytes: number} | undefined> {
+export function downloadExportFile(
+  http: GladlyHttp,
+  jobId: string,
+  name: string,
+  destination: string,
+): TE.TaskEither<GladlyError, {readonly bytes: number} | undefined> {
   return pipe(
     http.download(`/export/jobs/${encodeURIComponent(jobId)}/files/${encodeURIComponent(name)}`, destination),
     TE.orElseW((error) => (error._tag === 'GladlyNotFound' ? TE.right(undefined) : TE.left(error))),

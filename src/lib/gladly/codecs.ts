@@ -176,15 +176,34 @@ export interface ExportJob {
 }
 
 /** The listing as an `ExportJob`, or what it lacks. */
-export function usableJob(listing: ExportJobListing): {readonly _tag: 'Usable'; readonly job: ExportJob} | {readonly _tag: 'Unusable'; readonly missing: readonly string[]} {
+export function usableJob(
+  listing: ExportJobListing,
+):
+  | {readonly _tag: 'Usable'; readonly job: ExportJob}
+  | {readonly _tag: 'Unusable'; readonly missing: readonly string[]} {
   const {id, status, updatedAt, parameters} = listing
   const startAt = parameters?.startAt
   const endAt = parameters?.endAt
-  if (id === undefined || status === undefined || updatedAt === undefined || startAt === undefined || endAt === undefined) {
-    const missing = [id === undefined && 'id', status === undefined && 'status', updatedAt === undefined && 'updatedAt', startAt === undefined && 'parameters.startAt', endAt === undefined && 'parameters.endAt']
+  if (
+    id === undefined ||
+    status === undefined ||
+    updatedAt === undefined ||
+    startAt === undefined ||
+    endAt === undefined
+  ) {
+    const missing = [
+      id === undefined && 'id',
+      status === undefined && 'status',
+      updatedAt === undefined && 'updatedAt',
+      startAt === undefined && 'parameters.startAt',
+      endAt === undefined && 'parameters.endAt',
+    ]
     return {_tag: 'Unusable', missing: missing.filter((field): field is string => field !== false)}
   }
-  return {_tag: 'Usable', job: {...listing, id, status, updatedAt, parameters: {...parameters, startAt, endAt}, files: listing.files ?? []}}
+  return {
+    _tag: 'Usable',
+    job: {...listing, id, status, updatedAt, parameters: {...parameters, startAt, endAt}, files: listing.files ?? []},
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -505,7 +524,10 @@ const customChannelFields = {
   sessionId: t.string,
   groupId: t.string,
   groupName: t.string,
-  status: optional({value: openEnum(['SENDING', 'SENT', 'ACCEPTED', 'DELIVERED', 'READ', 'FAILED']), details: t.string}, 'CustomChannelStatus'),
+  status: optional(
+    {value: openEnum(['SENDING', 'SENT', 'ACCEPTED', 'DELIVERED', 'READ', 'FAILED']), details: t.string},
+    'CustomChannelStatus',
+  ),
 }
 
 /**
@@ -513,13 +535,20 @@ const customChannelFields = {
  * `FILES`, not a `CUSTOM_CHANNEL_*` value (the older spec copy's "Custom Channel Message"); the text is one level
  * down, in `content.content`. Nothing is marked required there, so only `type` is.
  */
-export const CustomChannelTextContent = struct('CustomChannelTextContent', {type: t.literal('TEXT')}, {...customChannelFields, content: optional({text: t.string}, 'CustomChannelText')})
+export const CustomChannelTextContent = struct(
+  'CustomChannelTextContent',
+  {type: t.literal('TEXT')},
+  {...customChannelFields, content: optional({text: t.string}, 'CustomChannelText')},
+)
 export type CustomChannelTextContent = t.TypeOf<typeof CustomChannelTextContent>
 
 export const CustomChannelFilesContent = struct(
   'CustomChannelFilesContent',
   {type: t.literal('FILES')},
-  {...customChannelFields, content: optional({files: t.array(CustomChannelFile), caption: t.string}, 'CustomChannelFiles')},
+  {
+    ...customChannelFields,
+    content: optional({files: t.array(CustomChannelFile), caption: t.string}, 'CustomChannelFiles'),
+  },
 )
 export type CustomChannelFilesContent = t.TypeOf<typeof CustomChannelFilesContent>
 
@@ -688,7 +717,9 @@ export const MovedCustomerBody = new t.Type<MovedCustomer, MovedCustomer, unknow
       const newId = error.meta?.['new']
       const oldId = error.meta?.['old']
       if (typeof newId !== 'string') continue
-      return t.success(typeof oldId === 'string' ? {newCustomerId: newId, oldCustomerId: oldId} : {newCustomerId: newId})
+      return t.success(
+        typeof oldId === 'string' ? {newCustomerId: newId, oldCustomerId: oldId} : {newCustomerId: newId},
+      )
     }
     return t.failure(u, c)
   },

@@ -3,12 +3,7 @@ import {redactText} from '../log/index.js'
 
 /** Every way a Gladly call can fail, each with a message a support-ops person can act on. */
 export type GladlyError =
-  | GladlyAuthError
-  | GladlyNotFound
-  | GladlyUnreachable
-  | GladlyHttpError
-  | GladlyDecodeError
-  | LocalFileError
+  GladlyAuthError | GladlyNotFound | GladlyUnreachable | GladlyHttpError | GladlyDecodeError | LocalFileError
 
 /** What Gladly sent could not be written here (a full disk, a read-only folder): not Gladly's fault, not retried. */
 interface LocalFileError extends AppError {
@@ -69,18 +64,29 @@ export function wrongUrl(origin: string): GladlyNotFound {
     path: '/api/v1/organization',
     exit: ExitCode.usage,
     message: `There is no Gladly API at ${origin} (404 on /api/v1/organization).`,
-    suggestions: ['Check GLADLY_API_URL: it is the address you sign in to Gladly at, e.g. https://acme.gladly.com or https://acme.us-1.gladly.com.'],
+    suggestions: [
+      'Check GLADLY_API_URL: it is the address you sign in to Gladly at, e.g. https://acme.gladly.com or https://acme.us-1.gladly.com.',
+    ],
   }
 }
 
-const TLS_CODES = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT|ERR_TLS_|ERR_SSL_|EPROTO$|HOSTNAME_MISMATCH)/
+const TLS_CODES =
+  /^(CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT|ERR_TLS_|ERR_SSL_|EPROTO$|HOSTNAME_MISMATCH)/
 
 export function unreachable(origin: string, code: string, rawDetail: string): GladlyUnreachable {
   const host = new URL(origin).host
   // Library messages can quote the request, headers included.
   const detail = redactText(rawDetail.split('\n')[0] ?? '')
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return {_tag: 'GladlyUnreachable', code, exit: ExitCode.usage, message: `Cannot resolve ${host} (${code}).`, suggestions: ['Check GLADLY_API_URL for a typo, and that this machine can resolve and reach it (DNS, proxy, firewall).']}
+    return {
+      _tag: 'GladlyUnreachable',
+      code,
+      exit: ExitCode.usage,
+      message: `Cannot resolve ${host} (${code}).`,
+      suggestions: [
+        'Check GLADLY_API_URL for a typo, and that this machine can resolve and reach it (DNS, proxy, firewall).',
+      ],
+    }
   }
   if (TLS_CODES.test(code)) {
     return {
@@ -88,10 +94,18 @@ export function unreachable(origin: string, code: string, rawDetail: string): Gl
       code,
       exit: ExitCode.failure,
       message: `The TLS connection to ${host} failed (${code}: ${detail}).`,
-      suggestions: ['If a proxy on your network inspects TLS, point NODE_EXTRA_CA_CERTS at its CA certificate; otherwise check the system clock and GLADLY_API_URL.'],
+      suggestions: [
+        'If a proxy on your network inspects TLS, point NODE_EXTRA_CA_CERTS at its CA certificate; otherwise check the system clock and GLADLY_API_URL.',
+      ],
     }
   }
-  return {_tag: 'GladlyUnreachable', code, exit: ExitCode.failure, message: `Gladly at ${host} is unreachable (${code}: ${detail}).`, suggestions: ['Check the network path to Gladly and try again; transient failures were already retried.']}
+  return {
+    _tag: 'GladlyUnreachable',
+    code,
+    exit: ExitCode.failure,
+    message: `Gladly at ${host} is unreachable (${code}: ${detail}).`,
+    suggestions: ['Check the network path to Gladly and try again; transient failures were already retried.'],
+  }
 }
 
 /**

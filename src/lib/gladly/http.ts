@@ -67,7 +67,17 @@ export interface GladlyHttp {
   download(path: string, destination: string): TE.TaskEither<GladlyError, {readonly bytes: number}>
 }
 
-const RETRYABLE_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE'])
+const RETRYABLE_CODES = new Set([
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ECONNREFUSED',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ECONNABORTED',
+  'ERR_STREAM_PREMATURE_CLOSE',
+])
 // Gladly documents no Retry-After, so 429s are flow control: they get more patience than failures.
 const MIN_RATE_LIMIT_RETRIES = 8
 const MAX_BACKOFF_MS = 30_000
@@ -100,7 +110,8 @@ function errorCode(error: unknown): string {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-type Attempt<A> = {done: true; value: A} | {done: false; status?: number; headers?: IncomingHttpHeaders; error?: unknown}
+type Attempt<A> =
+  {done: true; value: A} | {done: false; status?: number; headers?: IncomingHttpHeaders; error?: unknown}
 
 export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
   const authorization = `Basic ${Buffer.from(`${connection.username}:${connection.token}`).toString('base64')}`
@@ -124,7 +135,11 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
    * The one retry loop: every attempt first waits for the shared budget, 429s pause everyone,
    * 5xx and connection failures back off exponentially up to MAX_RETRIES.
    */
-  function withRetries<A>(label: string, attempt: (startedAt: number) => Promise<Attempt<A>>, ownLimit?: Budget): TE.TaskEither<GladlyError, A> {
+  function withRetries<A>(
+    label: string,
+    attempt: (startedAt: number) => Promise<Attempt<A>>,
+    ownLimit?: Budget,
+  ): TE.TaskEither<GladlyError, A> {
     return async () => {
       let failures = 0
       let rateLimits = 0
@@ -139,22 +154,40 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
         if (status === 401 || status === 403) return E.left(authError(status, connection.origin, connection.username))
         if (status === 429) {
           stats.rateLimited++
-          const wait = (headers && retryAfterMs(headers)) ?? backoff(Math.max(connection.retryDelayMs, 1000), rateLimits)
+          const wait =
+            (headers && retryAfterMs(headers)) ?? backoff(Math.max(connection.retryDelayMs, 1000), rateLimits)
           if (rateLimits++ >= Math.max(connection.maxRetries, MIN_RATE_LIMIT_RETRIES)) {
-            return E.left({_tag: 'GladlyHttpError', status, path: label, exit: ExitCode.failure, message: `Gladly kept answering 429 (rate limit) for ${label} after ${rateLimits} tries.`, suggestions: ["Lower GLADLY_MAX_RPS: other integrations are using the organization's 10 requests/s."]})
+            return E.left({
+              _tag: 'GladlyHttpError',
+              status,
+              path: label,
+              exit: ExitCode.failure,
+              message: `Gladly kept answering 429 (rate limit) for ${label} after ${rateLimits} tries.`,
+              suggestions: ["Lower GLADLY_MAX_RPS: other integrations are using the organization's 10 requests/s."],
+            })
           }
           logger.debug(`Gladly rate limit on ${label}; pausing all requests for ${wait} ms`)
           ;(ownLimit ?? budget).pause(wait)
           continue
         }
         const localProblem = error === undefined ? undefined : localFileProblem(error)
-        if (localProblem !== undefined) return E.left({_tag: 'LocalFileError', exit: ExitCode.failure, message: localProblem})
+        if (localProblem !== undefined)
+          return E.left({_tag: 'LocalFileError', exit: ExitCode.failure, message: localProblem})
         const code = error === undefined ? `HTTP ${status}` : errorCode(error)
         // A report that timed out was generated in vain; asking again at once would spend the reports' budget.
-        const retryable = error === undefined ? status !== undefined && status >= 500 : RETRYABLE_CODES.has(code) && !(ownLimit !== undefined && code === 'ETIMEDOUT')
+        const retryable =
+          error === undefined
+            ? status !== undefined && status >= 500
+            : RETRYABLE_CODES.has(code) && !(ownLimit !== undefined && code === 'ETIMEDOUT')
         if (!retryable || failures >= connection.maxRetries) {
           if (error === undefined) {
-            return E.left({_tag: 'GladlyHttpError', status: status ?? 0, path: label, exit: ExitCode.failure, message: `Gladly answered ${status} to ${label}${failures > 0 ? ` after ${failures + 1} tries` : ''}.`})
+            return E.left({
+              _tag: 'GladlyHttpError',
+              status: status ?? 0,
+              path: label,
+              exit: ExitCode.failure,
+              message: `Gladly answered ${status} to ${label}${failures > 0 ? ` after ${failures + 1} tries` : ''}.`,
+            })
           }
           return E.left(unreachable(connection.origin, code, (error as Error).message))
         }
@@ -168,7 +201,12 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
 
   let skewMs = 0
   const observe = (response: Response | {statusCode?: number; headers: IncomingHttpHeaders}, startedAt: number) => {
-    budget.observe({limit: numberHeader(response.headers, 'ratelimit-limit-second'), remaining: numberHeader(response.headers, 'ratelimit-remaining-second'), startedAt, rejected: response.statusCode === 429})
+    budget.observe({
+      limit: numberHeader(response.headers, 'ratelimit-limit-second'),
+      remaining: numberHeader(response.headers, 'ratelimit-remaining-second'),
+      startedAt,
+      rejected: response.statusCode === 429,
+    })
     const serverTime = Date.parse(response.headers.date ?? '')
     if (!Number.isNaN(serverTime)) skewMs = serverTime - Date.now()
   }
@@ -176,15 +214,25 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
   const isHandledHere = (status: number) => status === 401 || status === 403 || status === 429 || status >= 500
 
   /** One JSON-sized exchange; the retry loop decides what to do with 401/403/429/5xx and failures. */
-  const request = (method: 'GET' | 'POST', path: string, options: {searchParams?: Record<string, string>; json?: unknown; headers?: Headers; deadline: number}, ownLimit?: Budget) =>
+  const request = (
+    method: 'GET' | 'POST',
+    path: string,
+    options: {searchParams?: Record<string, string>; json?: unknown; headers?: Headers; deadline: number},
+    ownLimit?: Budget,
+  ) =>
     withRetries<GladlyResponse>(
       `${method} ${path}`,
       async (startedAt) => {
         try {
           const {deadline, ...rest} = options
-          const response = await client(path.replace(/^\//, ''), {method, ...rest, timeout: {...TIMEOUTS, request: deadline}})
+          const response = await client(path.replace(/^\//, ''), {
+            method,
+            ...rest,
+            timeout: {...TIMEOUTS, request: deadline},
+          })
           observe(response, startedAt)
-          if (isHandledHere(response.statusCode)) return {done: false, status: response.statusCode, headers: response.headers}
+          if (isHandledHere(response.statusCode))
+            return {done: false, status: response.statusCode, headers: response.headers}
           return {done: true, value: {status: response.statusCode, headers: response.headers, body: response.body}}
         } catch (error) {
           return {done: false, error}
@@ -197,7 +245,17 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
     origin: connection.origin,
     now: () => new Date(Date.now() + skewMs),
     get: (path, searchParams) => request('GET', path, {searchParams, deadline: deadlines.request}),
-    post: (path, body, ownLimit) => request('POST', path, {json: body, headers: {accept: 'text/csv, application/json'}, deadline: ownLimit === undefined ? deadlines.request : deadlines.report}, ownLimit),
+    post: (path, body, ownLimit) =>
+      request(
+        'POST',
+        path,
+        {
+          json: body,
+          headers: {accept: 'text/csv, application/json'},
+          deadline: ownLimit === undefined ? deadlines.request : deadlines.report,
+        },
+        ownLimit,
+      ),
     download: (path, destination) => {
       let attempt = 0
       return pipe(
@@ -205,7 +263,10 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
           // Each attempt writes its own file: a failed attempt's last writes may still land on disk
           // after the next one began. Only a complete body is renamed into place.
           const partial = `${destination}.${attempt++}.part`
-          const stream = client.stream(path.replace(/^\//, ''), {headers: {accept: 'application/x-ndjson'}, timeout: {...TIMEOUTS, request: deadlines.download}})
+          const stream = client.stream(path.replace(/^\//, ''), {
+            headers: {accept: 'application/x-ndjson'},
+            timeout: {...TIMEOUTS, request: deadlines.download},
+          })
           let response: Response | undefined
           stream.once('response', (res: Response) => {
             response = res
@@ -217,7 +278,10 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
             await rm(partial, {force: true})
             // A write stream's ENOSPC does not say which file: this one, for the message.
             const {path: known, code, syscall, message} = error as NodeJS.ErrnoException
-            return {done: false, error: known === undefined && syscall !== undefined ? {code, syscall, message, path: partial} : error}
+            return {
+              done: false,
+              error: known === undefined && syscall !== undefined ? {code, syscall, message, path: partial} : error,
+            }
           }
           const status = response?.statusCode ?? 0
           if (status === 200) await rename(partial, destination)
@@ -227,8 +291,20 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
         }),
         TE.chain(({status, bytes}) => {
           if (status === 200) return TE.right({bytes})
-          if (status === 404) return TE.left<GladlyError>({_tag: 'GladlyNotFound', path, exit: ExitCode.failure, message: `Gladly has no ${path} (404).`})
-          return TE.left<GladlyError>({_tag: 'GladlyHttpError', status, path, exit: ExitCode.failure, message: `Gladly answered ${status} to GET ${path}.`})
+          if (status === 404)
+            return TE.left<GladlyError>({
+              _tag: 'GladlyNotFound',
+              path,
+              exit: ExitCode.failure,
+              message: `Gladly has no ${path} (404).`,
+            })
+          return TE.left<GladlyError>({
+            _tag: 'GladlyHttpError',
+            status,
+            path,
+            exit: ExitCode.failure,
+            message: `Gladly answered ${status} to GET ${path}.`,
+          })
         }),
       )
     },

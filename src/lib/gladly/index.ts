@@ -2,7 +2,17 @@
 // incremental export feed that turns export jobs into touched conversations.
 export {createBudget, type Budget, type BudgetClock} from './budget.js'
 export {createGladlyHttp, type GladlyConnection, type GladlyHttp, type RequestStats} from './http.js'
-export {getAgents, getConversation, getConversationItems, getCustomerConversations, getCustomerProfile, getInboxes, getOrganization, getTopics, listCompletedJobs} from './client.js'
+export {
+  getAgents,
+  getConversation,
+  getConversationItems,
+  getCustomerConversations,
+  getCustomerProfile,
+  getInboxes,
+  getOrganization,
+  getTopics,
+  listCompletedJobs,
+} from './client.js'
 export {concernsWholeRun, type GladlyError} from './errors.js'
 export * from './feed/index.js'
 export {compareTimestamps} from './time.js'

@@ -48,7 +48,13 @@ function describe(window: ReportWindow): string {
 }
 
 function windowError(window: ReportWindow, message: string): GladlyError {
-  return {_tag: 'GladlyHttpError', status: 200, path: '/reports', exit: ExitCode.failure, message: `Gladly's conversation report for ${describe(window)} ${message}`}
+  return {
+    _tag: 'GladlyHttpError',
+    status: 200,
+    path: '/reports',
+    exit: ExitCode.failure,
+    message: `Gladly's conversation report for ${describe(window)} ${message}`,
+  }
 }
 
 // Headers are matched loosely: Gladly's UI exports say "Conversation ID", API clients have seen conversation_id.
@@ -56,7 +62,10 @@ const normalizeHeader = (header: string) => header.toLowerCase().replace(/[^a-z0
 const ID_HEADER = 'conversationid'
 
 /** The conversation ids of a report body; an error when it is not the CSV Gladly documents. */
-export function conversationIdsOfReport(response: GladlyResponse, window: ReportWindow): E.Either<GladlyError, string[]> {
+export function conversationIdsOfReport(
+  response: GladlyResponse,
+  window: ReportWindow,
+): E.Either<GladlyError, string[]> {
   const type = String(response.headers['content-type'] ?? '')
   if (!/csv/i.test(type)) return E.left(windowError(window, `is not CSV (Content-Type ${type || 'missing'}).`))
   let rows: string[][]
@@ -68,7 +77,10 @@ export function conversationIdsOfReport(response: GladlyResponse, window: Report
   }
   const [header, ...records] = rows
   const column = header?.findIndex((name) => normalizeHeader(name) === ID_HEADER) ?? -1
-  if (column === -1) return E.left(windowError(window, `has no "Conversation ID" column (columns: ${(header ?? []).join(', ') || 'none'}).`))
+  if (column === -1)
+    return E.left(
+      windowError(window, `has no "Conversation ID" column (columns: ${(header ?? []).join(', ') || 'none'}).`),
+    )
   return E.right(records.map((record) => (record[column] ?? '').trim()).filter((id) => id !== ''))
 }
 
@@ -80,7 +92,12 @@ export function conversationIdsOfReport(response: GladlyResponse, window: Report
 const REPORT_REREADS = 3
 
 /** One `POST /reports` for a window, paced by the reports' own limit as well as the org's; asked again if unusable. */
-function requestReport(http: GladlyHttp, reportLimit: Budget, window: ReportWindow, onReread?: (problem: string) => void): TE.TaskEither<GladlyError, string[]> {
+function requestReport(
+  http: GladlyHttp,
+  reportLimit: Budget,
+  window: ReportWindow,
+  onReread?: (problem: string) => void,
+): TE.TaskEither<GladlyError, string[]> {
   const attempt = (rereadsLeft: number): TE.TaskEither<GladlyError, string[]> =>
     pipe(
       askReport(http, reportLimit, window),
@@ -107,7 +124,15 @@ function askReport(http: GladlyHttp, reportLimit: Budget, window: ReportWindow):
   return pipe(
     http.post('/reports', body, reportLimit),
     TE.chainEitherK((response) =>
-      response.status === 200 ? conversationIdsOfReport(response, window) : E.left<GladlyError, string[]>({_tag: 'GladlyHttpError', status: response.status, path: '/reports', exit: ExitCode.failure, message: `Gladly answered ${response.status} to the conversation report for ${describe(window)}: ${response.body.slice(0, 300)}`}),
+      response.status === 200
+        ? conversationIdsOfReport(response, window)
+        : E.left<GladlyError, string[]>({
+            _tag: 'GladlyHttpError',
+            status: response.status,
+            path: '/reports',
+            exit: ExitCode.failure,
+            message: `Gladly answered ${response.status} to the conversation report for ${describe(window)}: ${response.body.slice(0, 300)}`,
+          }),
     ),
   )
 }
@@ -139,7 +164,10 @@ export interface ReportSource {
   readonly onReread?: (problem: string) => void
 }
 
-export async function* reportConversations(source: ReportSource, window: ReportWindow): AsyncGenerator<E.Either<GladlyError, WindowIds>> {
+export async function* reportConversations(
+  source: ReportSource,
+  window: ReportWindow,
+): AsyncGenerator<E.Either<GladlyError, WindowIds>> {
   const ids = await requestReport(source.http, source.limit, window, source.onReread)()
   if (ids._tag === 'Left' || ids.right.length < Math.floor(source.rowCap * SPLIT_AT_SHARE)) {
     yield E.map((conversationIds: string[]) => ({window, conversationIds, possiblyCut: false}))(ids)

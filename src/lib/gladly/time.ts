@@ -60,7 +60,8 @@ export function parseTimestamp(value: string): ParsedTimestamp | undefined {
     for (let index = 20; index < 29; index++) nanos = nanos * 10 + (index < end ? value.charCodeAt(index) - 48 : 0)
   }
   const millis = Math.floor(nanos / 1_000_000)
-  const epochMillis = daysFromCivil(year, month, day) * MS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + millis - offset
+  const epochMillis =
+    daysFromCivil(year, month, day) * MS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + millis - offset
   return {epochMillis, subMilliNanos: nanos - millis * 1_000_000}
 }
 

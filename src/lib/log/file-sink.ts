@@ -45,7 +45,11 @@ function serializable(arg: unknown): unknown {
  * synchronous so that a run killed right after a line still has it on disk. A folder that cannot be
  * written (a read-only home, a full disk) costs the files, not the command: `onUnwritable` is told once.
  */
-export function fileReporter(logDir: string, context: Record<string, unknown>, onUnwritable: (problem: string) => void = () => {}): ConsolaReporter {
+export function fileReporter(
+  logDir: string,
+  context: Record<string, unknown>,
+  onUnwritable: (problem: string) => void = () => {},
+): ConsolaReporter {
   let broken = false
   const append = (action: () => void) => {
     if (broken) return
@@ -53,7 +57,9 @@ export function fileReporter(logDir: string, context: Record<string, unknown>, o
       action()
     } catch (error) {
       broken = true
-      onUnwritable(`The log files in ${logDir} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); this run logs to the terminal only. Free some space or make the folder writable (or set GLADLY_ENTERPRET_HOME).`)
+      onUnwritable(
+        `The log files in ${logDir} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); this run logs to the terminal only. Free some space or make the folder writable (or set GLADLY_ENTERPRET_HOME).`,
+      )
     }
   }
   append(() => mkdirSync(logDir, {recursive: true, mode: 0o700}))

@@ -28,7 +28,17 @@ export function escapeControls(text: string): string {
 }
 
 function redacting(reporter: ConsolaReporter): ConsolaReporter {
-  return {log: (logObj, ctx) => reporter.log({...logObj, args: logObj.args.map((arg) => redact(arg)), message: logObj.message === undefined ? undefined : redact(logObj.message)}, ctx)}
+  return {
+    log: (logObj, ctx) =>
+      reporter.log(
+        {
+          ...logObj,
+          args: logObj.args.map((arg) => redact(arg)),
+          message: logObj.message === undefined ? undefined : redact(logObj.message),
+        },
+        ctx,
+      ),
+  }
 }
 
 /**
@@ -37,7 +47,12 @@ function redacting(reporter: ConsolaReporter): ConsolaReporter {
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const stream = options.terminal ?? process.stderr
-  const terminal = createConsola({level: options.verbose ? LEVEL.debug : LEVEL.info, stdout: stream, stderr: stream, throttle: 0})
+  const terminal = createConsola({
+    level: options.verbose ? LEVEL.debug : LEVEL.info,
+    stdout: stream,
+    stderr: stream,
+    throttle: 0,
+  })
   const terminalLevel = terminal.level
   const toTerminal: ConsolaReporter = {
     log(logObj: LogObject) {
@@ -56,7 +71,12 @@ export function silentLogger(): Logger {
 }
 
 /** Adds the daily files to a logger made before the log folder was known. */
-export function attachLogFiles(logger: Logger, logDir: string, context: Record<string, unknown>, now: Date = new Date()): void {
+export function attachLogFiles(
+  logger: Logger,
+  logDir: string,
+  context: Record<string, unknown>,
+  now: Date = new Date(),
+): void {
   removeExpiredLogs(logDir, now)
   logger.addReporter(redacting(fileReporter(logDir, {pid: process.pid, ...context}, (problem) => logger.warn(problem))))
 }

@@ -10,7 +10,10 @@ const SECRET_IN_TEXT: [RegExp, string][] = [
   // Credentials in a URL (https://user:token@host): whatever quoted it, a setting's error or an argv.
   [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@'"]+@/gi, `$1${REDACTED}@`],
   [/\b(Basic|Bearer)\s+[A-Za-z0-9+/._~-]+=*/g, `$1 ${REDACTED}`],
-  [/\b(authorization|api-key|x-api-key)(["']?\s*[:=]\s*["']?)(?!(?:Basic|Bearer)\s)(?!\[REDACTED\])[^\s"',}]+/gi, `$1$2${REDACTED}`],
+  [
+    /\b(authorization|api-key|x-api-key)(["']?\s*[:=]\s*["']?)(?!(?:Basic|Bearer)\s)(?!\[REDACTED\])[^\s"',}]+/gi,
+    `$1$2${REDACTED}`,
+  ],
 ]
 // Short values would blank ordinary words; real tokens and keys are much longer.
 const MIN_SECRET_LENGTH = 6
@@ -45,7 +48,8 @@ function redactValue(value: unknown, seen: WeakSet<object>): unknown {
     const copy = new Error(redactText(value.message))
     copy.name = value.name
     copy.stack = value.stack === undefined ? undefined : redactText(value.stack)
-    for (const [key, field] of Object.entries(value)) (copy as unknown as Record<string, unknown>)[key] = redactEntry(key, field, seen)
+    for (const [key, field] of Object.entries(value))
+      (copy as unknown as Record<string, unknown>)[key] = redactEntry(key, field, seen)
     return copy
   }
   if (Array.isArray(value)) return value.map((item) => redactValue(item, seen))

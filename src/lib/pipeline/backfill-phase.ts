@@ -12,10 +12,22 @@ const WINDOW_DAYS = 7
  * the day the export jobs begin (that day is read both ways; the ledger keeps it from being sent
  * twice). An unfinished backfill resumes where it stopped unless a new date range replaces it.
  */
-export function planBackfill(current: Backfill | null | undefined, jobPlan: JobPlan, listed: readonly ExportJob[], explicitRange: boolean, now: Date): Backfill | undefined {
+export function planBackfill(
+  current: Backfill | null | undefined,
+  jobPlan: JobPlan,
+  listed: readonly ExportJob[],
+  explicitRange: boolean,
+  now: Date,
+): Backfill | undefined {
   const unfinished = current?.next ? current : undefined
-  if (jobPlan.backfillFrom === undefined || (unfinished && (!explicitRange || unfinished.from === dayOf(jobPlan.backfillFrom)))) return unfinished
-  const exportsBegin = listed.map((job) => Date.parse(job.parameters.startAt)).reduce((a, b) => Math.min(a, b), now.getTime())
+  if (
+    jobPlan.backfillFrom === undefined ||
+    (unfinished && (!explicitRange || unfinished.from === dayOf(jobPlan.backfillFrom)))
+  )
+    return unfinished
+  const exportsBegin = listed
+    .map((job) => Date.parse(job.parameters.startAt))
+    .reduce((a, b) => Math.min(a, b), now.getTime())
   const until = Math.min(jobPlan.backfillUntil?.getTime() ?? exportsBegin, exportsBegin)
   const from = dayOf(jobPlan.backfillFrom)
   const to = dayOf(new Date(until))
@@ -24,7 +36,8 @@ export function planBackfill(current: Backfill | null | undefined, jobPlan: JobP
 
 export function backfillWindows(backfill: Backfill): number {
   if (backfill.next === null) return 0
-  const days = Math.round((Date.parse(`${backfill.to}T00:00:00Z`) - Date.parse(`${backfill.next}T00:00:00Z`)) / 86_400_000) + 1
+  const days =
+    Math.round((Date.parse(`${backfill.to}T00:00:00Z`) - Date.parse(`${backfill.next}T00:00:00Z`)) / 86_400_000) + 1
   return Math.ceil(days / WINDOW_DAYS)
 }
 
@@ -41,7 +54,11 @@ export async function* backfillUnits(run: Run, backfill: Backfill): AsyncGenerat
     inboxIds: [...run.lookups.inboxes.keys()],
     onReread: (problem: string) => noteWarning(run, `${problem} Asking for it again.`),
   }
-  for (let startDay = backfill.next; startDay !== null && startDay <= backfill.to; startDay = addDays(startDay, WINDOW_DAYS)) {
+  for (
+    let startDay = backfill.next;
+    startDay !== null && startDay <= backfill.to;
+    startDay = addDays(startDay, WINDOW_DAYS)
+  ) {
     const lastDay = addDays(startDay, WINDOW_DAYS - 1)
     const endDay = lastDay < backfill.to ? lastDay : backfill.to
     const window = {startDay, endDay}

@@ -116,5 +116,10 @@ export function noteWarning(run: Pick<Run, 'options' | 'tally'>, warning: string
 }
 
 export function progress(run: Run): void {
-  run.options.onProgress?.({jobsDone: run.tally.summary.jobs.processed, jobsPlanned: run.tally.summary.jobs.planned, conversationsDone: run.tally.conversationsDone, conversationsKnown: run.tally.conversationsKnown})
+  run.options.onProgress?.({
+    jobsDone: run.tally.summary.jobs.processed,
+    jobsPlanned: run.tally.summary.jobs.planned,
+    conversationsDone: run.tally.conversationsDone,
+    conversationsKnown: run.tally.conversationsKnown,
+  })
 }

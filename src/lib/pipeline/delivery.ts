@@ -72,7 +72,8 @@ function enterpretTarget(options: ImportOptions): Target<ConversationRecord> {
 function outputTarget(output: NodeJS.WritableStream): Target<ConversationRecord> {
   return {
     async send(batch) {
-      if (!output.write(`${requestBody(batch.records)}\n`)) await new Promise((resolve) => output.once('drain', resolve))
+      if (!output.write(`${requestBody(batch.records)}\n`))
+        await new Promise((resolve) => output.once('drain', resolve))
       return E.right({delivered: batch.records.map((record) => record.id), failed: []})
     },
     stats: () => ({requests: 0, rateLimited: 0, retries: 0}),
@@ -107,7 +108,9 @@ function conversationPlug(
         for (const channel of meta.channels) summary.channels[channel] = (summary.channels[channel] ?? 0) + 1
       }
       // A dry run's ledger only remembers in memory, so a conversation the run would send twice counts once.
-      await deps.ledger.record(entries.map(({meta}) => ({conversationId: meta.conversationId, closedAt: meta.closedAt})))
+      await deps.ledger.record(
+        entries.map(({meta}) => ({conversationId: meta.conversationId, closedAt: meta.closedAt})),
+      )
     },
     failed({record, meta}, reason) {
       tally.summary.conversations.failed++
@@ -199,4 +202,3 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     },
   }
 }
-

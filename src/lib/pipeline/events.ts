@@ -2,7 +2,14 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import {pipe} from 'fp-ts/lib/function.js'
 import type {AppError} from '../common/index.js'
-import {compareTimestamps, concernsWholeRun, getCustomerConversations, getCustomerProfile, type Conversation, type FeedEvent} from '../gladly/index.js'
+import {
+  compareTimestamps,
+  concernsWholeRun,
+  getCustomerConversations,
+  getCustomerProfile,
+  type Conversation,
+  type FeedEvent,
+} from '../gladly/index.js'
 import {toEnterpretRecord, type TransformResult} from '../transform/index.js'
 import {guard, progress, stopRequested, type Run, type Unit} from './context.js'
 import {malformedReport} from './malformed.js'
@@ -20,14 +27,19 @@ async function followMerge(run: Run, customerId: string, lastActivity: string | 
   const survivor = profile._tag === 'Right' && profile.right._tag === 'Found' ? profile.right.customer.id : customerId
   const conversations = await getCustomerConversations(run.http, survivor)()
   if (conversations._tag === 'Left') {
-    run.options.logger.warn(`Could not list the conversations of customer ${survivor} after a merge (${conversations.left.message}); a merged transcript may miss items.`)
+    run.options.logger.warn(
+      `Could not list the conversations of customer ${survivor} after a merge (${conversations.left.message}); a merged transcript may miss items.`,
+    )
     return
   }
   // The one that took the items was open when the merge happened, after the vanished one's last activity.
   const couldHaveTaken = (conversation: Conversation) =>
-    conversation.closedAt === undefined || lastActivity === undefined || compareTimestamps(conversation.closedAt, lastActivity) >= 0
+    conversation.closedAt === undefined ||
+    lastActivity === undefined ||
+    compareTimestamps(conversation.closedAt, lastActivity) >= 0
   for (const conversation of conversations.right ?? []) {
-    if (couldHaveTaken(conversation) && run.ledger.closedAtOf(conversation.id) === undefined) await run.spool.markIncomplete(conversation.id)
+    if (couldHaveTaken(conversation) && run.ledger.closedAtOf(conversation.id) === undefined)
+      await run.spool.markIncomplete(conversation.id)
   }
 }
 
@@ -43,8 +55,16 @@ function reportUnreadable(run: Run, event: ClosedEvent): TE.TaskEither<AppError,
   return guard(async () => {
     for (const item of event.unreadable) {
       summary.unreadableItems++
-      options.logger.warn(`Conversation ${conversationId}, item ${item.itemId ?? `[${item.index}]`} of ${source}: ${item.reason}. The transcript goes on without it.`)
-      await report.add({conversationId, source, index: item.index, ...(item.itemId === undefined ? {} : {itemId: item.itemId}), reason: item.reason})
+      options.logger.warn(
+        `Conversation ${conversationId}, item ${item.itemId ?? `[${item.index}]`} of ${source}: ${item.reason}. The transcript goes on without it.`,
+      )
+      await report.add({
+        conversationId,
+        source,
+        index: item.index,
+        ...(item.itemId === undefined ? {} : {itemId: item.itemId}),
+        reason: item.reason,
+      })
       summary.malformedReport = report.path
     }
   })
@@ -57,12 +77,22 @@ type Transformed =
 
 /** The transform is pure but fed real data: anything it throws is this conversation's problem, not the run's. */
 function transform(run: Run, event: ClosedEvent): Transformed {
-  const input = {conversation: event.conversation, items: event.items, customer: event.customer, lookups: run.lookups, gladlyAppUrl: run.gladlyAppUrl, itemsTruncated: event.itemsTruncated}
+  const input = {
+    conversation: event.conversation,
+    items: event.items,
+    customer: event.customer,
+    lookups: run.lookups,
+    gladlyAppUrl: run.gladlyAppUrl,
+    itemsTruncated: event.itemsTruncated,
+  }
   try {
     const result = toEnterpretRecord(input, run.delivery.transformOptions(run.now()))
     return result._tag === 'Invalid' ? {_tag: 'Unusable', reason: result.reason} : result
   } catch (error) {
-    return {_tag: 'Unusable', reason: `its transform failed (${error instanceof Error ? error.message : String(error)})`}
+    return {
+      _tag: 'Unusable',
+      reason: `its transform failed (${error instanceof Error ? error.message : String(error)})`,
+    }
   }
 }
 
@@ -70,12 +100,19 @@ function transform(run: Run, event: ClosedEvent): Transformed {
 function quarantineStep(run: Run, unit: Unit, conversationId: string, reason: string): TE.TaskEither<AppError, void> {
   return pipe(
     guard(() => quarantine(run, unit, conversationId, reason)),
-    TE.chain((stopped) => (stopped === undefined ? TE.fromIO(() => run.delivery.markDone(conversationId)) : TE.left(stopped))),
+    TE.chain((stopped) =>
+      stopped === undefined ? TE.fromIO(() => run.delivery.markDone(conversationId)) : TE.left(stopped),
+    ),
   )
 }
 
 /** The record to delivery (batched, sent while the feed goes on); nothing to send is done at once. */
-function deliverStep(run: Run, unit: Unit, event: ClosedEvent, transformed: Transformed): TE.TaskEither<AppError, void> {
+function deliverStep(
+  run: Run,
+  unit: Unit,
+  event: ClosedEvent,
+  transformed: Transformed,
+): TE.TaskEither<AppError, void> {
   const {options} = run
   const {summary} = run.tally
   const {id} = event.conversation
@@ -91,7 +128,9 @@ function deliverStep(run: Run, unit: Unit, event: ClosedEvent, transformed: Tran
     case 'NoMessages':
       return TE.fromIO(() => {
         summary.conversations.noMessages++
-        options.logger.info(`Conversation ${id} has no customer-visible message (${transformed.reason}); nothing to send.`)
+        options.logger.info(
+          `Conversation ${id} has no customer-visible message (${transformed.reason}); nothing to send.`,
+        )
         noteResolved(run, id)
         run.delivery.markDone(id)
       })
@@ -126,13 +165,19 @@ function finishWithoutRecord(run: Run, conversationId: string): void {
 }
 
 /** One conversation's event, counted as seen once handled. */
-function handleConversation(run: Run, unit: Unit, event: Exclude<FeedEvent, {_tag: 'Malformed' | 'TimelineOnly' | 'UnitFailed' | 'Deferred'}>): TE.TaskEither<AppError, void> {
+function handleConversation(
+  run: Run,
+  unit: Unit,
+  event: Exclude<FeedEvent, {_tag: 'Malformed' | 'TimelineOnly' | 'UnitFailed' | 'Deferred'}>,
+): TE.TaskEither<AppError, void> {
   const {options} = run
   const {summary} = run.tally
   const c = summary.conversations
   switch (event._tag) {
     case 'Failed':
-      return concernsWholeRun(event.error) ? TE.left(event.error) : quarantineStep(run, unit, event.conversationId, event.error.message)
+      return concernsWholeRun(event.error)
+        ? TE.left(event.error)
+        : quarantineStep(run, unit, event.conversationId, event.error.message)
     case 'Skipped':
       return TE.fromIO(() => {
         if (event.reason === 'still open') c.keptOpen++
@@ -142,7 +187,9 @@ function handleConversation(run: Run, unit: Unit, event: Exclude<FeedEvent, {_ta
     case 'Vanished':
       return guard(async () => {
         c.vanished++
-        options.logger.info(`Conversation ${event.conversationId} no longer exists in Gladly (merged or deleted); skipped.`)
+        options.logger.info(
+          `Conversation ${event.conversationId} no longer exists in Gladly (merged or deleted); skipped.`,
+        )
         await run.spool.drop(event.conversationId)
         if (event.customerId !== undefined) await followMerge(run, event.customerId, event.lastActivity)
         finishWithoutRecord(run, event.conversationId)
@@ -207,10 +254,20 @@ export type UnitOutcome = 'done' | 'stopped'
  * of it to be delivered: what a unit's checkpoint may only then move past. Stops early on a fatal
  * error, or once --limit records are made, after delivering what is in flight.
  */
-export async function consumeFeed(run: Run, unit: Unit, feed: AsyncIterable<FeedEvent>): Promise<E.Either<AppError, UnitOutcome>> {
+export async function consumeFeed(
+  run: Run,
+  unit: Unit,
+  feed: AsyncIterable<FeedEvent>,
+): Promise<E.Either<AppError, UnitOutcome>> {
   const {limit} = run.options
   for await (const event of feed) {
-    if (event._tag !== 'Malformed' && event._tag !== 'TimelineOnly' && event._tag !== 'Deferred' && event._tag !== 'UnitFailed') run.tally.conversationsKnown++
+    if (
+      event._tag !== 'Malformed' &&
+      event._tag !== 'TimelineOnly' &&
+      event._tag !== 'Deferred' &&
+      event._tag !== 'UnitFailed'
+    )
+      run.tally.conversationsKnown++
     const handled = await handle(run, unit, event)()
     if (handled._tag === 'Left') {
       await run.delivery.drain()

@@ -8,14 +8,22 @@ import {addFromJob} from './lookups.js'
 import {skipRules, type FeedUnit, type OpenedUnit} from './units.js'
 
 function noteExpired(run: Run, job: ExportJob): void {
-  noteWarning(run, `Export job ${job.id} (window ${job.parameters.startAt} – ${job.parameters.endAt}) expired before it could be read: conversations active only in that window were not imported.`)
+  noteWarning(
+    run,
+    `Export job ${job.id} (window ${job.parameters.startAt} – ${job.parameters.endAt}) expired before it could be read: conversations active only in that window were not imported.`,
+  )
   run.tally.summary.jobs.lost++
 }
 
 async function* noEvents(): AsyncGenerator<FeedEvent> {}
 
 /** The job's files: its agents and topics join the run's lookups, its lines that cannot be read come first. */
-async function openJob(run: Run, jobs: readonly ExportJob[], index: number, window: JobWindow): Promise<E.Either<AppError, OpenedUnit>> {
+async function openJob(
+  run: Run,
+  jobs: readonly ExportJob[],
+  index: number,
+  window: JobWindow,
+): Promise<E.Either<AppError, OpenedUnit>> {
   const job = jobs[index] as ExportJob
   const downloaded = await window.open(index)
   if (downloaded._tag === 'Left') return downloaded
@@ -56,7 +64,11 @@ async function openJob(run: Run, jobs: readonly ExportJob[], index: number, wind
  * The export feed's units: one per selected job, oldest first, downloaded a little ahead. A job's completion
  * records it as processed and moves the watermark over every job done in order.
  */
-export async function* exportJobUnits(run: Run, jobs: readonly ExportJob[], listed: readonly ExportJob[]): AsyncGenerator<FeedUnit> {
+export async function* exportJobUnits(
+  run: Run,
+  jobs: readonly ExportJob[],
+  listed: readonly ExportJob[],
+): AsyncGenerator<FeedUnit> {
   const window = jobWindow(run.http, jobs, run.workDir)
   try {
     for (let index = 0; index < jobs.length; index++) {

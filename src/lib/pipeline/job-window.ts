@@ -52,7 +52,11 @@ export function jobWindow(http: GladlyHttp, jobs: readonly ExportJob[], root: st
       if (current._tag === 'Left') return current
       idsAhead.delete(index)
       const horizon = Date.parse((jobs[index] as ExportJob).parameters.endAt) + LOOKAHEAD_MS
-      for (let next = index + 1; next < jobs.length && Date.parse((jobs[next] as ExportJob).parameters.startAt) < horizon; next++) {
+      for (
+        let next = index + 1;
+        next < jobs.length && Date.parse((jobs[next] as ExportJob).parameters.startAt) < horizon;
+        next++
+      ) {
         const ahead = await fetch(next)
         if (ahead._tag === 'Left') return ahead
       }

@@ -1,6 +1,15 @@
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import {pipe} from 'fp-ts/lib/function.js'
-import {getAgents, getInboxes, getTopics, type Agent, type GladlyError, type GladlyHttp, type Inbox, type Topic} from '../gladly/index.js'
+import {
+  getAgents,
+  getInboxes,
+  getTopics,
+  type Agent,
+  type GladlyError,
+  type GladlyHttp,
+  type Inbox,
+  type Topic,
+} from '../gladly/index.js'
 
 /** The reference lists a transform resolves ids against: fetched once per run, topped up by job files. */
 export interface RunLookups {
@@ -21,7 +30,10 @@ export function fetchLookups(http: GladlyHttp): TE.TaskEither<GladlyError, RunLo
   )
 }
 
-export function addFromJob(lookups: RunLookups, job: {readonly agents: readonly Agent[]; readonly topics: readonly Topic[]}): void {
+export function addFromJob(
+  lookups: RunLookups,
+  job: {readonly agents: readonly Agent[]; readonly topics: readonly Topic[]},
+): void {
   for (const agent of job.agents) lookups.agents.set(agent.id, agent)
   for (const topic of job.topics) lookups.topics.set(topic.id, topic)
 }

@@ -175,7 +175,11 @@ export function createOutbox<R extends WireRecord, M, L extends LetterBase>(
     if (smaller !== undefined) ({batches, oversized} = batcher.add(smaller))
     if (oversized === undefined) return batches
     const meta = pending.get(record.id) as M
-    await deadLetter({record, meta}, `the record is ${oversized.bytes} bytes, over ENTERPRET_MAX_BODY_BYTES`, 'RecordTooLarge')
+    await deadLetter(
+      {record, meta},
+      `the record is ${oversized.bytes} bytes, over ENTERPRET_MAX_BODY_BYTES`,
+      'RecordTooLarge',
+    )
     pending.delete(record.id)
     if (!dryRun) {
       save()
@@ -207,7 +211,8 @@ export function createOutbox<R extends WireRecord, M, L extends LetterBase>(
         const outcome = await plug.target.send(batch)
         if (outcome._tag === 'Left') fatal ??= outcome.left
         else await book(batch, outcome.right)
-        if (outcome._tag === 'Right' && outcome.right.failed.length === 0) largestAccepted = Math.max(largestAccepted, batch.bytes)
+        if (outcome._tag === 'Right' && outcome.right.failed.length === 0)
+          largestAccepted = Math.max(largestAccepted, batch.bytes)
         queue.shift()
         const waiters = roomWaiters
         roomWaiters = []
@@ -283,14 +288,11 @@ export function createOutbox<R extends WireRecord, M, L extends LetterBase>(
 
     retryDeadLetters: () =>
       pipe(
-        TE.tryCatch(
-          retryDeadLetters,
-          (error): AppError => ({
-            _tag: 'RunError',
-            exit: ExitCode.failure,
-            message: `Retrying dead letters failed: ${(error as Error).message}`,
-          }),
-        ),
+        TE.tryCatch(retryDeadLetters, (error): AppError => ({
+          _tag: 'RunError',
+          exit: ExitCode.failure,
+          message: `Retrying dead letters failed: ${(error as Error).message}`,
+        })),
         TE.chainEitherK((result) => result),
       ),
 

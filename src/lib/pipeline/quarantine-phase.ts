@@ -10,7 +10,9 @@ import {skipRules} from './units.js'
  * journal of an interrupted unit is not mixed with them). Those that fail again stay, with one more attempt.
  */
 export async function retryQuarantined(run: Run, conversationIds: readonly string[]): Promise<AppError | undefined> {
-  const pending = conversationIds.filter((id) => quarantined(run).some((entry) => entry.conversationId === id) && !run.tally.quarantineResolved.has(id))
+  const pending = conversationIds.filter(
+    (id) => quarantined(run).some((entry) => entry.conversationId === id) && !run.tally.quarantineResolved.has(id),
+  )
   if (pending.length === 0) return undefined
   const {options} = run
   options.logger.info(`Fetching again ${pending.length} quarantined conversation(s) from Gladly.`)

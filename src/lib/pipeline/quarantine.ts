@@ -17,20 +17,37 @@ export function quarantined(run: Run): readonly Quarantined[] {
  * Records the conversation before its unit may count it as done, so that a run killed right after cannot forget
  * it. Its spooled items may miss this unit's: the spool is marked so that its transcript is fetched whole.
  */
-export async function quarantine(run: Run, unit: Unit, conversationId: string, reason: string): Promise<AppError | undefined> {
+export async function quarantine(
+  run: Run,
+  unit: Unit,
+  conversationId: string,
+  reason: string,
+): Promise<AppError | undefined> {
   const {options} = run
   const {summary} = run.tally
   const now = run.now().toISOString()
   const previous = quarantined(run).find((entry) => entry.conversationId === conversationId)
-  const entry: Quarantined = {conversationId, reason, source: unit.source, firstFailedAt: previous?.firstFailedAt ?? now, failedAt: now, attempts: (previous?.attempts ?? 0) + 1}
-  run.state.current = {...run.state.current, quarantine: [...quarantined(run).filter((known) => known.conversationId !== conversationId), entry]}
+  const entry: Quarantined = {
+    conversationId,
+    reason,
+    source: unit.source,
+    firstFailedAt: previous?.firstFailedAt ?? now,
+    failedAt: now,
+    attempts: (previous?.attempts ?? 0) + 1,
+  }
+  run.state.current = {
+    ...run.state.current,
+    quarantine: [...quarantined(run).filter((known) => known.conversationId !== conversationId), entry],
+  }
   run.tally.quarantineResolved.delete(conversationId)
   summary.conversations.quarantined++
   if (options.dryRun) {
     options.logger.warn(`Conversation ${conversationId} (${unit.source}) would be quarantined: ${reason}.`)
     return undefined
   }
-  options.logger.warn(`Conversation ${conversationId} (${unit.source}) is quarantined: ${reason}. The next import fetches it again from Gladly (state show lists it).`)
+  options.logger.warn(
+    `Conversation ${conversationId} (${unit.source}) is quarantined: ${reason}. The next import fetches it again from Gladly (state show lists it).`,
+  )
   const written = run.state.save()
   if (written._tag === 'Left') return written.left
   await run.spool.markIncomplete(conversationId)
@@ -43,8 +60,16 @@ export async function quarantine(run: Run, unit: Unit, conversationId: string, r
  */
 export async function requeueUnreadable(run: Run, letters: readonly DeadLetter[]): Promise<AppError | undefined> {
   for (const letter of letters) {
-    run.state.current = {...run.state.current, deadLetters: run.state.current.deadLetters.filter((known) => known.recordId !== letter.recordId)}
-    const stopped = await quarantine(run, {keepSince: run.now().toISOString(), source: 'the dead-letter store'}, letter.conversationId, `its record ${letter.recordId} could not be read back from the dead-letter store (it had failed: ${letter.reason})`)
+    run.state.current = {
+      ...run.state.current,
+      deadLetters: run.state.current.deadLetters.filter((known) => known.recordId !== letter.recordId),
+    }
+    const stopped = await quarantine(
+      run,
+      {keepSince: run.now().toISOString(), source: 'the dead-letter store'},
+      letter.conversationId,
+      `its record ${letter.recordId} could not be read back from the dead-letter store (it had failed: ${letter.reason})`,
+    )
     if (stopped !== undefined) return stopped
   }
   return undefined
@@ -52,7 +77,8 @@ export async function requeueUnreadable(run: Run, letters: readonly DeadLetter[]
 
 /** A conversation that reached an outcome (sent, kept open, vanished…): it leaves the quarantine once its unit is settled. */
 export function noteResolved(run: Run, conversationId: string): void {
-  if (quarantined(run).some((entry) => entry.conversationId === conversationId)) run.tally.quarantineResolved.add(conversationId)
+  if (quarantined(run).some((entry) => entry.conversationId === conversationId))
+    run.tally.quarantineResolved.add(conversationId)
 }
 
 /**
@@ -62,8 +88,13 @@ export function noteResolved(run: Run, conversationId: string): void {
 export function settleQuarantine(run: Run): void {
   if (run.tally.quarantineResolved.size === 0) return
   const resolved = run.tally.quarantineResolved
-  run.tally.summary.quarantine.recovered += quarantined(run).filter((entry) => resolved.has(entry.conversationId)).length
-  run.state.current = {...run.state.current, quarantine: quarantined(run).filter((entry) => !resolved.has(entry.conversationId))}
+  run.tally.summary.quarantine.recovered += quarantined(run).filter((entry) =>
+    resolved.has(entry.conversationId),
+  ).length
+  run.state.current = {
+    ...run.state.current,
+    quarantine: quarantined(run).filter((entry) => !resolved.has(entry.conversationId)),
+  }
   run.tally.quarantineResolved.clear()
 }
 
@@ -72,7 +103,13 @@ export function settleQuarantine(run: Run): void {
  * the ledger as done with this version of it, so that no run fetches it again unless it changes. It leaves the
  * quarantine if it was there: trying again would not help.
  */
-export async function skipForGood(run: Run, unit: Unit, conversationId: string, closedAt: string | undefined, reason: string): Promise<AppError | undefined> {
+export async function skipForGood(
+  run: Run,
+  unit: Unit,
+  conversationId: string,
+  closedAt: string | undefined,
+  reason: string,
+): Promise<AppError | undefined> {
   const {options} = run
   run.tally.summary.conversations.unsendable++
   noteResolved(run, conversationId)
@@ -80,7 +117,9 @@ export async function skipForGood(run: Run, unit: Unit, conversationId: string, 
     options.logger.warn(`Conversation ${conversationId} (${unit.source}) could never be sent: ${reason}.`)
     return undefined
   }
-  options.logger.warn(`Conversation ${conversationId} (${unit.source}) can never be sent to Enterpret: ${reason}. It is skipped for good (state show lists it).`)
+  options.logger.warn(
+    `Conversation ${conversationId} (${unit.source}) can never be sent to Enterpret: ${reason}. It is skipped for good (state show lists it).`,
+  )
   const entry = {conversationId, reason, source: unit.source, at: run.now().toISOString()}
   const earlier = (run.state.current.skippedForGood ?? []).filter((known) => known.conversationId !== conversationId)
   run.state.current = {...run.state.current, skippedForGood: [...earlier, entry].slice(-MAX_SKIPPED_FOR_GOOD)}

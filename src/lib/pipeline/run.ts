@@ -20,8 +20,28 @@ import {
   type JobPlan,
   type RequestStats,
 } from '../gladly/index.js'
-import {acquireLock, openJournal, openLedger, openSpool, openStateStore, overlaySpool, profileStateDir, readOnlyLedger, type Backfill, type Lock} from '../state/index.js'
-import {GLADLY_DOCUMENTED_RPS, guard, noteWarning, SPOOL_TTL_DAYS, type ImportOptions, type Run, type RunTally, type StateCell} from './context.js'
+import {
+  acquireLock,
+  openJournal,
+  openLedger,
+  openSpool,
+  openStateStore,
+  overlaySpool,
+  profileStateDir,
+  readOnlyLedger,
+  type Backfill,
+  type Lock,
+} from '../state/index.js'
+import {
+  GLADLY_DOCUMENTED_RPS,
+  guard,
+  noteWarning,
+  SPOOL_TTL_DAYS,
+  type ImportOptions,
+  type Run,
+  type RunTally,
+  type StateCell,
+} from './context.js'
 import {createDelivery} from './delivery.js'
 import {backfillUnits, backfillWindows, planBackfill} from './backfill-phase.js'
 import {exportJobUnits} from './export-phase.js'
@@ -55,7 +75,12 @@ async function removeScratch(path: string): Promise<void> {
 
 // A dry run never talks to Enterpret, so it does not need its key.
 function requiredCredentials(options: ImportOptions) {
-  const names = ['GLADLY_API_URL', 'GLADLY_USERNAME', 'GLADLY_API_TOKEN', ...(options.dryRun ? [] : (['ENTERPRET_API_KEY'] as const))] as const
+  const names = [
+    'GLADLY_API_URL',
+    'GLADLY_USERNAME',
+    'GLADLY_API_TOKEN',
+    ...(options.dryRun ? [] : (['ENTERPRET_API_KEY'] as const)),
+  ] as const
   return TE.fromEither(requireSettings(options.settings, names, options.dryRun ? 'dry-run' : 'import'))
 }
 
@@ -65,12 +90,18 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
   const now = options.now ?? (() => new Date())
   const gladlyStats: RequestStats = {requests: 0, rateLimited: 0, retries: 0}
   if (settings.values.GLADLY_MAX_RPS > GLADLY_DOCUMENTED_RPS) {
-    logger.warn(`GLADLY_MAX_RPS is ${settings.values.GLADLY_MAX_RPS}, above the ${GLADLY_DOCUMENTED_RPS} requests/s Gladly documents for a whole organization: expect 429s unless Gladly raised your limit.`)
+    logger.warn(
+      `GLADLY_MAX_RPS is ${settings.values.GLADLY_MAX_RPS}, above the ${GLADLY_DOCUMENTED_RPS} requests/s Gladly documents for a whole organization: expect 429s unless Gladly raised your limit.`,
+    )
   }
   return pipe(
     requiredCredentials(options),
     // A wrong Enterpret address or key fails here in seconds, before any Gladly work (a dry run sends nothing).
-    TE.chainFirst((credentials) => (options.dryRun ? TE.right(undefined) : probeApiKey(settings.values.ENTERPRET_API_URL, credentials.ENTERPRET_API_KEY, options.userAgent))),
+    TE.chainFirst((credentials) =>
+      options.dryRun
+        ? TE.right(undefined)
+        : probeApiKey(settings.values.ENTERPRET_API_URL, credentials.ENTERPRET_API_KEY, options.userAgent),
+    ),
     TE.bindTo('credentials'),
     TE.bindW('state', () => TE.fromEither(openStateStore(stateDir, settings.profile).read())),
     TE.bindW('http', ({credentials}) =>
@@ -99,7 +130,9 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
         if (!options.dryRun) await rm(workDir, {recursive: true, force: true})
         return {
           workDir,
-          ledger: options.dryRun ? await readOnlyLedger(stateDir, settings.profile) : await openLedger(stateDir, settings.profile),
+          ledger: options.dryRun
+            ? await readOnlyLedger(stateDir, settings.profile)
+            : await openLedger(stateDir, settings.profile),
           journal: await openJournal(stateDir, settings.profile),
         }
       }),
@@ -142,14 +175,21 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
   )
 }
 
-function plan(run: Run): TE.TaskEither<AppError, {plan: JobPlan; listed: ExportJob[]; jobs: ExportJob[]; backfill: Backfill | undefined}> {
+function plan(
+  run: Run,
+): TE.TaskEither<AppError, {plan: JobPlan; listed: ExportJob[]; jobs: ExportJob[]; backfill: Backfill | undefined}> {
   const {options} = run
   const state = run.state.current
   return pipe(
     TE.fromEither<AppError, JobPlan>(
       planJobs(
         options.selection,
-        {watermark: state.watermark, processedJobIds: new Set(state.processedJobs.map((job) => job.id)), lastWindowEnd: lastWindowEnd(state), historyDays: options.settings.values.IMPORT_HISTORY_DAYS},
+        {
+          watermark: state.watermark,
+          processedJobIds: new Set(state.processedJobs.map((job) => job.id)),
+          lastWindowEnd: lastWindowEnd(state),
+          historyDays: options.settings.values.IMPORT_HISTORY_DAYS,
+        },
         run.http.now(),
       ),
     ),
@@ -185,8 +225,14 @@ function housekeeping(run: Run, jobPlan: JobPlan, jobs: readonly ExportJob[]): T
     if (!run.options.dryRun) await run.spool.expire(SPOOL_TTL_DAYS, run.now())
     const checkpoint = run.state.current.checkpoint
     // A backfill window's checkpoint (report:<day>) is resumed by the backfill itself.
-    if (checkpoint !== null && !checkpoint.jobId.startsWith('report:') && !jobs.some((job) => job.id === checkpoint.jobId)) {
-      logger.warn(`The interrupted run's job ${checkpoint.jobId} is no longer listed by Gladly; its checkpoint is dropped.`)
+    if (
+      checkpoint !== null &&
+      !checkpoint.jobId.startsWith('report:') &&
+      !jobs.some((job) => job.id === checkpoint.jobId)
+    ) {
+      logger.warn(
+        `The interrupted run's job ${checkpoint.jobId} is no longer listed by Gladly; its checkpoint is dropped.`,
+      )
       if (!run.options.dryRun) await run.journal.clear()
       run.state.current = {...run.state.current, checkpoint: null}
     }
@@ -194,7 +240,12 @@ function housekeeping(run: Run, jobPlan: JobPlan, jobs: readonly ExportJob[]): T
 }
 
 /** History first, oldest first: the export jobs then continue from where it ends. */
-async function* allUnits(run: Run, backfill: Backfill | undefined, jobs: readonly ExportJob[], listed: readonly ExportJob[]): AsyncGenerator<FeedUnit> {
+async function* allUnits(
+  run: Run,
+  backfill: Backfill | undefined,
+  jobs: readonly ExportJob[],
+  listed: readonly ExportJob[],
+): AsyncGenerator<FeedUnit> {
   if (backfill) yield* backfillUnits(run, backfill)
   yield* exportJobUnits(run, jobs, listed)
 }
@@ -217,7 +268,10 @@ function finish(run: Run, startedAt: Date): RunSummary {
  * Holds the profile's lock around the work. Should another process take it over (this one's lease went stale,
  * e.g. while it was frozen), the work is asked to stop as on a signal, so that the two overlap as little as possible.
  */
-function withLock<A>(options: ImportOptions, work: (options: ImportOptions) => TE.TaskEither<AppError, A>): TE.TaskEither<AppError, A> {
+function withLock<A>(
+  options: ImportOptions,
+  work: (options: ImportOptions) => TE.TaskEither<AppError, A>,
+): TE.TaskEither<AppError, A> {
   if (options.dryRun) return work(options)
   const {settings, logger} = options
   const lost = new AbortController()
@@ -226,9 +280,14 @@ function withLock<A>(options: ImportOptions, work: (options: ImportOptions) => T
     TE.fromEither(
       acquireLock(settings.paths.stateDir, settings.profile, {
         command: 'import',
-        onStaleLock: (holder) => logger.warn(`Took over the lock of an import that is gone (pid ${holder.pid} on ${holder.host}, started ${holder.startedAt}).`),
+        onStaleLock: (holder) =>
+          logger.warn(
+            `Took over the lock of an import that is gone (pid ${holder.pid} on ${holder.host}, started ${holder.startedAt}).`,
+          ),
         onLost: () => {
-          logger.warn(`Another process took over the lock of profile ${settings.profile}: this import's lease went stale. It stops at the next conversation.`)
+          logger.warn(
+            `Another process took over the lock of profile ${settings.profile}: this import's lease went stale. It stops at the next conversation.`,
+          )
           lost.abort('the lock was taken over by another process')
         },
       }),

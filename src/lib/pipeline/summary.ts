@@ -57,7 +57,18 @@ export function emptySummary(mode: RunSummary['mode'], profile: string, startedA
     durationMs: 0,
     jobs: {planned: 0, processed: 0, lost: 0},
     backfill: {from: null, to: null, windows: 0, done: true},
-    conversations: {seen: 0, sent: 0, keptOpen: 0, failed: 0, vanished: 0, alreadySent: 0, noMessages: 0, fetchedWhole: 0, quarantined: 0, unsendable: 0},
+    conversations: {
+      seen: 0,
+      sent: 0,
+      keptOpen: 0,
+      failed: 0,
+      vanished: 0,
+      alreadySent: 0,
+      noMessages: 0,
+      fetchedWhole: 0,
+      quarantined: 0,
+      unsendable: 0,
+    },
     quarantine: {retried: 0, recovered: 0, remaining: 0},
     messages: 0,
     channels: {},
@@ -84,10 +95,25 @@ export function describeSummary(summary: RunSummary): string[] {
     `Conversations: ${c.seen} seen, ${c.sent} ${verb}, ${c.keptOpen} kept open, ${c.failed} failed, ${c.quarantined} quarantined, ${c.vanished} vanished, ${c.alreadySent} already sent, ${c.noMessages} without messages; ${summary.messages} messages.`,
     `Requests: Gladly ${summary.gladly.requests} (${summary.gladly.rateLimited} × 429), Enterpret ${summary.enterpret.requests} (${summary.enterpret.rateLimited} × 429); ${summary.conversationsPerSecond.toFixed(1)} conversations/s.`,
   ]
-  if (summary.malformedLines > 0) lines.push(`${summary.malformedLines} export line(s) could not be read${summary.malformedReport ? `: see ${summary.malformedReport}` : ''}.`)
-  if (summary.unreadableItems > 0) lines.push(`${summary.unreadableItems} item(s) of Gladly's answers could not be read; their conversations went on without them${summary.malformedReport ? `: see ${summary.malformedReport}` : ''}.`)
-  if (summary.quarantine.remaining > 0) lines.push(`${summary.quarantine.remaining} conversation(s) are quarantined: they could not be read or turned into a record; the next import fetches them again from Gladly (state show lists them with the reason).`)
-  if (c.unsendable > 0) lines.push(`${c.unsendable} conversation(s) ${summary.mode === 'dry-run' ? 'could' : 'can'} never be sent to Enterpret and were skipped for good (state show lists them with the reason).`)
-  if (summary.deadLetters.remaining > 0) lines.push(`${summary.deadLetters.remaining} record(s) failed and wait in the dead-letter store; the next import retries them first (state show lists them).`)
+  if (summary.malformedLines > 0)
+    lines.push(
+      `${summary.malformedLines} export line(s) could not be read${summary.malformedReport ? `: see ${summary.malformedReport}` : ''}.`,
+    )
+  if (summary.unreadableItems > 0)
+    lines.push(
+      `${summary.unreadableItems} item(s) of Gladly's answers could not be read; their conversations went on without them${summary.malformedReport ? `: see ${summary.malformedReport}` : ''}.`,
+    )
+  if (summary.quarantine.remaining > 0)
+    lines.push(
+      `${summary.quarantine.remaining} conversation(s) are quarantined: they could not be read or turned into a record; the next import fetches them again from Gladly (state show lists them with the reason).`,
+    )
+  if (c.unsendable > 0)
+    lines.push(
+      `${c.unsendable} conversation(s) ${summary.mode === 'dry-run' ? 'could' : 'can'} never be sent to Enterpret and were skipped for good (state show lists them with the reason).`,
+    )
+  if (summary.deadLetters.remaining > 0)
+    lines.push(
+      `${summary.deadLetters.remaining} record(s) failed and wait in the dead-letter store; the next import retries them first (state show lists them).`,
+    )
   return lines
 }

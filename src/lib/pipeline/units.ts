@@ -27,14 +27,21 @@ export interface FeedUnit extends Unit {
 
 /** The rules "done before an interruption / already sent / unchanged since sent", as this run knows them. */
 export function skipRules(run: Run): SkipRules {
-  return {isDone: (id) => run.journal.has(id), sentClosedAt: (id) => run.ledger.closedAtOf(id), resendUpdated: run.options.resendUpdated}
+  return {
+    isDone: (id) => run.journal.has(id),
+    sentClosedAt: (id) => run.ledger.closedAtOf(id),
+    resendUpdated: run.options.resendUpdated,
+  }
 }
 
 /** The unit's checkpoint, written before its first conversation; a resumed unit keeps its journal. */
 async function startCheckpoint(run: Run, key: string): Promise<E.Either<AppError, void>> {
   if (run.options.dryRun || run.state.current.checkpoint?.jobId === key) return E.right(undefined)
   await run.journal.clear()
-  run.state.current = {...run.state.current, checkpoint: {runId: run.options.runId, startedAt: run.now().toISOString(), jobId: key}}
+  run.state.current = {
+    ...run.state.current,
+    checkpoint: {runId: run.options.runId, startedAt: run.now().toISOString(), jobId: key},
+  }
   return run.state.save()
 }
 

@@ -27,7 +27,8 @@ export async function openJournal(stateDir: string, profile: string): Promise<Jo
   let written = 0
   // A line that is not {done: [ids]} is left out: its conversations are resolved again, and the ledger (or Enterpret,
   // which skips known ids) keeps them from being sent twice.
-  for (const line of (await readJsonLines(path)).values) if (JournalLine.is(line)) for (const id of line.done) done.add(id)
+  for (const line of (await readJsonLines(path)).values)
+    if (JournalLine.is(line)) for (const id of line.done) done.add(id)
   return {
     has: (conversationId) => done.has(conversationId),
     async markDone(conversationIds) {

@@ -1,4 +1,14 @@
-import {appendFileSync, closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {finishLastLine, KeyedLines, readLineChunks} from '../common/index.js'
 import {profileStateDir} from './store.js'
@@ -21,7 +31,9 @@ interface Entry {
 function entryOf(text: string): Entry | undefined {
   try {
     const value = JSON.parse(text) as Partial<Entry> | null
-    return typeof value?.id === 'string' && typeof value.closedAt === 'string' ? {id: value.id, closedAt: value.closedAt} : undefined
+    return typeof value?.id === 'string' && typeof value.closedAt === 'string'
+      ? {id: value.id, closedAt: value.closedAt}
+      : undefined
   } catch {
     return undefined
   }
@@ -134,7 +146,8 @@ async function rewriteKeeping(path: string, keep: (text: string, offset: number)
   }
 }
 
-const asEntries = (entries: ReadonlyArray<{readonly conversationId: string; readonly closedAt: string}>): Entry[] => entries.map(({conversationId, closedAt}) => ({id: conversationId, closedAt}))
+const asEntries = (entries: ReadonlyArray<{readonly conversationId: string; readonly closedAt: string}>): Entry[] =>
+  entries.map(({conversationId, closedAt}) => ({id: conversationId, closedAt}))
 
 export async function openLedger(stateDir: string, profile: string): Promise<Ledger> {
   const file = await LedgerFile.open(ledgerPath(stateDir, profile), true)

@@ -106,11 +106,21 @@ export interface AcquireOptions {
  * An exclusive lock file created with O_EXCL, so two imports of one profile never overlap. A lock
  * left by a dead process on this host is taken over (and reported through `onStaleLock`).
  */
-export function acquireLock(stateDir: string, profile: string, options: AcquireOptions): E.Either<LockHeld | StateError, Lock> {
+export function acquireLock(
+  stateDir: string,
+  profile: string,
+  options: AcquireOptions,
+): E.Either<LockHeld | StateError, Lock> {
   const path = lockPath(stateDir, profile)
   mkdirSync(profileStateDir(stateDir, profile), {recursive: true, mode: 0o700})
   const startedAt = new Date().toISOString()
-  const info: LockInfo = {pid: process.pid, host: hostname(), command: options.command, startedAt, refreshedAt: startedAt}
+  const info: LockInfo = {
+    pid: process.pid,
+    host: hostname(),
+    command: options.command,
+    startedAt,
+    refreshedAt: startedAt,
+  }
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx', 0o600)
@@ -135,14 +145,19 @@ export function acquireLock(stateDir: string, profile: string, options: AcquireO
         clearInterval(renewal)
         heldHere.delete(path)
         const current = readInfo(path)
-        if (current?.pid === info.pid && current.host === info.host && current.startedAt === info.startedAt) rmSync(path, {force: true})
+        if (current?.pid === info.pid && current.host === info.host && current.startedAt === info.startedAt)
+          rmSync(path, {force: true})
         process.off('exit', release)
       }
       process.on('exit', release)
       return E.right({path, release})
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        return E.left({_tag: 'StateError', exit: ExitCode.failure, message: `Could not create the lock file ${path}: ${(error as Error).message}`})
+        return E.left({
+          _tag: 'StateError',
+          exit: ExitCode.failure,
+          message: `Could not create the lock file ${path}: ${(error as Error).message}`,
+        })
       }
     }
     const holder = readHolder(path)
@@ -153,5 +168,9 @@ export function acquireLock(stateDir: string, profile: string, options: AcquireO
     rmSync(path, {force: true})
   }
   const holder = readHolder(path)
-  return E.left(holder ? held(path, holder) : {_tag: 'StateError', exit: ExitCode.failure, message: `Could not take the lock ${path}.`})
+  return E.left(
+    holder
+      ? held(path, holder)
+      : {_tag: 'StateError', exit: ExitCode.failure, message: `Could not take the lock ${path}.`},
+  )
 }

@@ -8,7 +8,8 @@ const RFC_3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}
 const Timestamp = new t.Type<string, string, unknown>(
   'an RFC 3339 timestamp',
   (u): u is string => typeof u === 'string' && RFC_3339.test(u) && !Number.isNaN(Date.parse(u)),
-  (u, c) => (typeof u === 'string' && RFC_3339.test(u) && !Number.isNaN(Date.parse(u)) ? t.success(u) : t.failure(u, c)),
+  (u, c) =>
+    typeof u === 'string' && RFC_3339.test(u) && !Number.isNaN(Date.parse(u)) ? t.success(u) : t.failure(u, c),
   t.identity,
 )
 
@@ -71,11 +72,17 @@ const StateFields = t.type({
 })
 
 // Fields added after a schema version was first written are optional, so that version still reads.
-export const StateV1 = t.intersection([StateFields, t.partial({
+export const StateV1 = t.intersection(
+  [
+    StateFields,
+    t.partial({
       backfill: t.union([t.null, Backfill]),
       quarantine: t.array(Quarantined),
       skippedForGood: t.array(SkippedForGood),
-    })], 'state')
+    }),
+  ],
+  'state',
+)
 
 export type State = t.TypeOf<typeof StateV1>
 export type Backfill = t.TypeOf<typeof Backfill>

@@ -39,7 +39,11 @@ interface Header {
   readonly since: string
 }
 
-const isHeader = (value: unknown): value is Header => typeof value === 'object' && value !== null && typeof (value as {since?: unknown}).since === 'string' && !('id' in value)
+const isHeader = (value: unknown): value is Header =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as {since?: unknown}).since === 'string' &&
+  !('id' in value)
 
 export function spoolDir(stateDir: string, profile: string): string {
   return join(profileStateDir(stateDir, profile), 'spool')
@@ -71,12 +75,20 @@ function openSpoolAt(dir: string): Spool {
     async keep(conversationId, since, items) {
       const path = file(conversationId)
       const fresh = (await readJsonLines(path)).values.length === 0
-      await appendLines(path, [...(fresh ? [JSON.stringify({since})] : []), ...items.map((item) => JSON.stringify(item))])
+      await appendLines(path, [
+        ...(fresh ? [JSON.stringify({since})] : []),
+        ...items.map((item) => JSON.stringify(item)),
+      ])
     },
     drop: (conversationId) => removeFile(file(conversationId)),
     async markIncomplete(conversationId) {
       const [, ...items] = (await readJsonLines(file(conversationId))).values
-      await writeAtomically(file(conversationId), [JSON.stringify({since: INCOMPLETE}), ...items.map((item) => JSON.stringify(item))].map((line) => `${line}\n`).join(''))
+      await writeAtomically(
+        file(conversationId),
+        [JSON.stringify({since: INCOMPLETE}), ...items.map((item) => JSON.stringify(item))]
+          .map((line) => `${line}\n`)
+          .join(''),
+      )
     },
     async expire(days, now) {
       const cutoff = now.getTime() - days * 24 * 60 * 60 * 1000
@@ -106,7 +118,11 @@ export function overlaySpool(real: Spool, scratchDir: string): Spool {
       if (base === undefined) return added
       if (added === undefined) return base
       const damaged = base.damaged === true || added.damaged === true
-      return {since: added.since === INCOMPLETE ? INCOMPLETE : base.since, items: [...base.items, ...added.items], ...(damaged ? {damaged} : {})}
+      return {
+        since: added.since === INCOMPLETE ? INCOMPLETE : base.since,
+        items: [...base.items, ...added.items],
+        ...(damaged ? {damaged} : {}),
+      }
     },
     keep: (conversationId, since, items) => scratch.keep(conversationId, since, items),
     markIncomplete: (conversationId) => scratch.markIncomplete(conversationId),

@@ -34,7 +34,12 @@ export function openStateStore(stateDir: string, profile: string): StateStore {
   const path = join(dir, 'state.json')
   let conf: Conf<State> | undefined
   const open = (): Conf<State> =>
-    (conf ??= new Conf<State>({cwd: dir, configName: 'state', accessPropertiesByDotNotation: false, configFileMode: 0o600}))
+    (conf ??= new Conf<State>({
+      cwd: dir,
+      configName: 'state',
+      accessPropertiesByDotNotation: false,
+      configFileMode: 0o600,
+    }))
 
   const read = (): E.Either<StateError, State> => {
     if (!existsSync(path)) return E.right(EMPTY_STATE)
@@ -46,7 +51,12 @@ export function openStateStore(stateDir: string, profile: string): StateStore {
     }
     const version = (raw as {schemaVersion?: unknown}).schemaVersion
     if (typeof version === 'number' && version > STATE_SCHEMA_VERSION) {
-      return E.left(stateError(`The state file ${path} was written by a newer gladly-enterpret (schema ${version}, this one reads ${STATE_SCHEMA_VERSION}).`, ['Upgrade gladly-enterpret.']))
+      return E.left(
+        stateError(
+          `The state file ${path} was written by a newer gladly-enterpret (schema ${version}, this one reads ${STATE_SCHEMA_VERSION}).`,
+          ['Upgrade gladly-enterpret.'],
+        ),
+      )
     }
     const decoded = decode(StateV1, raw, 'state')
     return decoded._tag === 'Left' ? E.left(unreadable(path, decoded.left.message)) : E.right(decoded.right)
@@ -57,7 +67,9 @@ export function openStateStore(stateDir: string, profile: string): StateStore {
       open().store = state
       return E.right(undefined)
     } catch (error) {
-      return E.left(stateError(localFileProblem(error) ?? `Could not write the state file ${path}: ${(error as Error).message}`))
+      return E.left(
+        stateError(localFileProblem(error) ?? `Could not write the state file ${path}: ${(error as Error).message}`),
+      )
     }
   }
 

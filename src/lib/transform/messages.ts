@@ -102,7 +102,9 @@ function labelled(label: string, raw: string | undefined): string | undefined {
 }
 
 function quickReplyRequestText(content: ChatMessageContent): string | undefined {
-  const labels = (content.messageData?.options ?? []).map((option) => option.label.trim()).filter((label) => label !== '')
+  const labels = (content.messageData?.options ?? [])
+    .map((option) => option.label.trim())
+    .filter((label) => label !== '')
   const options = labels.length === 0 ? undefined : `[Options: ${labels.join(' | ')}]`
   return [nonEmpty(content.content), options].filter((part) => part !== undefined).join(' ') || undefined
 }
@@ -168,8 +170,13 @@ interface Said {
  * What a known item says in the transcript, if anything. Call and voicemail summaries stand for the call, so
  * they are attributed to whoever placed it, like the other items.
  */
-function knownContentSays(content: KnownContent, includeNotes: boolean, emailText: (content: EmailContent) => string | undefined): Said | undefined {
-  const said = (text: string | undefined, actor?: Actor): Said | undefined => (text === undefined ? undefined : {text, actor})
+function knownContentSays(
+  content: KnownContent,
+  includeNotes: boolean,
+  emailText: (content: EmailContent) => string | undefined,
+): Said | undefined {
+  const said = (text: string | undefined, actor?: Actor): Said | undefined =>
+    text === undefined ? undefined : {text, actor}
   switch (content.type) {
     case 'CHAT_MESSAGE':
       return said(chatText(content))
@@ -192,7 +199,9 @@ function knownContentSays(content: KnownContent, includeNotes: boolean, emailTex
       return said(summaryText('Voicemail summary', content.recordingSummary))
     case 'CONVERSATION_NOTE':
       // Notes are internal: sent only on request, and always as the company's words.
-      return includeNotes ? said(labelled('Internal note', content.body === undefined ? undefined : stripHtml(content.body)), 'agent') : undefined
+      return includeNotes
+        ? said(labelled('Internal note', content.body === undefined ? undefined : stripHtml(content.body)), 'agent')
+        : undefined
     case 'CUSTOMER_ACTIVITY':
     case 'TOPIC_CHANGE':
     case 'CONVERSATION_STATUS_CHANGE':
@@ -211,7 +220,11 @@ function knownContentSays(content: KnownContent, includeNotes: boolean, emailTex
  * give no message; communication items count for the channels even when they give none (a call without
  * summary). An unknown content type counts as a channel only when it gives a message.
  */
-export function buildTranscript(items: readonly ConversationItem[], includeNotes: boolean, customerEmails: readonly string[] = []): Transcript | BadTimestamp {
+export function buildTranscript(
+  items: readonly ConversationItem[],
+  includeNotes: boolean,
+  customerEmails: readonly string[] = [],
+): Transcript | BadTimestamp {
   const timeline = inTimeOrder(items)
   if (timeline._tag === 'BadTimestamp') return timeline
   const messages: Message[] = []

@@ -68,7 +68,12 @@ const MAX_SLUG_LENGTH = 64
  */
 export function slug(name: string, splitCamelCase = true): string {
   const words = splitCamelCase ? name.replace(CAMEL_HUMP, '$1_$2') : name
-  const snake = words.normalize('NFKD').replace(DIACRITICS, '').toLowerCase().replace(NON_ALPHANUMERIC_RUNS, '_').replace(EDGE_UNDERSCORES, '')
+  const snake = words
+    .normalize('NFKD')
+    .replace(DIACRITICS, '')
+    .toLowerCase()
+    .replace(NON_ALPHANUMERIC_RUNS, '_')
+    .replace(EDGE_UNDERSCORES, '')
   return snake.slice(0, MAX_SLUG_LENGTH).replace(EDGE_UNDERSCORES, '')
 }
 

@@ -1,5 +1,11 @@
 import {checkOrDecode} from '../common/index.js'
-import {ConversationRecord, MIN_CREATED_AT, wrapMetadata, type Message, type MetadataFields} from '../enterpret/schema.js'
+import {
+  ConversationRecord,
+  MIN_CREATED_AT,
+  wrapMetadata,
+  type Message,
+  type MetadataFields,
+} from '../enterpret/schema.js'
 import {parseTimestamp} from '../gladly/time.js'
 import {buildTranscript, type Transcript} from './messages.js'
 import {buildMetadata, truncationFields} from './metadata.js'
@@ -12,8 +18,7 @@ export function recordId(conversationId: string): string {
 }
 
 type CreatedAt =
-  | {readonly _tag: 'Ok'; readonly seconds: number}
-  | {readonly _tag: 'Invalid' | 'Unsendable'; readonly reason: string}
+  {readonly _tag: 'Ok'; readonly seconds: number} | {readonly _tag: 'Invalid' | 'Unsendable'; readonly reason: string}
 
 /**
  * How far ahead of this machine's clock a createdAt may be and still be the clocks' disagreement: it is then sent
@@ -24,12 +29,17 @@ const MAX_CLOCK_SKEW_SECONDS = 300
 /** Whole epoch seconds (rounded down), within what Enterpret accepts: from 2000-01-01 to now. */
 function createdAtSeconds(createdAt: string, now: Date): CreatedAt {
   const parsed = parseTimestamp(createdAt)
-  if (parsed === undefined) return {_tag: 'Invalid', reason: `createdAt ${JSON.stringify(createdAt)} is not an RFC 3339 timestamp`}
+  if (parsed === undefined)
+    return {_tag: 'Invalid', reason: `createdAt ${JSON.stringify(createdAt)} is not an RFC 3339 timestamp`}
   const seconds = Math.floor(parsed.epochMillis / 1000)
-  if (seconds < MIN_CREATED_AT) return {_tag: 'Unsendable', reason: `createdAt ${createdAt} is before 2000-01-01, which Enterpret rejects`}
+  if (seconds < MIN_CREATED_AT)
+    return {_tag: 'Unsendable', reason: `createdAt ${createdAt} is before 2000-01-01, which Enterpret rejects`}
   const nowSeconds = Math.floor(now.getTime() / 1000)
   if (seconds > nowSeconds + MAX_CLOCK_SKEW_SECONDS) {
-    return {_tag: 'Invalid', reason: `createdAt ${createdAt} is in the future (now is ${now.toISOString()}), which Enterpret rejects`}
+    return {
+      _tag: 'Invalid',
+      reason: `createdAt ${createdAt} is in the future (now is ${now.toISOString()}), which Enterpret rejects`,
+    }
   }
   return {_tag: 'Ok', seconds: Math.min(seconds, nowSeconds)}
 }
@@ -77,16 +87,28 @@ export function toEnterpretRecord(input: TransformInput, options: TransformOptio
   const {conversation} = input
   const transcript = buildTranscript(input.items, options.includeNotes, input.customer?.emails)
   if (transcript._tag === 'BadTimestamp') {
-    return {_tag: 'Invalid', reason: `item ${transcript.itemId} has timestamp ${JSON.stringify(transcript.timestamp)}, which is not RFC 3339`}
+    return {
+      _tag: 'Invalid',
+      reason: `item ${transcript.itemId} has timestamp ${JSON.stringify(transcript.timestamp)}, which is not RFC 3339`,
+    }
   }
-  if (transcript.messages.length === 0) return {_tag: 'NoMessages', reason: noMessagesReason(input.items.length, transcript)}
+  if (transcript.messages.length === 0)
+    return {_tag: 'NoMessages', reason: noMessagesReason(input.items.length, transcript)}
   const createdAt = createdAtSeconds(conversation.createdAt, options.now)
   if (createdAt._tag !== 'Ok') return createdAt
 
   const id = recordId(conversation.id)
   const {customer, lookups, gladlyAppUrl} = input
   const metadata = (messageCount: number, truncated: boolean) =>
-    buildMetadata({conversation, customer, lookups, gladlyAppUrl, channels: transcript.channels, messageCount, truncated})
+    buildMetadata({
+      conversation,
+      customer,
+      lookups,
+      gladlyAppUrl,
+      channels: transcript.channels,
+      messageCount,
+      truncated,
+    })
   const assemble = (msgs: readonly Message[], messageCount: number, truncated: boolean): ConversationRecord => ({
     id,
     fileID: options.fileId,
@@ -97,8 +119,10 @@ export function toEnterpretRecord(input: TransformInput, options: TransformOptio
   })
 
   const warnings: string[] = []
-  if (transcript.duplicates > 0) warnings.push(`${plural(transcript.duplicates, 'item')} repeated with the same id ignored`)
-  if (input.itemsTruncated === true) warnings.push('Gladly returned only part of the items (Gladly-Limited-Data): the record is marked truncated')
+  if (transcript.duplicates > 0)
+    warnings.push(`${plural(transcript.duplicates, 'item')} repeated with the same id ignored`)
+  if (input.itemsTruncated === true)
+    warnings.push('Gladly returned only part of the items (Gladly-Limited-Data): the record is marked truncated')
 
   const messages = transcript.messages
   let record = assemble(messages, messages.length, input.itemsTruncated === true)
@@ -115,7 +139,11 @@ export function toEnterpretRecord(input: TransformInput, options: TransformOptio
     }
     record = assemble(fitted.msgs, fitted.msgs.length, true)
     const bytes = jsonBytes(record)
-    if (bytes > options.maxRecordBytes) return {_tag: 'Invalid', reason: `the record is still ${bytes} bytes after truncation, over ${options.maxRecordBytes}`}
+    if (bytes > options.maxRecordBytes)
+      return {
+        _tag: 'Invalid',
+        reason: `the record is still ${bytes} bytes after truncation, over ${options.maxRecordBytes}`,
+      }
     warnings.push(
       `the record was ${fullBytes} bytes, over ${options.maxRecordBytes}: ${plural(fitted.omitted, 'message')} of ${messages.length} omitted and ${plural(fitted.cut, 'text')} cut`,
     )
@@ -135,9 +163,16 @@ export function toEnterpretRecord(input: TransformInput, options: TransformOptio
 }
 
 /** The field map of a record's metadata, and the same metadata with other fields, at the same nesting. */
-function metadataOf(record: ConversationRecord): {fields: MetadataFields; rewrap: (fields: MetadataFields) => ConversationRecord['metadata']} {
+function metadataOf(record: ConversationRecord): {
+  fields: MetadataFields
+  rewrap: (fields: MetadataFields) => ConversationRecord['metadata']
+} {
   const {metadata} = record
-  const nested = Object.keys(metadata).length === 1 && 'metadata' in metadata && typeof metadata.metadata === 'object' && !('array' in metadata.metadata)
+  const nested =
+    Object.keys(metadata).length === 1 &&
+    'metadata' in metadata &&
+    typeof metadata.metadata === 'object' &&
+    !('array' in metadata.metadata)
   return nested
     ? {fields: (metadata as {metadata: MetadataFields}).metadata, rewrap: (fields) => ({metadata: fields})}
     : {fields: metadata as MetadataFields, rewrap: (fields) => fields}

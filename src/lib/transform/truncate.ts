@@ -30,7 +30,10 @@ function prefix(text: string, length: number): string {
  * characters differ, so each candidate is measured as it will be sent.
  */
 export function cutMessage(message: Message, maxBytes: number): Message | undefined {
-  const candidate = (length: number): Message => ({actor: message.actor, text: `${prefix(message.text, length).trimEnd()}${CUT_MARK}`.trim()})
+  const candidate = (length: number): Message => ({
+    actor: message.actor,
+    text: `${prefix(message.text, length).trimEnd()}${CUT_MARK}`.trim(),
+  })
   if (jsonBytes(candidate(0)) > maxBytes) return undefined
   let fits = 0
   // Every UTF-16 unit takes at least one byte of JSON, so no prefix longer than maxBytes can fit.

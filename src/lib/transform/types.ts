@@ -4,7 +4,6 @@ import type {CustomerSummary} from '../gladly/index.js'
 
 export type {CustomerSummary}
 
-
 /** The reference lists ids are resolved against. */
 export interface Lookups {
   readonly agents: ReadonlyMap<string, Agent>

@@ -19,7 +19,9 @@ export async function* backfillFeed(options: BackfillOptions): AsyncGenerator<Fe
       return
     }
     if (part.right.possiblyCut) {
-      options.onWarning(`Gladly's conversation report for ${part.right.window.startDay} returned ${part.right.conversationIds.length} rows, at its row limit, for a single inbox and day: conversations beyond the limit may be missing.`)
+      options.onWarning(
+        `Gladly's conversation report for ${part.right.window.startDay} returned ${part.right.conversationIds.length} rows, at its row limit, for a single inbox and day: conversations beyond the limit may be missing.`,
+      )
     }
     yield* conversationsById(options, part.right.conversationIds)
   }

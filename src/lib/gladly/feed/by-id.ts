@@ -29,7 +29,15 @@ async function resolveById(options: ByIdOptions, conversationId: string): Promis
   if (page._tag === 'Left') return {_tag: 'Failed', conversationId, error: page.left}
   if (page.right === undefined) return {_tag: 'Vanished', conversationId}
   const customer = await options.directory.find(conversation.customerId, CustomerFile.none)
-  return {_tag: 'Closed', conversation, items: page.right.items, unreadable: page.right.unreadable, customer, itemsTruncated: page.right.limited, fetchedItems: true}
+  return {
+    _tag: 'Closed',
+    conversation,
+    items: page.right.items,
+    unreadable: page.right.unreadable,
+    customer,
+    itemsTruncated: page.right.limited,
+    fetchedItems: true,
+  }
 }
 
 /** The given conversations, each read whole from the API (several in flight, paced by the shared budget). */

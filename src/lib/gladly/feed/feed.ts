@@ -24,11 +24,21 @@ export type FeedEvent =
       /** The local items did not cover the conversation's life, so GET /items was needed. */
       readonly fetchedItems: boolean
     }
-  | {readonly _tag: 'Open'; readonly conversationId: string; readonly status: string; readonly items: readonly ConversationItem[]}
+  | {
+      readonly _tag: 'Open'
+      readonly conversationId: string
+      readonly status: string
+      readonly items: readonly ConversationItem[]
+    }
   /** Touched again by a later job of this run: kept without asking Gladly, it is resolved there. */
   | {readonly _tag: 'Deferred'; readonly conversationId: string; readonly items: readonly ConversationItem[]}
   /** 404: merged into another conversation or deleted. Its items name the customer, and when it was last active. */
-  | {readonly _tag: 'Vanished'; readonly conversationId: string; readonly customerId?: string; readonly lastActivity?: string}
+  | {
+      readonly _tag: 'Vanished'
+      readonly conversationId: string
+      readonly customerId?: string
+      readonly lastActivity?: string
+    }
   | {readonly _tag: 'Skipped'; readonly conversationId: string; readonly reason: SkipReason | 'still open'}
   | {readonly _tag: 'Malformed'; readonly line: MalformedLine}
   | {readonly _tag: 'TimelineOnly'; readonly count: number}
@@ -40,7 +50,9 @@ export type FeedEvent =
 /** Items stored by earlier runs for conversations that were still open (the state's spool). */
 interface SpoolReader {
   /** `damaged`: some of what was stored could not be read back, so the local history is not whole. */
-  read(conversationId: string): Promise<{readonly since: string; readonly items: readonly unknown[]; readonly damaged?: boolean} | undefined>
+  read(
+    conversationId: string,
+  ): Promise<{readonly since: string; readonly items: readonly unknown[]; readonly damaged?: boolean} | undefined>
 }
 
 /** Customers of the job's file first, then the API (following a merge), each looked up once per run. */
@@ -53,7 +65,9 @@ export function customerDirectory(http: GladlyHttp, logger: Logger): CustomerDir
   const fetch = async (customerId: string): Promise<CustomerSummary | undefined> => {
     const result = await getCustomerProfile(http, customerId)()
     if (result._tag === 'Left') {
-      logger.warn(`Customer ${customerId} could not be read (${result.left.message}); its conversation is sent without customer details.`)
+      logger.warn(
+        `Customer ${customerId} could not be read (${result.left.message}); its conversation is sent without customer details.`,
+      )
       return undefined
     }
     if (result.right._tag === 'Missing') return undefined
@@ -125,15 +139,21 @@ function decodeSpooled(items: readonly unknown[]): {readonly items: Conversation
  * spool's copy reads back whole. Otherwise GET /conversations/{id}/items fills the gap (at most 1,000 items),
  * as it does for every conversation when transcripts come from the API.
  */
-async function closedEvent(options: FeedOptions, conversation: Conversation, jobItems: readonly ConversationItem[]): Promise<FeedEvent> {
+async function closedEvent(
+  options: FeedOptions,
+  conversation: Conversation,
+  jobItems: readonly ConversationItem[],
+): Promise<FeedEvent> {
   const {http, job} = options
   const spooled = await options.spool.read(conversation.id)
   const since = spooled?.since ?? job.parameters.startAt
   const stored = spooled ? decodeSpooled(spooled.items) : {items: [], whole: true}
   const local = mergeItems(stored.items, jobItems)
-  const closedLater = conversation.closedAt !== undefined && compareTimestamps(conversation.closedAt, job.parameters.endAt) >= 0
+  const closedLater =
+    conversation.closedAt !== undefined && compareTimestamps(conversation.closedAt, job.parameters.endAt) >= 0
   const spoolWhole = stored.whole && spooled?.damaged !== true
-  const complete = !options.itemsFromApi && spoolWhole && compareTimestamps(conversation.createdAt, since) >= 0 && !closedLater
+  const complete =
+    !options.itemsFromApi && spoolWhole && compareTimestamps(conversation.createdAt, since) >= 0 && !closedLater
   let items = local
   let unreadable: readonly UnreadableItem[] = []
   let itemsTruncated = false
@@ -153,14 +173,24 @@ async function resolve(options: FeedOptions, conversationId: string, lines: read
   const skipped = skipBeforeLookup(options, conversationId)
   if (skipped !== undefined) return [{_tag: 'Skipped', conversationId, reason: skipped}]
   const {items: jobItems, malformed} = decodeItems(options.job.id, conversationId, lines)
-  const withMalformed = (event: FeedEvent): FeedEvent[] => [...malformed.map((line): FeedEvent => ({_tag: 'Malformed', line})), event]
+  const withMalformed = (event: FeedEvent): FeedEvent[] => [
+    ...malformed.map((line): FeedEvent => ({_tag: 'Malformed', line})),
+    event,
+  ]
   // One lookup per conversation rather than one per job it spans: its last job of the run decides.
   if (options.continuesLater(conversationId)) return withMalformed({_tag: 'Deferred', conversationId, items: jobItems})
   const lookup = await getConversation(options.http, conversationId)()
   if (lookup._tag === 'Left') return withMalformed({_tag: 'Failed', conversationId, error: lookup.left})
-  if (lookup.right._tag === 'Vanished') return withMalformed({_tag: 'Vanished', conversationId, customerId: jobItems[0]?.customerId, lastActivity: jobItems.at(-1)?.timestamp})
+  if (lookup.right._tag === 'Vanished')
+    return withMalformed({
+      _tag: 'Vanished',
+      conversationId,
+      customerId: jobItems[0]?.customerId,
+      lastActivity: jobItems.at(-1)?.timestamp,
+    })
   const {conversation} = lookup.right
-  if (conversation.status !== 'CLOSED') return withMalformed({_tag: 'Open', conversationId, status: conversation.status, items: jobItems})
+  if (conversation.status !== 'CLOSED')
+    return withMalformed({_tag: 'Open', conversationId, status: conversation.status, items: jobItems})
   const unchanged = skipUnchanged(options, conversation)
   if (unchanged !== undefined) return withMalformed({_tag: 'Skipped', conversationId, reason: unchanged})
   return withMalformed(await closedEvent(options, conversation, jobItems))
@@ -177,6 +207,9 @@ export async function* jobFeed(options: FeedOptions): AsyncGenerator<FeedEvent> 
   for await (const bucket of itemBuckets(itemsPath, options.job.id, options.workDir, options.bucketBytes)) {
     for (const line of bucket.malformed) yield {_tag: 'Malformed', line}
     if (bucket.timelineOnly > 0) yield {_tag: 'TimelineOnly', count: bucket.timelineOnly}
-    for await (const events of mapOrdered(bucket.conversations, options.concurrency, ([conversationId, lines]) => resolve(options, conversationId, lines))) yield* events
+    for await (const events of mapOrdered(bucket.conversations, options.concurrency, ([conversationId, lines]) =>
+      resolve(options, conversationId, lines),
+    ))
+      yield* events
   }
 }

@@ -44,7 +44,11 @@ const SHOWN_TEXT = 300
  * Downloads every file of the job into `dir`, streaming each to disk. Undefined when Gladly no longer
  * has one of them (the job expired between listing and download).
  */
-export function downloadJob(http: GladlyHttp, job: ExportJob, dir: string): TE.TaskEither<GladlyError, ReadonlyMap<string, string> | undefined> {
+export function downloadJob(
+  http: GladlyHttp,
+  job: ExportJob,
+  dir: string,
+): TE.TaskEither<GladlyError, ReadonlyMap<string, string> | undefined> {
   return async () => {
     await mkdir(dir, {recursive: true, mode: 0o700})
     const paths = new Map<string, string>()
@@ -60,15 +64,29 @@ export function downloadJob(http: GladlyHttp, job: ExportJob, dir: string): TE.T
   }
 }
 
-export function parseLine<A>(text: string, line: number, file: string, jobId: string, codec: t.Type<A, unknown, unknown>): {value: A} | MalformedLine {
+export function parseLine<A>(
+  text: string,
+  line: number,
+  file: string,
+  jobId: string,
+  codec: t.Type<A, unknown, unknown>,
+): {value: A} | MalformedLine {
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (error) {
-    return {jobId, file, line, reason: `not JSON (${(error as Error).message})`, text: detached(text.slice(0, SHOWN_TEXT))}
+    return {
+      jobId,
+      file,
+      line,
+      reason: `not JSON (${(error as Error).message})`,
+      text: detached(text.slice(0, SHOWN_TEXT)),
+    }
   }
   const decoded = checkOrDecode(codec, json, `line ${line}`)
-  return decoded._tag === 'Right' ? {value: decoded.right} : {jobId, file, line, reason: decoded.left.message, text: detached(text.slice(0, SHOWN_TEXT))}
+  return decoded._tag === 'Right'
+    ? {value: decoded.right}
+    : {jobId, file, line, reason: decoded.left.message, text: detached(text.slice(0, SHOWN_TEXT))}
 }
 
 // Items of one conversation are spread all over the job's file. Hashing lines into buckets by
@@ -157,7 +175,10 @@ class BucketWriter {
   private used = 0
   private readonly fd: number
 
-  constructor(readonly path: string, flushBytes: number) {
+  constructor(
+    readonly path: string,
+    flushBytes: number,
+  ) {
     this.pending = Buffer.allocUnsafe(flushBytes)
     this.fd = openSync(path, 'w', 0o600)
   }
@@ -176,7 +197,8 @@ class BucketWriter {
   }
 
   flush(): void {
-    for (let written = 0; written < this.used; ) written += writeSync(this.fd, this.pending, written, this.used - written)
+    for (let written = 0; written < this.used;)
+      written += writeSync(this.fd, this.pending, written, this.used - written)
     this.used = 0
   }
 
@@ -189,7 +211,8 @@ async function partition(path: string, dir: string, buckets: number): Promise<st
   const flushBytes = Math.max(MIN_FLUSH_BYTES, Math.floor(PENDING_BYTES / buckets))
   const writers: BucketWriter[] = []
   try {
-    for (let index = 0; index < buckets; index++) writers.push(new BucketWriter(join(dir, `bucket-${index}.tsv`), flushBytes))
+    for (let index = 0; index < buckets; index++)
+      writers.push(new BucketWriter(join(dir, `bucket-${index}.tsv`), flushBytes))
     for await (const {buffer, firstLine, bounds} of readLineChunks(path)) {
       for (let index = 0; index < bounds.length; index += 2) {
         const start = bounds[index] as number
@@ -249,13 +272,24 @@ async function loadBucket(path: string, jobId: string, numbered: boolean): Promi
 }
 
 /** Parses one conversation's lines; a line that is not a valid item is set aside, never fatal. */
-export function decodeItems(jobId: string, conversationId: string, lines: readonly RawItem[]): {items: ConversationItem[]; malformed: MalformedLine[]} {
+export function decodeItems(
+  jobId: string,
+  conversationId: string,
+  lines: readonly RawItem[],
+): {items: ConversationItem[]; malformed: MalformedLine[]} {
   const items: ConversationItem[] = []
   const malformed: MalformedLine[] = []
   for (const {line, text} of lines) {
     const parsed = parseLine(text, line, ITEMS_FILE, jobId, ConversationItem)
     if ('reason' in parsed) malformed.push(parsed)
-    else if (parsed.value.conversationId !== conversationId) malformed.push({jobId, file: ITEMS_FILE, line, reason: `its conversationId is ${parsed.value.conversationId ?? 'missing'}, not ${conversationId}`, text: detached(text.slice(0, SHOWN_TEXT))})
+    else if (parsed.value.conversationId !== conversationId)
+      malformed.push({
+        jobId,
+        file: ITEMS_FILE,
+        line,
+        reason: `its conversationId is ${parsed.value.conversationId ?? 'missing'}, not ${conversationId}`,
+        text: detached(text.slice(0, SHOWN_TEXT)),
+      })
     else items.push(parsed.value)
   }
   return {items, malformed}
@@ -265,7 +299,12 @@ export function decodeItems(jobId: string, conversationId: string, lines: readon
  * The job's conversation items grouped by conversation, one bucket at a time. Small files are one
  * bucket read straight from the download; large ones are first split by conversation id.
  */
-export async function* itemBuckets(path: string, jobId: string, workDir: string, bucketBytes = DEFAULT_BUCKET_BYTES): AsyncGenerator<ItemBucket> {
+export async function* itemBuckets(
+  path: string,
+  jobId: string,
+  workDir: string,
+  bucketBytes = DEFAULT_BUCKET_BYTES,
+): AsyncGenerator<ItemBucket> {
   const buckets = Math.min(MAX_BUCKETS, Math.max(1, Math.ceil((await stat(path)).size / bucketBytes)))
   if (buckets === 1) {
     yield await loadBucket(path, jobId, false)

@@ -39,7 +39,8 @@ export class CustomerFile implements CustomerLookup {
   /** Indexes the file; a line that is not a customer goes to `malformed` (a repeated id: the last line wins). */
   static async index(path: string, jobId: string, malformed: MalformedLine[]): Promise<CustomerFile> {
     const lines = new KeyedLines(path, customerOf, (customer) => customer.id)
-    for await (const {value, offset} of decodedLines(path, CUSTOMERS_FILE, jobId, KeyedExportCustomer, malformed)) lines.set(value.id, offset)
+    for await (const {value, offset} of decodedLines(path, CUSTOMERS_FILE, jobId, KeyedExportCustomer, malformed))
+      lines.set(value.id, offset)
     return new CustomerFile(lines)
   }
 
@@ -66,7 +67,13 @@ export interface JobLookups {
 }
 
 /** The lines of a job's file that decode with `codec`, with where each starts; the others go to `malformed`. */
-async function* decodedLines<A>(path: string, file: string, jobId: string, codec: t.Type<A, unknown, unknown>, malformed: MalformedLine[]): AsyncGenerator<{value: A; offset: number}> {
+async function* decodedLines<A>(
+  path: string,
+  file: string,
+  jobId: string,
+  codec: t.Type<A, unknown, unknown>,
+  malformed: MalformedLine[],
+): AsyncGenerator<{value: A; offset: number}> {
   for await (const {number, offset, text} of readLines(path)) {
     if (text.trim() === '') continue
     const parsed = parseLine(text, number, file, jobId, codec)
@@ -81,12 +88,14 @@ export async function readLookups(job: ExportJob, files: ReadonlyMap<string, str
   const read = async <A>(name: string, codec: t.Type<A, unknown, unknown>) => {
     const path = files.get(name)
     const values: A[] = []
-    if (path !== undefined) for await (const {value} of decodedLines(path, name, job.id, codec, malformed)) values.push(value)
+    if (path !== undefined)
+      for await (const {value} of decodedLines(path, name, job.id, codec, malformed)) values.push(value)
     return values
   }
   const agents = await read('agents.jsonl', Agent)
   const topics = await read('topics.jsonl', Topic)
   const customersPath = files.get(CUSTOMERS_FILE)
-  const customers = customersPath === undefined ? CustomerFile.none : await CustomerFile.index(customersPath, job.id, malformed)
+  const customers =
+    customersPath === undefined ? CustomerFile.none : await CustomerFile.index(customersPath, job.id, malformed)
   return {agents, topics, customers, malformed}
 }

@@ -53,11 +53,14 @@ export function planJobs(selection: Selection, state: SelectionState, now: Date)
   if (selection.mode === 'range') {
     const {start, end} = selection
     // Gladly keeps export jobs 14 days; anything older comes from a backfill through the Reports API.
-    const backfill = start && start.getTime() < earliest.getTime() ? {backfillFrom: start, ...(end ? {backfillUntil: end} : {})} : {}
+    const backfill =
+      start && start.getTime() < earliest.getTime() ? {backfillFrom: start, ...(end ? {backfillUntil: end} : {})} : {}
     return E.right({
       listFrom: earliest,
       warnings: [],
-      wants: (job) => (start === undefined || Date.parse(job.parameters.endAt) > start.getTime()) && (end === undefined || Date.parse(job.parameters.startAt) < end.getTime()),
+      wants: (job) =>
+        (start === undefined || Date.parse(job.parameters.endAt) > start.getTime()) &&
+        (end === undefined || Date.parse(job.parameters.startAt) < end.getTime()),
       ...backfill,
     })
   }
@@ -87,7 +90,11 @@ export function planJobs(selection: Selection, state: SelectionState, now: Date)
 }
 
 /** The sentence for a lost period, once the oldest job still listed is known. */
-export function lostPeriodWarning(lostSince: string, oldestAvailableWindowStart: string | undefined, now: Date): string {
+export function lostPeriodWarning(
+  lostSince: string,
+  oldestAvailableWindowStart: string | undefined,
+  now: Date,
+): string {
   const until = oldestAvailableWindowStart ?? oldestListable(now).toISOString()
   return `Export files from ${lostSince} to ${until} were deleted by Gladly (it keeps them ${EXPORT_RETENTION_DAYS} days) before this import ran: conversations whose only activity was in that period were not imported. Spooled items from before it are discarded; conversations that close later are fetched whole. To recover the conversations created in that period, run import --start-date ${lostSince.slice(0, 10)} (a backfill through Gladly's Reports API).`
 }
