@@ -2,8 +2,15 @@ import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import {randomBytes} from 'node:crypto'
 import type {TaskEither} from 'fp-ts/lib/TaskEither.js'
 import {ExitCode, type AppError} from './lib/common/index.js'
-import {loadSettings, resolvePaths, type SecretReader, type SettingName, type Settings} from './lib/config/index.js'
-import {secretReader} from './lib/credentials/index.js'
+import {
+  loadSettings,
+  resolvePaths,
+  SECRET_NAMES,
+  type SecretReader,
+  type SettingName,
+  type Settings,
+} from './lib/config/index.js'
+import {insecureReadWarning, secretReader} from './lib/credentials/index.js'
 import {terminalOut} from './terminal/terminal-out.js'
 import {
   attachLogFiles,
@@ -61,6 +68,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected record: Logger = recordOnly(this.logger)
   private readonly startedAt = Date.now()
   private readonly runId = randomBytes(4).toString('hex')
+  /** Warnings about the settings, said once per command however often it loads them. */
+  private readonly warned = new Set<string>()
 
   public override async init(): Promise<void> {
     await super.init()
@@ -115,7 +124,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       flags[name] = value
       flagNames[name] = 'your answer'
     }
-    return this.unwrap(
+    const settings = await this.unwrap(
       loadSettings({
         env: process.env,
         cwd: process.cwd(),
@@ -123,9 +132,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         flagNames,
         envFile: this.flags['dotenv-file'],
         profile: this.flags.profile,
-        readSecret: options.secrets ? (options.readSecret ?? secretReader(this.logger)) : undefined,
+        readSecret: options.secrets ? (options.readSecret ?? secretReader()) : undefined,
       }),
     )
+    const fromFile = SECRET_NAMES.filter((name) => settings.origins[name]?.source === 'file')
+    const warnings = [
+      ...settings.warnings,
+      ...(fromFile.length > 0 ? [insecureReadWarning(settings.paths, fromFile)] : []),
+    ]
+    for (const warning of warnings.filter((text) => !this.warned.has(text))) {
+      this.warned.add(warning)
+      this.logger.warn(warning)
+    }
+    return settings
   }
 
   /** Runs a core task; its Left becomes this command's error and exit code. */

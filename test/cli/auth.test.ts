@@ -1,13 +1,15 @@
 import {expect} from 'chai'
-import {existsSync, readFileSync, statSync} from 'node:fs'
+import {existsSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {startFakeEnterpret, type FakeEnterpret} from '../fakes/enterpret/index.js'
 import {DEMO_CREDENTIALS, startFakeGladly, type FakeGladly} from '../fakes/gladly/index.js'
 import {createSandbox, parseJson, type CliResult, type Sandbox} from '../helpers/cli.js'
 import {keychainAvailable, NO_DBUS} from '../helpers/keychain.js'
+import {startOnPty, type PtySession} from '../helpers/pty.js'
 
 const ENTERPRET_KEY = 'enterpret-e2e-key-0123456789'
+const DOWN = '\x1b[B'
 
 async function closedPort(): Promise<number> {
   const server = createServer()
@@ -100,6 +102,26 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
       expectNoSecrets(login, status, logout)
     })
 
+    it('says of a secret in the keychain that cannot be read just that, never "not set", and exits 2', async () => {
+      const login = await sandbox.run(loginArgs(), {input: secretsOnStdin()})
+      expect(login.code, login.stderr).to.equal(0)
+      try {
+        const status = await sandbox.run(['auth', 'status'], {env: {DBUS_SESSION_BUS_ADDRESS: NO_DBUS}})
+        expect(status.code, status.stdout + status.stderr).to.equal(2)
+        const token = status.stdout.split('\n').find((line) => line.trim().startsWith('GLADLY_API_TOKEN'))
+        expect(token).to.match(/could not be read +stored in the keychain: The system keychain is not available: /)
+        expect(status.stdout + status.stderr).not.to.include('not set')
+        expect(status.stdout).to.include('not checked: GLADLY_API_TOKEN could not be read')
+        expect(status.stderr, 'said once, on its line').not.to.include('could not be read')
+        const report = parseJson<{problems: string[]}>(
+          await sandbox.run(['auth', 'status', '--offline', '--json'], {env: {DBUS_SESSION_BUS_ADDRESS: NO_DBUS}}),
+        )
+        expect(report.problems[0]).to.match(/^GLADLY_API_TOKEN is stored in the keychain but could not be read: /)
+      } finally {
+        expect((await sandbox.run(['auth', 'logout'])).code).to.equal(0)
+      }
+    })
+
     it('takes the secrets from the environment when none are piped in', async () => {
       const result = await sandbox.run(
         ['auth', 'login', '--gladly-url', gladly.url, '--gladly-username', DEMO_CREDENTIALS.username],
@@ -112,8 +134,10 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
   })
 
   describe('failures name the cause and store nothing', () => {
+    // In the file, so that they run with or without a keychain: where secrets go is settled before any check.
     const attempt = (args: string[], input = secretsOnStdin(), env: Record<string, string> = {}) =>
-      sandbox.run(args, {input, env: {RETRY_DELAY: '10', ...env}})
+      sandbox.run([...args, '--insecure-storage'], {input, env: {RETRY_DELAY: '10', ...env}})
+    afterEach(() => expect(existsSync(join(sandbox.home, 'credentials.json'))).to.equal(false))
 
     it('a wrong token: 401', async () => {
       const result = await attempt(loginArgs(), secretsOnStdin('not-the-right-token'))
@@ -124,6 +148,18 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
       })
       expect(existsSync(settingsFile())).to.equal(false)
       expect(result.stdout).not.to.include('not-the-right-token')
+    })
+
+    it('an Enterpret key that Enterpret rejects: 401, checked before anything is stored', async () => {
+      const result = await attempt(loginArgs(), `${DEMO_CREDENTIALS.token}\nnot-the-enterpret-key\n`)
+      expect(result.code, result.stderr).to.equal(2)
+      expect(parseJson<{error: {code: string; message: string}}>(result).error).to.deep.include({
+        code: 'EnterpretAuthError',
+        message: `Enterpret at ${new URL(enterpret.url).host} rejected the API key (401).`,
+      })
+      expect(existsSync(settingsFile())).to.equal(false)
+      expect(enterpret.records.size).to.equal(0)
+      expect(result.stdout + result.stderr).not.to.include('not-the-enterpret-key')
     })
 
     it('a URL that is not Gladly: 404', async () => {
@@ -164,9 +200,11 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
   describe('on a machine without a keychain', () => {
     const noKeychain = {DBUS_SESSION_BUS_ADDRESS: NO_DBUS}
 
-    it('refuses to fall back silently, and says what to do instead', async () => {
+    it('refuses to fall back silently, before checking anything, and says what to do instead', async () => {
+      const gladlyRequests = gladly.stats.total
       const result = await sandbox.run(loginArgs(), {input: secretsOnStdin(), env: noKeychain})
       expect(result.code).to.equal(2)
+      expect(gladly.stats.total, 'decided before the token is checked').to.equal(gladlyRequests)
       const error = parseJson<{error: {code: string; message: string; suggestions: string[]}}>(result).error
       expect(error.code).to.equal('KeychainUnavailable')
       expect(error.message).to.match(/^The system keychain is not available: /)
@@ -175,7 +213,7 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
       expect(existsSync(settingsFile())).to.equal(false)
     })
 
-    it('stores in a 0600 file with --insecure-storage and warns on every read', async () => {
+    it('stores in a 0600 file with --insecure-storage and warns once for every command that reads it', async () => {
       const login = await sandbox.run([...loginArgs(), '--insecure-storage'], {
         input: secretsOnStdin(),
         env: noKeychain,
@@ -187,14 +225,42 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
 
       const status = await sandbox.run(['auth', 'status', '--json'], {env: noKeychain})
       expect(status.code, status.stderr).to.equal(0)
-      expect(status.stderr).to.match(/GLADLY_API_TOKEN was read from .*credentials\.json, a plain file/)
-      expect(status.stderr).to.match(/ENTERPRET_API_KEY was read from .*credentials\.json, a plain file/)
+      expect(status.stderr.match(/a plain file/g), status.stderr).to.have.length(1)
+      expect(status.stderr).to.match(
+        /GLADLY_API_TOKEN and ENTERPRET_API_KEY were read from .*credentials\.json, a plain file/,
+      )
       expect(
         parseJson<{credentials: Array<{name: string; source?: string}>}>(status).credentials.find(
           (c) => c.name === 'GLADLY_API_TOKEN',
         )?.source,
       ).to.equal('file')
       expectNoSecrets(login, status)
+    })
+
+    it('checks secrets that come from the environment and leaves them there, without advising to put them there', async () => {
+      const env = {
+        ...noKeychain,
+        GLADLY_API_TOKEN: DEMO_CREDENTIALS.token,
+        ENTERPRET_API_URL: enterpret.url,
+        ENTERPRET_API_KEY: ENTERPRET_KEY,
+      }
+      const login = await sandbox.run(
+        ['auth', 'login', '--gladly-url', gladly.url, '--gladly-username', DEMO_CREDENTIALS.username, '--json'],
+        {env},
+      )
+      expect(login.code, login.stderr).to.equal(0)
+      expect(parseJson(login)).to.deep.include({storage: 'environment', setInEnvironment: []})
+      expect(login.stderr).to.include('GLADLY_API_TOKEN and ENTERPRET_API_KEY come from the environment')
+      expect(login.stderr).not.to.match(/set .* in the environment/i)
+      expect(existsSync(join(sandbox.home, 'credentials.json'))).to.equal(false)
+      expect(readFileSync(settingsFile(), 'utf8')).to.include(gladly.url)
+
+      const status = await sandbox.run(['auth', 'status', '--json'], {env})
+      expect(status.code, status.stdout).to.equal(0)
+
+      const wrongKey = await sandbox.run(['auth', 'login', '--json'], {env: {...env, ENTERPRET_API_KEY: 'wrong-key'}})
+      expect(wrongKey.code).to.equal(2)
+      expect(parseJson<{error: {code: string}}>(wrongKey).error.code).to.equal('EnterpretAuthError')
     })
 
     it('works with secrets in the environment only', async () => {
@@ -208,11 +274,210 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
           ENTERPRET_API_KEY: 'wrong-enterpret-key-value',
         },
       })
-      expect(status.code).to.equal(1)
+      expect(status.code, 'a rejected credential, as the README’s exit codes say').to.equal(2)
       const report = parseJson<{checks: Array<{service: string; status: string; detail: string}>}>(status)
       expect(report.checks.find((check) => check.service === 'gladly')?.status).to.equal('ok')
       expect(report.checks.find((check) => check.service === 'enterpret')).to.include({status: 'failed'})
       expect(status.stdout + status.stderr).not.to.include('wrong-enterpret-key-value')
+    })
+  })
+
+  describe('auth login at a terminal', () => {
+    const sessions: PtySession[] = []
+    const onTerminal = (args: string[], extra: Record<string, string> = {}) => {
+      const session = startOnPty(['auth', 'login', ...args], {
+        ...sandbox.env,
+        ENTERPRET_API_URL: enterpret.url,
+        RETRY_DELAY: '10',
+        ...extra,
+      })
+      sessions.push(session)
+      return session
+    }
+    afterEach(() => {
+      for (const session of sessions.splice(0)) session.stop()
+    })
+    /** Answers Gladly's questions as they come: the address, its API user, the token. */
+    const answerGladly = async (login: PtySession, token = DEMO_CREDENTIALS.token) => {
+      await login.waitFor(/Gladly address/)
+      login.type(`${gladly.url}\r`)
+      await login.waitFor(/Email of the Gladly API user/)
+      login.type(`${DEMO_CREDENTIALS.username}\r`)
+      await login.waitFor(/Gladly API token/)
+      login.type(`${token}\r`)
+    }
+    const answerAll = async (login: PtySession) => {
+      await answerGladly(login)
+      await login.waitFor(/Enterpret API key/)
+      login.type(`${ENTERPRET_KEY}\r`)
+    }
+    const noKeychain = {DBUS_SESSION_BUS_ADDRESS: NO_DBUS}
+    const credentialsFile = () => join(sandbox.home, 'credentials.json')
+
+    describe('on a machine without a keychain', () => {
+      it('offers the choice before the first question, then keeps the secrets in the file chosen', async () => {
+        const gladlyRequests = gladly.stats.total
+        const login = onTerminal([], noKeychain)
+        await login.waitFor(/Where should the secrets go\?/)
+        expect(login.screen()).to.include('The system keychain is not available')
+        expect(login.screen(), 'nothing asked before').not.to.include('Gladly address')
+        expect(gladly.stats.total).to.equal(gladlyRequests)
+
+        login.type(DOWN)
+        await login.waitFor(/❯ A plain file only you can read/)
+        login.type('\r')
+        await answerAll(login)
+        expect(await login.exited, login.screen()).to.equal(0)
+
+        expect(login.screen()).to.include('Logged in to Gladly organization "Example Outfitters"')
+        expect(login.screen()).to.include('UNENCRYPTED')
+        expect(statSync(credentialsFile()).mode & 0o777).to.equal(0o600)
+        expect(readFileSync(credentialsFile(), 'utf8')).to.include(DEMO_CREDENTIALS.token).and.include(ENTERPRET_KEY)
+        expect(login.screen(), 'typed secrets are masked').not.to.include(DEMO_CREDENTIALS.token)
+      })
+
+      it('with environment variables chosen, checks what is typed, stores no secret and says what to set', async () => {
+        const login = onTerminal([], noKeychain)
+        await login.waitFor(/Where should the secrets go\?/)
+        login.type('\r')
+        await answerAll(login)
+        expect(await login.exited, login.screen()).to.equal(0)
+
+        expect(login.screen()).to.match(
+          /Nothing secret was stored: set GLADLY_API_TOKEN and ENTERPRET_API_KEY in the environment, or in a \.env file/,
+        )
+        expect(existsSync(credentialsFile())).to.equal(false)
+        expect(readFileSync(settingsFile(), 'utf8')).to.include(gladly.url).and.not.include(DEMO_CREDENTIALS.token)
+      })
+
+      it('asks no secret that the environment already holds, and offers no choice', async () => {
+        const login = onTerminal([], {
+          ...noKeychain,
+          GLADLY_API_TOKEN: DEMO_CREDENTIALS.token,
+          ENTERPRET_API_KEY: ENTERPRET_KEY,
+        })
+        await login.waitFor(/Gladly address/)
+        login.type(`${gladly.url}\r`)
+        await login.waitFor(/Email of the Gladly API user/)
+        login.type(`${DEMO_CREDENTIALS.username}\r`)
+        expect(await login.exited, login.screen()).to.equal(0)
+        expect(login.screen()).to.include('GLADLY_API_TOKEN and ENTERPRET_API_KEY come from the environment')
+        expect(login.screen()).not.to.match(/Where should the secrets go|Gladly API token|Enterpret API key \(/)
+      })
+    })
+
+    describe('with the system keychain', () => {
+      before(function () {
+        keychainAvailable(this)
+      })
+
+      it('asks again for a token Gladly refuses and a key Enterpret rejects, and stores what passed', async () => {
+        const login = onTerminal([])
+        await answerGladly(login, 'not-the-right-token')
+        expect(login.screen()).not.to.include('Where should the secrets go')
+        await login.waitFor(
+          /rejected the username or API token \(401\)[^]*Try again \(2 tries left\)[^]*Gladly address/,
+        )
+        // The last answers are the defaults: Enter keeps them.
+        login.type('\r')
+        await login.waitFor(/Try again[^]*Email of the Gladly API user/)
+        login.type('\r')
+        await login.waitFor(/Try again[^]*Gladly API token/)
+        login.type(`${DEMO_CREDENTIALS.token}\r`)
+
+        await login.waitFor(/Enterpret API key/)
+        login.type('not-the-enterpret-key\r')
+        await login.waitFor(/rejected the API key \(401\)[^]*Try again \(2 tries left\)[^]*Enterpret API key/)
+        login.type(`${ENTERPRET_KEY}\r`)
+        expect(await login.exited, login.screen()).to.equal(0)
+        expect(login.screen()).to.include('Secrets are in the system keychain.')
+        expect(login.screen()).not.to.include('not-the-right-token')
+
+        try {
+          const status = await sandbox.run(['auth', 'status', '--json'], {env: {ENTERPRET_API_URL: enterpret.url}})
+          expect(status.code, status.stdout).to.equal(0)
+          const report = parseJson<{
+            credentials: Array<{name: string; source?: string}>
+            checks: Array<{status: string}>
+          }>(status)
+          expect(report.checks.map((check) => check.status)).to.deep.equal(['ok', 'ok'])
+          expect(report.credentials.find((c) => c.name === 'GLADLY_API_TOKEN')?.source).to.equal('keychain')
+          expect(report.credentials.find((c) => c.name === 'ENTERPRET_API_KEY')?.source).to.equal('keychain')
+        } finally {
+          expect((await sandbox.run(['auth', 'logout'])).code).to.equal(0)
+        }
+      })
+    })
+
+    it('gives up after three refused tokens with the reason, storing nothing', async () => {
+      const login = onTerminal([
+        '--insecure-storage',
+        '--gladly-url',
+        gladly.url,
+        '--gladly-username',
+        DEMO_CREDENTIALS.username,
+      ])
+      for (const left of ['2 tries', '1 try']) {
+        await login.waitFor(/Gladly API token/)
+        login.type('not-the-right-token\r')
+        await login.waitFor(new RegExp(`Try again \\(${left} left\\)[^]*Gladly API token`))
+      }
+      login.type('still-not-the-token\r')
+      expect(await login.exited, login.screen()).to.equal(2)
+      expect(login.screen()).to.match(/Error: Gladly at \S+ rejected the username or API token \(401\)\./)
+      // The address and user came as flags: only the token is asked again.
+      expect(login.screen()).not.to.include('Gladly address')
+      expect(existsSync(settingsFile())).to.equal(false)
+      expect(existsSync(credentialsFile())).to.equal(false)
+    })
+  })
+
+  describe('auth status exit codes, as the README’s table has them', () => {
+    it('2 when the credentials are missing; --offline only reports', async () => {
+      const status = await sandbox.run(['auth', 'status', '--json'])
+      expect(status.code).to.equal(2)
+      const report = parseJson<{checks: Array<{status: string; detail: string}>}>(status)
+      expect(report.checks.map((check) => check.status)).to.deep.equal(['incomplete', 'incomplete'])
+      expect(report.checks[0]?.detail).to.equal(
+        'not checked: GLADLY_API_URL is not set, GLADLY_USERNAME is not set, GLADLY_API_TOKEN is not set',
+      )
+      expect((await sandbox.run(['auth', 'status', '--offline'])).code).to.equal(0)
+    })
+
+    it('1 when a service cannot be reached', async () => {
+      const status = await sandbox.run(['auth', 'status', '--json'], {
+        env: {
+          GLADLY_API_URL: gladly.url,
+          GLADLY_USERNAME: DEMO_CREDENTIALS.username,
+          GLADLY_API_TOKEN: DEMO_CREDENTIALS.token,
+          ENTERPRET_API_URL: `http://127.0.0.1:${await closedPort()}`,
+          ENTERPRET_API_KEY: ENTERPRET_KEY,
+        },
+      })
+      expect(status.code).to.equal(1)
+      const report = parseJson<{checks: Array<{service: string; status: string}>}>(status)
+      expect(report.checks.map((check) => check.status)).to.deep.equal(['ok', 'failed'])
+    })
+  })
+
+  describe('variables that look like settings and are not', () => {
+    it('are named once each, with the closest setting; oclif’s own variables pass', async () => {
+      writeFileSync(join(sandbox.dir, '.env'), 'ENTERPRET_API_KY=some-value\n')
+      const result = await sandbox.run(['auth', 'status', '--offline'], {
+        env: {GLADLY_BASE_URL: gladly.url, GLADLY_ENTERPRET_PROFIEL: 'acme'},
+      })
+      expect(result.code, result.stderr).to.equal(0)
+      expect(result.stderr.match(/is not a setting/g), result.stderr).to.have.length(3)
+      expect(result.stderr).to.include(
+        'GLADLY_BASE_URL (in the environment) is not a setting of gladly-enterpret and is ignored; did you mean GLADLY_API_URL?',
+      )
+      expect(result.stderr).to.match(
+        /ENTERPRET_API_KY \(in \S+\.env\) is not a setting .*; did you mean ENTERPRET_API_KEY\?/,
+      )
+      expect(result.stderr).to.include('GLADLY_ENTERPRET_PROFIEL (in the environment)')
+      expect(result.stderr).to.include('did you mean GLADLY_ENTERPRET_PROFILE?')
+      // The sandbox sets oclif's GLADLY_ENTERPRET_SKIP_NEW_VERSION_CHECK.
+      expect(result.stderr).not.to.include('SKIP_NEW_VERSION_CHECK')
     })
   })
 })

@@ -72,4 +72,43 @@ describe('import, end to end through the built CLI', function () {
       expect(deliveredMessages(enterpret, id), `transcript of ${id}`).to.deep.equal(expectedMessages(gladly, id))
     for (const stored of enterpret.records.values()) expect(stored.duplicates).to.equal(0)
   })
+
+  describe('checks Enterpret before any Gladly work', () => {
+    it('a rejected key fails in seconds, with exit 2, before any request to Gladly, sending nothing', async () => {
+      const started = Date.now()
+      const result = await sandbox.run(['import', '--json'], {env: fakes.env({ENTERPRET_API_KEY: 'not-the-key'})})
+      expect(Date.now() - started).to.be.below(10_000)
+      expect(result.code, result.stderr).to.equal(2)
+      const {error} = parseJson<{error: {code: string; message: string}}>(result)
+      expect(error).to.deep.include({
+        code: 'EnterpretAuthError',
+        message: `Enterpret at ${new URL(fakes.enterpret.url).host} rejected the API key (401).`,
+      })
+      expect(fakes.gladly.stats.total, JSON.stringify(fakes.gladly.stats.byRoute)).to.equal(0)
+      expect(Object.keys(fakes.gladly.stats.byRoute).filter((route) => route.includes('/export/'))).to.deep.equal([])
+      expect(fakes.enterpret.records.size).to.equal(0)
+      expect(fakes.enterpret.requests.map((request) => request.recordCount ?? 0)).to.deep.equal([0])
+      const shown = parseJson<{state: {deadLetters: unknown[]} | null}>(await sandbox.run(['state', 'show', '--json']))
+      expect(shown.state?.deadLetters ?? []).to.deep.equal([])
+    })
+
+    it('an ENTERPRET_API_URL with no webhook behind it fails the same way, naming the setting', async () => {
+      const result = await sandbox.run(['import'], {env: fakes.env({ENTERPRET_API_URL: `${fakes.enterpret.url}/v1`})})
+      expect(result.code, result.stderr).to.equal(2)
+      expect(result.stderr).to.include(
+        `Error: There is no Enterpret webhook at ${fakes.enterpret.url}/v1 (404 on /webhook/custom/all).`,
+      )
+      expect(result.stderr).to.include('Check ENTERPRET_API_URL')
+      expect(fakes.gladly.stats.total).to.equal(0)
+    })
+
+    it('dry-run needs no Enterpret key, and asks Enterpret nothing', async () => {
+      const result = await sandbox.run(['dry-run', '--limit', '3', '--output', 'payloads.ndjson'], {
+        env: fakes.env({ENTERPRET_API_KEY: '', ENTERPRET_API_URL: 'http://127.0.0.1:9'}),
+      })
+      expect(result.code, result.stderr).to.equal(0)
+      expect(fakes.enterpret.requests).to.have.length(0)
+      expect(result.stderr).to.include('Records per channel')
+    })
+  })
 })

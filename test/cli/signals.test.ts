@@ -48,9 +48,9 @@ describe('import stopped by a signal, end to end', function () {
     let answered = 0
     context.fakes.enterpret.configure({
       latencyMs: 50,
-      // After the second batch is answered: mid-job, with conversations still to go.
-      onRequest: () => {
-        if (++answered === 2) run.child.kill('SIGTERM')
+      // After the second batch is answered: mid-job, with conversations still to go (the probe before carries none).
+      onRequest: ({recordCount}) => {
+        if (recordCount && ++answered === 2) run.child.kill('SIGTERM')
       },
     })
     const {code} = await run.exited
@@ -78,8 +78,8 @@ describe('import stopped by a signal, end to end', function () {
     context.fakes.enterpret.configure({
       // Slow answers: the batch after the first is still in flight when both signals arrive.
       latencyMs: 2000,
-      onRequest: () => {
-        if (++answered === 1) run.child.kill('SIGINT')
+      onRequest: ({recordCount}) => {
+        if (recordCount && ++answered === 1) run.child.kill('SIGINT')
       },
     })
     // The second signal once the first is taken (two at once may reach the process as one).

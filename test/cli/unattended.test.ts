@@ -47,8 +47,9 @@ describe('credentials rejected in the middle of a run', function () {
   it('exit 1, not 2 (which promises that nothing was sent), once something was delivered', async () => {
     let answered = 0
     context.fakes.enterpret.configure({
-      onRequest: () => {
-        if (++answered === 1) context.fakes.enterpret.configure({apiKeys: ['a-key-rotated-meanwhile']})
+      // After the first batch of records (the import's probe before it carries none).
+      onRequest: ({recordCount}) => {
+        if (recordCount && ++answered === 1) context.fakes.enterpret.configure({apiKeys: ['a-key-rotated-meanwhile']})
       },
     })
     const result = await context.sandbox.run(['import'], {env: context.fakes.env({BATCH_SIZE: '4'})})

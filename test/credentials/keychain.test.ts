@@ -1,10 +1,11 @@
 import {expect} from 'chai'
-import {mkdtempSync, rmSync, statSync} from 'node:fs'
+import {chmodSync, mkdtempSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {resolvePaths} from '../../src/lib/config/index.js'
 import {
   credentialsFilePath,
+  insecureReadWarning,
   KEYCHAIN_SERVICE,
   keychainAccount,
   removeSecrets,
@@ -12,9 +13,7 @@ import {
   storeSecrets,
   withKeychain,
 } from '../../src/lib/credentials/index.js'
-import {createLogger} from '../../src/lib/log/index.js'
 import {keychainAvailable} from '../helpers/keychain.js'
-import {PassThrough} from 'node:stream'
 
 describe('credentials', () => {
   let dir: string
@@ -32,7 +31,7 @@ describe('credentials', () => {
       const stored = await storeSecrets(paths(), profile, {GLADLY_API_TOKEN: 'keychain-round-trip-token'}, 'keychain')()
       expect(stored._tag).to.equal('Right')
 
-      const read = await secretReader(createLogger())('GLADLY_API_TOKEN', 'keychain', profile, paths())()
+      const read = await secretReader()('GLADLY_API_TOKEN', 'keychain', profile, paths())()
       expect(read).to.deep.equal({_tag: 'Right', right: 'keychain-round-trip-token'})
 
       const listed = await withKeychain((keytar) => keytar.findCredentials(KEYCHAIN_SERVICE))()
@@ -42,13 +41,13 @@ describe('credentials', () => {
 
       const removed = await removeSecrets(paths(), profile, {GLADLY_API_TOKEN: 'keychain'})()
       expect(removed).to.deep.equal({_tag: 'Right', right: ['GLADLY_API_TOKEN']})
-      const gone = await secretReader(createLogger())('GLADLY_API_TOKEN', 'keychain', profile, paths())()
+      const gone = await secretReader()('GLADLY_API_TOKEN', 'keychain', profile, paths())()
       expect(gone).to.deep.equal({_tag: 'Right', right: undefined})
     })
   })
 
   describe('insecure file', () => {
-    it('keeps secrets in a 0600 file and warns every time one is read', async () => {
+    it('keeps secrets in a 0600 file, and words the reminder for what was read', async () => {
       expect(
         (
           await storeSecrets(
@@ -61,18 +60,21 @@ describe('credentials', () => {
       ).to.equal('Right')
       expect(statSync(credentialsFilePath(paths())).mode & 0o777).to.equal(0o600)
 
-      const screen = new PassThrough()
-      let text = ''
-      screen.on('data', (chunk: Buffer) => (text += chunk.toString()))
-      const reader = secretReader(createLogger({terminal: screen as unknown as NodeJS.WriteStream}))
-      for (let index = 0; index < 2; index++) {
-        expect(await reader('GLADLY_API_TOKEN', 'file', 'default', paths())()).to.deep.equal({
-          _tag: 'Right',
-          right: 'file-token-value',
-        })
-      }
-      expect(text.match(/GLADLY_API_TOKEN was read from .*credentials\.json, a plain file/g)).to.have.length(2)
-      expect(text).not.to.include('file-token-value')
+      const reader = secretReader()
+      expect(await reader('GLADLY_API_TOKEN', 'file', 'default', paths())()).to.deep.equal({
+        _tag: 'Right',
+        right: 'file-token-value',
+      })
+      // One reminder for a command, naming every secret it read from the file, and the mode when it is loose.
+      const warning = insecureReadWarning(paths(), ['GLADLY_API_TOKEN', 'ENTERPRET_API_KEY'])
+      expect(warning).to.match(
+        /^GLADLY_API_TOKEN and ENTERPRET_API_KEY were read from .*credentials\.json, a plain file/,
+      )
+      expect(warning).not.to.include('Its mode is')
+      chmodSync(credentialsFilePath(paths()), 0o644)
+      expect(insecureReadWarning(paths(), ['GLADLY_API_TOKEN'])).to.match(
+        /^GLADLY_API_TOKEN was read from .*Its mode is 644: anyone on this machine may read it/,
+      )
 
       expect(await removeSecrets(paths(), 'default', {GLADLY_API_TOKEN: 'file'})()).to.deep.equal({
         _tag: 'Right',

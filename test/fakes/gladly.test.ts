@@ -582,7 +582,7 @@ describe('fake Gladly', () => {
         })
 
         expect(output).to.contain(`GLADLY_USERNAME=${DEMO_CREDENTIALS.username}`)
-        const url = /GLADLY_BASE_URL=(\S+)/.exec(output)?.[1] as string
+        const url = /GLADLY_API_URL=(\S+)/.exec(output)?.[1] as string
         const response = await fetch(`${url}/api/v1/organization`, {headers: {Authorization: AUTH}})
         expect(response.status).to.equal(200)
         expect(response.headers.get('ratelimit-limit-second')).to.equal('5')

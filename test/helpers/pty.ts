@@ -11,6 +11,8 @@ export interface PtySession {
   type(text: string): void
   /** Resolves with the CLI's exit code once it ends. */
   readonly exited: Promise<number | null>
+  /** Ends the session if it still runs: a test that failed half-way must not leave a CLI waiting for input. */
+  stop(): void
 }
 
 const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`
@@ -35,6 +37,10 @@ export function startOnPty(args: readonly string[], env: Record<string, string |
     screen: () => screen,
     exited,
     type: (text) => child.stdin.write(text),
+    // The terminal closes with script, and the CLI gets its hangup.
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    },
     waitFor: (pattern, timeoutMs = 30_000) =>
       new Promise<void>((resolve, reject) => {
         const check = () => {

@@ -1,15 +1,17 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
-import {login, type LoginResult} from '../../lib/auth/index.js'
+import {login, type LoginPrompts, type LoginResult} from '../../lib/auth/index.js'
 import {ExitCode} from '../../lib/common/index.js'
+import {normalizeGladlyUrl, type SecretName, type Settings} from '../../lib/config/index.js'
 import {credentialsFilePath} from '../../lib/credentials/index.js'
-import type {Settings} from '../../lib/config/index.js'
 
 export default class AuthLogin extends BaseCommand<typeof AuthLogin> {
   static override summary = 'Verify and store the Gladly and Enterpret credentials'
-  static override description = `On a terminal, asks for the Gladly address, the API user's email, the Gladly API token and the Enterpret API key (tokens are masked). In scripts, give the non-secret values as flags and the secrets on stdin (--with-token, --with-enterpret-key) or in GLADLY_API_TOKEN / ENTERPRET_API_KEY; secrets are never accepted as flag values.
+  static override description = `On a terminal, it first settles where the secrets will go: the system keychain, or where there is none, your choice of environment variables or a plain file. Then it asks for the Gladly address, the API user's email and the Gladly API token and checks them at once (GET /api/v1/organization), asking again if Gladly refuses them; then for the Enterpret API key, checked with an empty batch (nothing is sent) and asked again if Enterpret rejects it. Tokens are masked.
 
-The Gladly credentials are checked live (GET /api/v1/organization) before anything is stored. Secrets go to the system keychain; where there is none, use environment variables / a .env file, or --insecure-storage to keep them in a file only you can read.`
+In scripts, give the non-secret values as flags and the secrets on stdin (--with-token, --with-enterpret-key) or in GLADLY_API_TOKEN / ENTERPRET_API_KEY; secrets are never accepted as flag values. A failed check exits 2 (1 if a service cannot be reached).
+
+Nothing is stored until the checks pass. Without a keychain, secrets that come from the environment or a .env file are checked and left there; others need --insecure-storage, which keeps them in a file only you can read.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -44,41 +46,25 @@ The Gladly credentials are checked live (GET /api/v1/organization) before anythi
   } as const
 
   public async run(): Promise<LoginResult> {
-    const piped = this.flags['with-token'] || this.flags['with-enterpret-key']
-    const prompting = this.interactive && !piped
-    const stdinLines = piped ? await this.readStdinLines() : []
-    let settings = await this.settings({secrets: false})
-    if (prompting) settings = await this.promptForSettings(settings)
-
-    const gladlyToken = this.flags['with-token']
-      ? stdinLines[0]
-      : prompting
-        ? await this.promptSecret('Gladly API token')
-        : settings.values.GLADLY_API_TOKEN
-    if (!gladlyToken) {
-      this.error('No Gladly API token was given.', {
-        exit: ExitCode.usage,
-        suggestions: [
-          'Pipe it on stdin with --with-token, set GLADLY_API_TOKEN, or run this command on a terminal to be asked for it.',
-        ],
-      })
+    const piped: Partial<Record<SecretName, string>> = {}
+    if (this.flags['with-token'] || this.flags['with-enterpret-key']) {
+      const lines = await this.readStdinLines()
+      if (this.flags['with-token']) piped.GLADLY_API_TOKEN = this.pipedLine(lines, 0, '--with-token', 'the token')
+      if (this.flags['with-enterpret-key'])
+        piped.ENTERPRET_API_KEY = this.pipedLine(
+          lines,
+          this.flags['with-token'] ? 1 : 0,
+          '--with-enterpret-key',
+          'the key',
+        )
     }
-    const enterpretKey = this.flags['with-enterpret-key']
-      ? stdinLines[this.flags['with-token'] ? 1 : 0]
-      : prompting
-        ? await this.promptSecret('Enterpret API key (leave empty to skip)', true)
-        : settings.values.ENTERPRET_API_KEY
-    if (this.flags['with-enterpret-key'] && !enterpretKey) {
-      this.error('--with-enterpret-key was given but stdin had no line for the key.', {exit: ExitCode.usage})
-    }
-
-    const storage = this.flags['insecure-storage'] ? 'file' : 'keychain'
+    const settings = await this.settings({secrets: false})
     const result = await this.unwrap(
       login({
         settings,
-        gladlyToken,
-        enterpretKey: enterpretKey || undefined,
-        storage,
+        insecure: this.flags['insecure-storage'],
+        piped,
+        prompts: this.interactive && Object.keys(piped).length === 0 ? this.prompts() : undefined,
         userAgent: this.userAgent,
         logger: this.logger,
       }),
@@ -96,15 +82,24 @@ The Gladly credentials are checked live (GET /api/v1/organization) before anythi
       this.logger.warn(
         `Secrets are stored UNENCRYPTED in ${credentialsFilePath(settings.paths)} (mode 600). Anyone with your user account or its backups can read them; every run will remind you.`,
       )
-    } else {
+    } else if (result.storage === 'keychain') {
       this.logger.success('Secrets are in the system keychain.')
+    } else if (result.setInEnvironment.length > 0) {
+      this.logger.warn(
+        `Nothing secret was stored: set ${result.setInEnvironment.join(' and ')} in the environment, or in a .env file (chmod 600), wherever gladly-enterpret runs.`,
+      )
+    } else {
+      this.logger.info('Nothing secret was stored: every run reads the secrets from the environment, as this one did.')
     }
     if (enterpret.apiKey === 'not set')
       this.logger.warn('No Enterpret API key is stored: import needs ENTERPRET_API_KEY (dry-run does not).')
-    else if (enterpret.apiKey === 'stored')
-      this.logger.info(
-        `Enterpret API key stored for ${enterpret.url}; it is checked on first use (auth status checks it without sending data).`,
-      )
+    else if (enterpret.apiKey !== 'kept') this.logger.success(`Enterpret at ${enterpret.url} accepted the API key.`)
+  }
+
+  private pipedLine(lines: string[], index: number, flag: string, what: string): string {
+    const line = lines[index]
+    if (!line) this.error(`${flag} was given but stdin had no line for ${what}.`, {exit: ExitCode.usage})
+    return line
   }
 
   private async readStdinLines(): Promise<string[]> {
@@ -121,37 +116,77 @@ The Gladly credentials are checked live (GET /api/v1/organization) before anythi
     return text.split(/\r?\n/).map((line) => line.trim())
   }
 
-  private async promptForSettings(settings: Settings): Promise<Settings> {
-    const {input} = await import('@inquirer/prompts')
+  /** The questions, on stderr: stdout stays for --json. */
+  private prompts(): LoginPrompts {
     const context = {output: process.stderr}
-    const flagged = (name: 'GLADLY_API_URL' | 'GLADLY_USERNAME') => settings.origins[name]?.source === 'flag'
-    const url = flagged('GLADLY_API_URL')
-      ? undefined
-      : await input(
+    const labels = {
+      GLADLY_API_URL: 'Gladly address (e.g. https://acme.gladly.com)',
+      GLADLY_USERNAME: 'Email of the Gladly API user',
+      GLADLY_API_TOKEN: 'Gladly API token',
+      ENTERPRET_API_KEY: 'Enterpret API key',
+    }
+    return {
+      chooseStorage: async (problem) => {
+        const {select} = await import('@inquirer/prompts')
+        this.logger.warn(problem)
+        return select(
           {
-            message: 'Gladly address (e.g. https://acme.gladly.com)',
-            default: settings.values.GLADLY_API_URL,
-            required: true,
+            message: 'Where should the secrets go?',
+            choices: [
+              {
+                value: 'environment' as const,
+                name: 'Environment variables (nothing secret is stored)',
+                description:
+                  'You set GLADLY_API_TOKEN and ENTERPRET_API_KEY in the environment or a .env file (chmod 600) where gladly-enterpret runs.',
+              },
+              {
+                value: 'file' as const,
+                name: 'A plain file only you can read, NOT encrypted (as --insecure-storage)',
+                description: 'credentials.json (mode 600) next to settings.json; every command that reads it warns.',
+              },
+            ],
           },
           context,
         )
-    const username = flagged('GLADLY_USERNAME')
-      ? undefined
-      : await input(
-          {message: 'Email of the Gladly API user', default: settings.values.GLADLY_USERNAME, required: true},
+      },
+      ask: async (name, current) => {
+        const {input} = await import('@inquirer/prompts')
+        const validate = (value: string) => {
+          const url = normalizeGladlyUrl(value)
+          return url._tag === 'Right' || `The address ${url.left}.`
+        }
+        return input(
+          {
+            message: labels[name],
+            default: current,
+            required: true,
+            validate: name === 'GLADLY_API_URL' ? validate : undefined,
+          },
           context,
         )
-    if (url === undefined && username === undefined) return settings
-    return this.settings({secrets: false, answers: {GLADLY_API_URL: url, GLADLY_USERNAME: username}})
-  }
-
-  private async promptSecret(message: string, optional = false): Promise<string> {
-    const {password} = await import('@inquirer/prompts')
-    return (
-      await password(
-        {message, mask: '*', validate: (value) => optional || value.trim() !== '' || 'Required'},
-        {output: process.stderr},
-      )
-    ).trim()
+      },
+      askSecret: async (name, {optional, current}) => {
+        const {password} = await import('@inquirer/prompts')
+        const hint =
+          current !== undefined ? ` (Enter: the one set in ${current})` : optional ? ' (leave empty to skip)' : ''
+        const typed = await password(
+          {
+            message: `${labels[name]}${hint}`,
+            mask: '*',
+            validate: (value) => optional || current !== undefined || value.trim() !== '' || 'Required',
+          },
+          context,
+        )
+        return typed.trim()
+      },
+      retry: (problem, triesLeft) =>
+        this.logger.warn(
+          [
+            problem.message,
+            ...(problem.suggestions ?? []),
+            `Try again (${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left).`,
+          ].join(' '),
+        ),
+    }
   }
 }

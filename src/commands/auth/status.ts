@@ -6,14 +6,14 @@ import {
   type CredentialReport,
   type ServiceCheck,
 } from '../../lib/auth/index.js'
-import {ExitCode} from '../../lib/common/index.js'
-import {secretReader} from '../../lib/credentials/index.js'
+import type {SecretName} from '../../lib/config/index.js'
+import {secretReader, type CredentialsError} from '../../lib/credentials/index.js'
 
 export default class AuthStatus extends BaseCommand<typeof AuthStatus> {
   static override summary = 'Show where each credential comes from, and whether it works'
   static override description = `For each setting Gladly and Enterpret need: where its value comes from (flag, environment, .env, stored profile, keychain or file) and the value itself, secrets masked. Then a live check of each service, unless --offline: GET /api/v1/organization for Gladly, and an empty batch for Enterpret (which checks the key and ingests nothing).
 
-Exits 1 when a live check fails or a credential it needs is missing; with --offline it only reports and exits 0.`
+Exits 2 when a credential a check needs is missing or unreadable, or a service rejects it (or has no API at the address given); 1 when a service cannot be reached. With --offline it only reports and exits 0.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -27,29 +27,30 @@ Exits 1 when a live check fails or a credential it needs is missing; with --offl
     offline: Flags.boolean({description: 'Do not contact Gladly or Enterpret'}),
   }
 
-  public async run(): Promise<AuthStatusReport & {problems: string[]}> {
-    const problems: string[] = []
-    const readSecret = secretReader(this.logger, (name, error) =>
-      problems.push(
-        `${name} is stored in the ${error._tag === 'KeychainUnavailable' ? 'keychain' : 'credentials file'} but could not be read: ${error.message}`,
-      ),
-    )
+  public async run(): Promise<AuthStatusReport> {
+    const unreadable: Partial<Record<SecretName, CredentialsError>> = {}
+    const readSecret = secretReader((name, error) => (unreadable[name] = error))
     const settings = await this.settings({secrets: true, readSecret})
     const status = await authStatus(settings, {
       offline: this.flags.offline,
       userAgent: this.userAgent,
       logger: this.logger,
+      unreadable,
     })()
-    this.render(status, problems)
-    if (!status.ok) process.exitCode = ExitCode.failure
-    return {...status, problems}
+    this.render(status)
+    process.exitCode = status.exit
+    return status
   }
 
-  private render(status: AuthStatusReport, problems: string[]): void {
-    const line = (credential: CredentialReport) =>
-      credential.set
-        ? `  ${credential.name.padEnd(18)} ${String(credential.display).padEnd(36)} from ${credential.where}`
-        : `  ${credential.name.padEnd(18)} ${'not set'.padEnd(36)} run auth login, or set it in the environment / .env`
+  private render(status: AuthStatusReport): void {
+    const line = ({name, set, display, where, unreadable}: CredentialReport) => {
+      const [value, note] = set
+        ? [String(display), `from ${where}`]
+        : unreadable
+          ? ['could not be read', `stored in the ${unreadable.store}: ${unreadable.reason}`]
+          : ['not set', 'run auth login, or set it in the environment / .env']
+      return `  ${name.padEnd(18)} ${value.padEnd(36)} ${note}`
+    }
     const check = (service: ServiceCheck) =>
       `  ${'check'.padEnd(18)} ${{ok: '✔', failed: '✖', skipped: '–', incomplete: '✖'}[service.status]} ${service.detail}`
     const section = (title: string, prefix: string, service: ServiceCheck | undefined) =>
@@ -73,6 +74,5 @@ Exits 1 when a live check fails or a credential it needs is missing; with --offl
         status.checks.find((c) => c.service === 'enterpret'),
       ),
     )
-    for (const problem of problems) this.logger.warn(problem)
   }
 }

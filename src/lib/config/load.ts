@@ -17,6 +17,7 @@ import {
   type SettingValue,
   type Source,
 } from './settings.js'
+import {unknownVariableWarnings} from './unknown.js'
 
 /** Where one value came from: the layer, and a phrase that finishes "BATCH_SIZE from …". */
 interface Origin {
@@ -36,6 +37,8 @@ export interface Settings {
   readonly origins: {readonly [N in SettingName]?: Origin}
   /** The profile as stored, for the auth commands. */
   readonly stored: StoredProfile
+  /** What the person should hear about these settings once per command (unknown variables). */
+  readonly warnings: readonly string[]
 }
 
 export type SecretReader = (
@@ -207,10 +210,16 @@ export function loadSettings(options: LoadOptions): TE.TaskEither<AppError, Sett
     TE.bindW('candidates', ({dotenv, stored, profile, paths}) =>
       readStoredSecrets(options, collectCandidates(options, dotenv, stored, profile, paths), stored, profile, paths),
     ),
-    TE.chainW(({candidates, profile, paths, stored}) =>
+    TE.chainW(({candidates, profile, paths, stored, dotenv}) =>
       pipe(
         TE.fromEither(decodeAll(candidates)),
-        TE.map(({values, origins}): Settings => Object.freeze({profile, paths, values, origins, stored})),
+        TE.map(({values, origins}): Settings => {
+          const warnings = unknownVariableWarnings([
+            [options.env, 'the environment'],
+            [dotenv.values, dotenv.path ?? '.env'],
+          ])
+          return Object.freeze({profile, paths, values, origins, stored, warnings})
+        }),
       ),
     ),
   )

@@ -1,9 +1,9 @@
-// Secrets: the OS keychain through keytar's API, or — only when asked — a 0600 file that warns on every read.
+// Secrets: the OS keychain through keytar's API, or — only when asked — a 0600 file every command that reads it warns of.
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import {pipe} from 'fp-ts/lib/function.js'
 import type {Paths, SecretBackend, SecretName, SecretReader} from '../config/index.js'
-import {registerSecret, type Logger} from '../log/index.js'
+import {registerSecret} from '../log/index.js'
 import type {CredentialsError} from './errors.js'
 import {credentialsFilePath, looseMode, readFileSecret, writeFileSecrets} from './file-store.js'
 import {KEYCHAIN_SERVICE, withKeychain} from './keychain.js'
@@ -21,20 +21,14 @@ export function keychainAccount(profile: string, name: SecretName): string {
  * `onUnavailable`, a secret that cannot be read is reported there and treated as absent (auth status
  * must describe a broken keychain, not die of it).
  */
-export function secretReader(
-  logger: Logger,
-  onUnavailable?: (name: SecretName, error: CredentialsError) => void,
-): SecretReader {
+export function secretReader(onUnavailable?: (name: SecretName, error: CredentialsError) => void): SecretReader {
   return (name, backend, profile, paths) => {
     const read: TE.TaskEither<CredentialsError, string | undefined> =
       backend === 'keychain'
         ? withKeychain(
             async (keytar) => (await keytar.getPassword(KEYCHAIN_SERVICE, keychainAccount(profile, name))) ?? undefined,
           )
-        : pipe(
-            TE.fromEither(readFileSecret(paths, profile, name)),
-            TE.tap((value) => TE.fromIO(() => warnInsecureRead(logger, paths, name, value))),
-          )
+        : TE.fromEither(readFileSecret(paths, profile, name))
     const registered = pipe(
       read,
       TE.tap((value) => TE.fromIO(() => registerSecret(value))),
@@ -50,14 +44,21 @@ export function secretReader(
   }
 }
 
-function warnInsecureRead(logger: Logger, paths: Paths, name: SecretName, value: string | undefined): void {
-  if (value === undefined) return
+/** The reminder owed whenever secrets were read from the plain file: one for the command, naming them all. */
+export function insecureReadWarning(paths: Paths, names: readonly SecretName[]): string {
   const mode = looseMode(paths)
-  logger.warn(
-    `${name} was read from ${credentialsFilePath(paths)}, a plain file (auth login --insecure-storage).` +
-      (mode ? ` Its mode is ${mode}: anyone on this machine may read it; run chmod 600 on it.` : '') +
-      ' Move it to the keychain with gladly-enterpret auth login once one is available.',
+  return (
+    `${names.join(' and ')} ${names.length === 1 ? 'was' : 'were'} read from ${credentialsFilePath(paths)}, a plain file (auth login --insecure-storage).` +
+    (mode ? ` Its mode is ${mode}: anyone on this machine may read it; run chmod 600 on it.` : '') +
+    ` Move ${names.length === 1 ? 'it' : 'them'} to the keychain with gladly-enterpret auth login once one is available.`
   )
+}
+
+/** Whether the keychain answers here: one harmless read, so that login knows before it asks for anything. */
+export function keychainReady(profile: string): TE.TaskEither<CredentialsError, void> {
+  return withKeychain(async (keytar) => {
+    await keytar.getPassword(KEYCHAIN_SERVICE, keychainAccount(profile, 'GLADLY_API_TOKEN'))
+  })
 }
 
 export function storeSecrets(

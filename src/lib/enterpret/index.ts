@@ -1,4 +1,4 @@
-// Enterpret's Custom Webhook: the record schema, the key probe (auth status) and the record sink.
+// Enterpret's Custom Webhook: the record schema, the address and key probe (auth, import) and the record sink.
 export {probeApiKey, WEBHOOK_PATH} from './probe.js'
 export {ConversationRecord} from './schema.js'
 export {createBatcher, requestBody, type Batch, type BatcherLimits, type WireRecord} from './batcher.js'

@@ -7,6 +7,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {AppError, RequestStats} from '../common/index.js'
 import {requireSettings} from '../config/index.js'
+import {probeApiKey} from '../enterpret/index.js'
 import {
   createBudget,
   createGladlyHttp,
@@ -94,6 +95,12 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
   }
   return pipe(
     requiredCredentials(options),
+    // A wrong Enterpret address or key fails here in seconds, before any Gladly work (a dry run sends nothing).
+    TE.chainFirst((credentials) =>
+      options.dryRun
+        ? TE.right(undefined)
+        : probeApiKey(settings.values.ENTERPRET_API_URL, credentials.ENTERPRET_API_KEY, options.userAgent),
+    ),
     TE.bindTo('credentials'),
     TE.bindW('state', () => TE.fromEither(openStateStore(stateDir, settings.profile).read())),
     TE.bindW('http', ({credentials}) =>

@@ -105,7 +105,7 @@ const fake = await startFakeGladly({
 const jobs = fake.dataset.jobs(fake.clock.now())
 console.log(`Fake Gladly listening on ${fake.url} (clock ${fake.clock.now().toISOString()})
   ${fake.dataset.conversationCount} conversations, ${jobs.length} export jobs listed
-  GLADLY_BASE_URL=${fake.url}
+  GLADLY_API_URL=${fake.url}
   GLADLY_USERNAME=${DEMO_CREDENTIALS.username}
   GLADLY_API_TOKEN=${DEMO_CREDENTIALS.token}
   try: curl -u ${DEMO_CREDENTIALS.username}:${DEMO_CREDENTIALS.token} ${fake.url}/api/v1/export/jobs`)
