@@ -30,7 +30,7 @@ export function statusLines(progress: Progress, elapsedMs: number, maxRequestsPe
   const unit = progress.unit === undefined ? '' : ` · ${progress.unit}`
   return [
     ` ${bar(done, total)} ${percent}% · ${count(done)}/${exact ? '' : '~'}${count(total)} conversations · ${rate.toFixed(1)}/s · ${eta}`,
-    ` unit ${Math.min(progress.unitsDone + 1, Math.max(progress.unitsPlanned, 1))} of ${progress.unitsPlanned}${unit} · ${count(progress.recordsDelivered)} records delivered · ${count(progress.gladlyRequests)} Gladly requests · ${formatDuration(elapsedMs / 1000)}`,
+    ` unit ${Math.min(progress.unitsDone + 1, Math.max(progress.unitsPlanned, 1))} of ${progress.unitsPlanned}${unit} · ${count(progress.recordsDelivered)}/${count(progress.recordsMade)} records delivered · ${count(progress.gladlyRequests)} Gladly requests · ${formatDuration(elapsedMs / 1000)}`,
   ].join('\n')
 }
 

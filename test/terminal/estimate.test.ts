@@ -10,6 +10,7 @@ const progress = (overrides: Partial<Progress> = {}): Progress => ({
   unitsOpened: 1,
   conversationsDone: 0,
   conversationsKnown: 100,
+  recordsMade: 0,
   recordsDelivered: 0,
   gladlyRequests: 0,
   ...overrides,
@@ -63,6 +64,7 @@ describe('the progress estimate', () => {
         conversationsKnown: 400,
         conversationsDone: 100,
         gladlyRequests: 100,
+        recordsMade: 95,
         recordsDelivered: 90,
       }),
       50_000,
@@ -70,7 +72,7 @@ describe('the progress estimate', () => {
     ).split('\n')
     expect(lines).to.have.length(2)
     expect(lines[0]).to.match(/^ █{6}░{18} 25% · 100\/400 conversations · 2\.0\/s · ETA 2m 30s$/)
-    expect(lines[1]).to.equal(' unit 1 of 4 · export job j1 · 90 records delivered · 100 Gladly requests · 50s')
+    expect(lines[1]).to.equal(' unit 1 of 4 · export job j1 · 90/95 records delivered · 100 Gladly requests · 50s')
   })
 })
 

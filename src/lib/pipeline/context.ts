@@ -19,6 +19,8 @@ export interface Progress {
   readonly unitsOpened: number
   readonly conversationsDone: number
   readonly conversationsKnown: number
+  /** Records made so far (each to be delivered), and those Enterpret took. */
+  readonly recordsMade: number
   readonly recordsDelivered: number
   readonly gladlyRequests: number
 }
@@ -133,6 +135,7 @@ export function progress(run: Run, unit?: Unit): void {
     unitsOpened: tally.unitsOpened,
     conversationsDone: tally.conversationsDone,
     conversationsKnown: tally.conversationsKnown,
+    recordsMade: tally.records,
     recordsDelivered: tally.summary.conversations.sent,
     gladlyRequests: tally.gladly.requests,
   })
