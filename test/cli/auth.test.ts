@@ -271,14 +271,14 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
           GLADLY_USERNAME: DEMO_CREDENTIALS.username,
           GLADLY_API_TOKEN: DEMO_CREDENTIALS.token,
           ENTERPRET_API_URL: enterpret.url,
-          ENTERPRET_API_KEY: 'wrong-enterpret-key-value',
+          ENTERPRET_API_KEY: 'fake-rejected-enterpret-key',
         },
       })
       expect(status.code, 'a rejected credential, as the README’s exit codes say').to.equal(2)
       const report = parseJson<{checks: Array<{service: string; status: string; detail: string}>}>(status)
       expect(report.checks.find((check) => check.service === 'gladly')?.status).to.equal('ok')
       expect(report.checks.find((check) => check.service === 'enterpret')).to.include({status: 'failed'})
-      expect(status.stdout + status.stderr).not.to.include('wrong-enterpret-key-value')
+      expect(status.stdout + status.stderr).not.to.include('fake-rejected-enterpret-key')
     })
   })
 
