@@ -124,6 +124,7 @@ Nothing is stored until the checks pass. Without a keychain, secrets that come f
       GLADLY_USERNAME: 'Email of the Gladly API user',
       GLADLY_API_TOKEN: 'Gladly API token',
       ENTERPRET_API_KEY: 'Enterpret API key',
+      ENTERPRET_USERS_API_KEY: 'Enterpret Users webhook key',
     }
     return {
       chooseStorage: async (problem) => {

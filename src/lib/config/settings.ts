@@ -68,6 +68,27 @@ const gladlyUrl = new t.Type<string, string, unknown>(
 const oneOf = <V extends string>(values: readonly V[]) =>
   fromString<V>(`one of ${values.join(', ')}`, (text) => values.find((value) => value === text.toLowerCase()))
 
+/** A comma-separated list of values of `values`, each once, in the order given; `all` stands for every one. */
+const listOf = <V extends string>(values: readonly V[]) =>
+  fromString<readonly V[]>(
+    `a comma-separated list of ${values.join(', ')} (or all)`,
+    (text) => {
+      const given = text
+        .toLowerCase()
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== '')
+      if (given.length === 1 && given[0] === 'all') return values
+      const known = given.map((part) => values.find((value) => value === part))
+      return known.includes(undefined) ? undefined : [...new Set(known as V[])]
+    },
+    (list) => list.join(','),
+  )
+
+/** What of a customer's profile may go to Enterpret's Users webhook (identity fields are `name` and `email`). */
+export const USER_ATTRIBUTE_GROUPS = ['name', 'email', 'phone', 'external_ids', 'address', 'custom'] as const
+export type UserAttributeGroup = (typeof USER_ATTRIBUTE_GROUPS)[number]
+
 export interface SettingSpec<A> {
   readonly codec: SettingCodec<A>
   readonly description: string
@@ -143,6 +164,32 @@ export const SETTINGS = {
     codec: nonEmpty('a non-empty key'),
     description: 'API key of the Enterpret webhook integration (sent as the api-key header)',
     secret: true,
+  },
+  ENTERPRET_USERS_API_KEY: {
+    codec: nonEmpty('a non-empty key'),
+    description:
+      "Token of Enterpret's Users webhook (User data has a key of its own); when set, each import also sends the customers of the conversations it delivers as Enterpret users",
+    secret: true,
+  },
+  ENTERPRET_USERS_ID: {
+    codec: oneOf(['customer_id', 'email'] as const),
+    description:
+      "What identifies a user in Enterpret, and links it to feedback: 'customer_id' (the Gladly customer id, the records' gladly_customer_id) or 'email' (the primary email, the first of the records' customer_email)",
+    default: 'customer_id',
+    storable: true,
+  },
+  ENTERPRET_USERS_ATTRIBUTES: {
+    codec: listOf(USER_ATTRIBUTE_GROUPS),
+    description:
+      "Which profile fields leave as user attributes (customer data is personal data): name, email, phone, external_ids, address, custom (the profile's custom attributes; one more Gladly request per customer), or all",
+    default: 'name,email',
+    storable: true,
+  },
+  ENTERPRET_USERS_MAX_RPM: {
+    codec: integerWithin('a whole number of requests per minute from 1 to 10000', 1, 10_000),
+    description: 'At most this many Users webhook requests per minute',
+    default: '20',
+    storable: true,
   },
   ENTERPRET_FILE_ID: {
     codec: nonEmpty('a non-empty identifier'),

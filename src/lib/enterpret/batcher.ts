@@ -1,3 +1,5 @@
+import {requestBody, type Envelope} from './webhooks.js'
+
 /** What every webhook record has: an id, by which Enterpret skips a record it already has. */
 export interface WireRecord {
   readonly id: string
@@ -27,13 +29,6 @@ export interface Batcher<R extends WireRecord> {
   flush(): readonly Batch<R>[]
 }
 
-const ENVELOPE_BYTES = Buffer.byteLength(requestBody([]))
-
-/** The exact webhook request body for these records; dry runs write the same bytes. */
-export function requestBody(records: readonly WireRecord[]): string {
-  return JSON.stringify({records})
-}
-
 function recordBytes(record: WireRecord): number {
   return Buffer.byteLength(JSON.stringify(record))
 }
@@ -43,10 +38,11 @@ function recordBytes(record: WireRecord): number {
  * to measure it; a batch closes as soon as it is full by count, or when the next record would push
  * its body over the byte limit.
  */
-export function createBatcher<R extends WireRecord>(limits: BatcherLimits): Batcher<R> {
+export function createBatcher<R extends WireRecord>(limits: BatcherLimits, envelope: Envelope = 'records'): Batcher<R> {
+  const envelopeBytes = Buffer.byteLength(requestBody([], envelope))
   const maxRecords = Math.max(1, limits.maxRecords)
   let records: R[] = []
-  let bytes = ENVELOPE_BYTES
+  let bytes = envelopeBytes
 
   // requestBody puts a comma between records: a body is the envelope, the records and n - 1 commas.
   const separator = () => (records.length > 0 ? 1 : 0)
@@ -54,15 +50,15 @@ export function createBatcher<R extends WireRecord>(limits: BatcherLimits): Batc
     if (records.length === 0) return []
     const batch = {records, bytes}
     records = []
-    bytes = ENVELOPE_BYTES
+    bytes = envelopeBytes
     return [batch]
   }
 
   return {
     add(record) {
       const size = recordBytes(record)
-      if (ENVELOPE_BYTES + size > limits.maxBodyBytes)
-        return {batches: [], oversized: {record, bytes: ENVELOPE_BYTES + size}}
+      if (envelopeBytes + size > limits.maxBodyBytes)
+        return {batches: [], oversized: {record, bytes: envelopeBytes + size}}
       const completed = bytes + separator() + size > limits.maxBodyBytes ? take() : []
       bytes += separator() + size
       records.push(record)

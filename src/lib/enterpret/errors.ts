@@ -1,4 +1,5 @@
 import {ExitCode, type AppError} from '../common/index.js'
+import {FEEDBACK_WEBHOOK, type Webhook} from './webhooks.js'
 
 /** Stops the run: retrying cannot help (bad API key) or the service is persistently down. */
 export type EnterpretFatal = EnterpretAuthError | EnterpretUnavailable
@@ -16,26 +17,29 @@ export interface EnterpretUnavailable extends AppError {
   readonly lastReason: string
 }
 
-const KEY_HINT =
-  "ENTERPRET_API_KEY must be the key shown at the top of the Enterpret Feedback webhook integration's page (Integrations › Webhook); store a new one with `gladly-enterpret auth login`."
-
-export function enterpretAuthError(status: 401 | 403, host: string, code: string | undefined): EnterpretAuthError {
+export function enterpretAuthError(
+  status: 401 | 403,
+  host: string,
+  code: string | undefined,
+  webhook: Webhook = FEEDBACK_WEBHOOK,
+): EnterpretAuthError {
   const answer = code === undefined ? `${status}` : `${status} ${code}`
+  const key = webhook === FEEDBACK_WEBHOOK ? 'the API key' : `the ${webhook.name} key (${webhook.keySetting})`
   if (status === 401) {
     return {
       _tag: 'EnterpretAuthError',
       status,
       exit: ExitCode.usage,
-      message: `Enterpret at ${host} rejected the API key (${answer}).`,
-      suggestions: [KEY_HINT],
+      message: `Enterpret at ${host} rejected ${key} (${answer}).`,
+      suggestions: [webhook.keyHint],
     }
   }
   return {
     _tag: 'EnterpretAuthError',
     status,
     exit: ExitCode.usage,
-    message: `Enterpret at ${host} accepted the API key but refused to take records with it (${answer}).`,
-    suggestions: [`User and Account integrations have keys of their own: ${KEY_HINT}`],
+    message: `Enterpret at ${host} accepted ${key} but refused to take ${webhook.envelope} with it (${answer}).`,
+    suggestions: [`Feedback, User and Account integrations each have a key of their own: ${webhook.keyHint}`],
   }
 }
 

@@ -63,3 +63,13 @@ export const ConversationRecord = t.exact(
   'ConversationRecord',
 )
 export type ConversationRecord = t.TypeOf<typeof ConversationRecord>
+
+/**
+ * A user of the Users webhook (enterpret-api.md §1.6): a unique id, when the user was created (epoch seconds) and
+ * key-value attributes, typed as record metadata is, so that each key keeps one type.
+ */
+export const UserRecord = t.exact(
+  t.type({id: NonEmptyText, createdAt: EpochSeconds, attributes: MetadataFields}),
+  'UserRecord',
+)
+export type UserRecord = t.TypeOf<typeof UserRecord>

@@ -17,16 +17,15 @@ import {
   type Tries,
 } from '../common/index.js'
 import {redactText, registerSecret, type Logger} from '../log/index.js'
-import {requestBody} from './batcher.js'
 import {enterpretAuthError, enterpretUnavailable, type EnterpretFatal} from './errors.js'
-import {WEBHOOK_PATH} from './probe.js'
+import {FEEDBACK_WEBHOOK, requestBody, type Webhook} from './webhooks.js'
 import type {WireRecord} from './batcher.js'
 
 export interface SinkOptions {
   /** ENTERPRET_API_URL, e.g. https://api.enterpret.com */
   readonly baseUrl: string
-  /** The webhook under baseUrl: the Custom Webhook's for conversations by default. */
-  readonly path?: string
+  /** The webhook under baseUrl: the feedback webhook by default. */
+  readonly webhook?: Webhook
   readonly apiKey: string
   readonly userAgent: string
   /** BATCH_SIZE */
@@ -123,7 +122,7 @@ interface Delivery<R extends WireRecord> {
  * Enterpret's reading of a reply: 400 and 413 are answers about the records (bisect, split), not retries;
  * 401/403 stop the run; 429, 408, 5xx and connection failures go to the retry policy.
  */
-function judge(reply: Reply, attempt: number, host: string): Attempt<EnterpretFatal, Verdict> {
+function judge(reply: Reply, attempt: number, host: string, webhook: Webhook): Attempt<EnterpretFatal, Verdict> {
   const {status} = reply
   const giveUp = ({attempts}: Tries) => {
     const failure = describe(reply)
@@ -142,7 +141,7 @@ function judge(reply: Reply, attempt: number, host: string): Attempt<EnterpretFa
   if (status === undefined) return failed(isRetryableCode(errorCode(reply.error)))
   if (status >= 200 && status < 300) return {kind: 'final', result: E.right({kind: 'accepted', attempts: attempt})}
   if (status === 401 || status === 403)
-    return {kind: 'final', result: E.left(enterpretAuthError(status, host, errorBody(reply.body).code))}
+    return {kind: 'final', result: E.left(enterpretAuthError(status, host, errorBody(reply.body).code, webhook))}
   if (status === 400 || status === 413)
     return {
       kind: 'final',
@@ -211,7 +210,9 @@ export function createSink<R extends WireRecord>(options: SinkOptions): Sink<R> 
   registerSecret(options.apiKey)
   const {logger} = options
   const host = new URL(options.baseUrl).host
-  const url = `${options.baseUrl.replace(/\/+$/, '')}${options.path ?? WEBHOOK_PATH}`
+  const webhook = options.webhook ?? FEEDBACK_WEBHOOK
+  const url = `${options.baseUrl.replace(/\/+$/, '')}${webhook.path}`
+  const maxPerRequest = Math.min(options.maxRecordsPerRequest, webhook.maxPerRequest ?? Number.POSITIVE_INFINITY)
   const client = got.extend({
     headers: {
       'api-key': options.apiKey,
@@ -254,15 +255,15 @@ export function createSink<R extends WireRecord>(options: SinkOptions): Sink<R> 
       label,
       limiters: [limiter],
       pauses: limiter,
-      attempt: async (_startedAt, attempt) => judge(await postOnce(body), attempt, host),
+      attempt: async (_startedAt, attempt) => judge(await postOnce(body), attempt, host, webhook),
     })
 
   /** Sends records; a rejection of several is narrowed down by sending each half on its own. */
   function deliver(records: readonly R[], carried: number): TE.TaskEither<EnterpretFatal, Delivery<R>> {
-    const body = requestBody(records)
+    const body = requestBody(records, webhook.envelope)
     const bytes = Buffer.byteLength(body)
     // A batch the caller formed without the batcher is cut to size instead of earning a certain 400/413.
-    if (records.length > 1 && (records.length > options.maxRecordsPerRequest || bytes > options.maxBodyBytes))
+    if (records.length > 1 && (records.length > maxPerRequest || bytes > options.maxBodyBytes))
       return split(records, carried)
     return pipe(
       post(body, `batch of ${records.length} (${bytes} bytes)`),
