@@ -20,7 +20,7 @@ const HEAP_GROWING_PERCENT = 10
 /** Exit 3: records wait in the dead letters or conversations in the quarantine (a dry run: some would). */
 function owesWork(summary: RunSummary, dryRun: boolean): boolean {
   if (dryRun) return summary.conversations.failed > 0 || summary.conversations.quarantined > 0
-  return summary.deadLetters.remaining > 0 || summary.quarantine.remaining > 0
+  return summary.deadLetters.remaining > 0 || summary.quarantine.remaining > 0 || summary.users.remaining > 0
 }
 
 /** import and dry-run: the same selection, the same core; they differ only in where records go. */

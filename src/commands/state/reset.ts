@@ -13,7 +13,7 @@ export interface ResetResult {
 
 export default class StateReset extends BaseCommand<typeof StateReset> {
   static override summary = 'Forget what was imported, or move the watermark'
-  static override description = `Without --to, clears the profile's state (watermark, processed jobs, checkpoint, spooled items of open conversations, the ledger of sent conversations, the dead letters and the quarantined conversations): the next import starts again from every export job Gladly still keeps (14 days); records Enterpret already has are skipped by Enterpret. With --to, moves the watermark there and forgets which conversations closed from that instant on were sent, so the next import sends them again (records Enterpret already has are skipped by Enterpret): export jobs updated from that instant on are imported again, older ones are skipped; dead letters and quarantined conversations are kept.
+  static override description = `Without --to, clears the profile's state (watermark, processed jobs, checkpoint, spooled items of open conversations, the ledger of sent conversations, which customers were sent as Enterpret users, the dead letters and the quarantined conversations): the next import starts again from every export job Gladly still keeps (14 days); records Enterpret already has are skipped by Enterpret. With --to, moves the watermark there and forgets which conversations closed from that instant on were sent, so the next import sends them again (records Enterpret already has are skipped by Enterpret), and which customers were sent as users, so that they go again with their conversations (Enterpret updates the users it has): export jobs updated from that instant on are imported again, older ones are skipped; dead letters and quarantined conversations are kept.
 
 Asks for confirmation on a terminal; scripts pass --yes. Refuses while an import holds the profile's lock.`
 
@@ -67,11 +67,14 @@ Asks for confirmation on a terminal; scripts pass --yes. Refuses while an import
       (state.quarantine ?? []).length > 0
         ? `${(state.quarantine ?? []).length} quarantined conversation(s)`
         : undefined,
+      (state.userDeadLetters ?? []).length > 0
+        ? `${(state.userDeadLetters ?? []).length} failed user(s) awaiting retry`
+        : undefined,
     ].filter((part) => part !== undefined)
     const what =
       to === undefined
-        ? `forget everything profile ${settings.profile} imported${owed.length > 0 ? `, including ${owed.join(' and ')}` : ''}`
-        : `move the watermark of profile ${settings.profile} to ${to.toISOString()} and send again the conversations closed since`
+        ? `forget everything profile ${settings.profile} imported${owed.length > 0 ? `, including ${owed.join(' and ')}` : ''}, and which customers were sent as users`
+        : `move the watermark of profile ${settings.profile} to ${to.toISOString()} and send again the conversations closed since, with their customers as users`
     await this.confirm(what)
     if (to === undefined) {
       await forgetEverything(settings.paths.stateDir, settings.profile)
@@ -81,8 +84,8 @@ Asks for confirmation on a terminal; scripts pass --yes. Refuses while an import
     }
     this.logger.success(
       to === undefined
-        ? `State of profile ${settings.profile} cleared.`
-        : `Watermark of profile ${settings.profile} moved to ${to.toISOString()}.`,
+        ? `State of profile ${settings.profile} cleared, which customers were sent as users included.`
+        : `Watermark of profile ${settings.profile} moved to ${to.toISOString()}; which customers were sent as users is forgotten too.`,
     )
     return {
       profile: settings.profile,

@@ -20,7 +20,7 @@ export interface StateReport {
 export default class StateShow extends BaseCommand<typeof StateShow> {
   static override summary = 'Show what the importer remembers for a profile'
   static override description =
-    'The watermark of the last successful import, the export jobs already processed, the checkpoint of an unfinished run, records that failed and wait for a retry (dead letters), conversations set aside to be fetched again (quarantine) with the reason, conversations Enterpret can never accept (skipped for good), the last run summary, and whether an import holds the lock.'
+    'The watermark of the last successful import, the export jobs already processed, the checkpoint of an unfinished run, records and users that failed and wait for a retry (dead letters), conversations set aside to be fetched again (quarantine) with the reason, conversations Enterpret can never accept (skipped for good), the last run summary, and whether an import holds the lock.'
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -51,6 +51,7 @@ export default class StateShow extends BaseCommand<typeof StateShow> {
   private render({profile, stateFile, exists, state, lock, checkpointDone, spooledConversations}: StateReport): void {
     const quarantine = state.quarantine ?? []
     const skipped = state.skippedForGood ?? []
+    const userLetters = state.userDeadLetters ?? []
     const newest = state.processedJobs.at(-1)
     const rows: [string, string][] = [
       ['Profile', profile],
@@ -87,6 +88,12 @@ export default class StateShow extends BaseCommand<typeof StateShow> {
           ? 'none'
           : `${state.deadLetters.length} record(s) will be retried first by the next import`,
       ],
+      ...(userLetters.length === 0
+        ? []
+        : ([['User dead letters', `${userLetters.length} user(s) will be retried first by the next import`]] as [
+            string,
+            string,
+          ][])),
       [
         'Quarantine',
         quarantine.length === 0
@@ -109,6 +116,9 @@ export default class StateShow extends BaseCommand<typeof StateShow> {
     const width = Math.max(...rows.map(([label]) => label.length))
     for (const [label, value] of rows) this.log(`${label.padEnd(width)}  ${value}`)
     for (const letter of state.deadLetters)
+      this.log(`  ${letter.recordId}  ${letter.failedAt}  ${letter.attempts} attempt(s)  ${letter.reason}`)
+    if (userLetters.length > 0) this.log('User dead letters')
+    for (const letter of userLetters)
       this.log(`  ${letter.recordId}  ${letter.failedAt}  ${letter.attempts} attempt(s)  ${letter.reason}`)
     if (quarantine.length > 0) this.log('Quarantined conversations')
     for (const entry of quarantine)

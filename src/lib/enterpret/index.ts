@@ -1,8 +1,8 @@
 // Enterpret's Custom Webhook: the record schema, the address and key probe (auth, import) and the record sink.
 export {probeApiKey, WEBHOOK_PATH} from './probe.js'
-export {ConversationRecord, UserRecord, type MetadataFields} from './schema.js'
+export {ConversationRecord, UserRecord} from './schema.js'
 export {createBatcher, type Batch, type BatcherLimits, type WireRecord} from './batcher.js'
-export {FEEDBACK_WEBHOOK, requestBody, USERS_WEBHOOK, type Envelope, type Webhook} from './webhooks.js'
+export {requestBody, USERS_WEBHOOK, type Envelope} from './webhooks.js'
 export {type EnterpretFatal} from './errors.js'
 export {
   createSink,

@@ -8,7 +8,7 @@
 export type Envelope = 'records' | 'users'
 
 export interface Webhook {
-  /** For people: "feedback webhook", "Users webhook". */
+  /** For people: "webhook" (the feedback one), "Users webhook". */
   readonly name: string
   readonly path: string
   readonly envelope: Envelope
@@ -20,7 +20,7 @@ export interface Webhook {
 }
 
 export const FEEDBACK_WEBHOOK: Webhook = {
-  name: 'feedback webhook',
+  name: 'webhook',
   path: '/webhook/custom/all',
   envelope: 'records',
   keySetting: 'ENTERPRET_API_KEY',
@@ -35,7 +35,7 @@ export const USERS_WEBHOOK: Webhook = {
   maxPerRequest: 15,
   keySetting: 'ENTERPRET_USERS_API_KEY',
   keyHint:
-    'ENTERPRET_USERS_API_KEY must be the token Enterpret generates for User data (Settings › Users & Accounts), not the feedback webhook key; store a new one with `gladly-enterpret auth login`.',
+    "ENTERPRET_USERS_API_KEY must be the token Enterpret generates for User data (Enterpret's 'Syncing Users and Accounts' guide), not the feedback webhook's key; store a new one with `gladly-enterpret auth login`.",
 }
 
 /** The exact request body for these items; dry runs write the same bytes. */

@@ -1,13 +1,13 @@
-import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import {pipe} from 'fp-ts/lib/function.js'
 import type {AppError} from '../common/index.js'
 import {createSink, requestBody, type ConversationRecord} from '../enterpret/index.js'
-import type {Conversation} from '../gladly/index.js'
+import type {Conversation, CustomerSummary} from '../gladly/index.js'
 import {openDeadLetters, type DeadLetter, type Journal, type Ledger, type Spool} from '../state/index.js'
 import {recutRecord, type TransformOptions, type TransformResult} from '../transform/index.js'
 import {noteWarning, type ImportOptions, type RunTally, type StateCell} from './context.js'
-import {createOutbox, type LetterBase, type SinkPlug, type Target} from './outbox.js'
+import {createOutbox, outputTarget, type LetterBase, type SinkPlug, type Target} from './outbox.js'
+import type {PreparedUser, UserDelivery} from './users.js'
 
 /** What delivery needs of the run: its settings, its stores, the state it keeps current, and its tally. */
 export interface DeliveryDeps {
@@ -18,6 +18,8 @@ export interface DeliveryDeps {
   readonly journal: Journal
   readonly state: StateCell
   readonly tally: RunTally
+  /** With ENTERPRET_USERS_API_KEY set: the customers of delivered conversations go to the Users webhook. */
+  readonly users: UserDelivery | undefined
 }
 
 /**
@@ -26,13 +28,20 @@ export interface DeliveryDeps {
  */
 export interface Delivery {
   transformOptions(now: Date): TransformOptions
-  add(conversation: Conversation, result: Extract<TransformResult, {_tag: 'Record'}>): Promise<void>
+  add(
+    conversation: Conversation,
+    result: Extract<TransformResult, {_tag: 'Record'}>,
+    customer: CustomerSummary | undefined,
+  ): Promise<void>
   /** A conversation finished without a record (kept open, vanished, skipped…). */
   markDone(conversationId: string): void
   noteUnknownType(type: string): void
   /** Sends what is batched and waits for every outcome. */
   drain(): Promise<void>
-  /** Sends the dead letters again; those whose record cannot be read back are returned, to be fetched again. */
+  /**
+   * Sends the dead letters again; those whose record cannot be read back are returned, to be fetched again. Then the
+   * users' dead letters, and the users an earlier run left pending.
+   */
   retryDeadLetters(): TE.TaskEither<AppError, readonly DeadLetter[]>
   stats(): ReturnType<Target<ConversationRecord>['stats']>
   /** Set once delivery cannot go on (a rejected API key, Enterpret down, a state write failing). */
@@ -47,6 +56,18 @@ interface ConversationMeta {
   readonly conversationId: string
   readonly closedAt: string
   readonly channels: readonly string[]
+  readonly customerId?: string
+  /** Its customer as an Enterpret user, when it is to be sent (made with the record). */
+  readonly user?: PreparedUser
+}
+
+/** A retried dead letter's user, made now: its record's createdAt stands for its conversation's. */
+async function userOfLetter(
+  users: UserDelivery,
+  {record, meta}: {readonly record: ConversationRecord; readonly meta: ConversationMeta},
+): Promise<PreparedUser | undefined> {
+  if (meta.customerId === undefined) return undefined
+  return users.prepare(meta.customerId, undefined, new Date(record.createdAt * 1000).toISOString())
 }
 
 function enterpretTarget(options: ImportOptions): Target<ConversationRecord> {
@@ -68,18 +89,6 @@ function enterpretTarget(options: ImportOptions): Target<ConversationRecord> {
   }
 }
 
-/** The exact bodies that would be POSTed, one per line. */
-function outputTarget(output: NodeJS.WritableStream): Target<ConversationRecord> {
-  return {
-    async send(batch) {
-      if (!output.write(`${requestBody(batch.records)}\n`))
-        await new Promise((resolve) => output.once('drain', resolve))
-      return E.right({delivered: batch.records.map((record) => record.id), failed: []})
-    },
-    stats: () => ({requests: 0, rateLimited: 0, retries: 0}),
-  }
-}
-
 /** The conversation webhook's bookkeeping: what the shared outbox calls as outcomes are known. */
 function conversationPlug(
   deps: DeliveryDeps,
@@ -89,7 +98,8 @@ function conversationPlug(
   const {settings, logger} = options
   const dryRun = options.dryRun !== undefined
   return {
-    target: options.dryRun ? outputTarget(options.dryRun.output) : enterpretTarget(options),
+    target: options.dryRun ? outputTarget(options.dryRun.output, 'records') : enterpretTarget(options),
+    envelope: 'records',
     limits: {maxRecords: settings.values.BATCH_SIZE, maxBodyBytes: settings.values.ENTERPRET_MAX_BODY_BYTES},
     payloads: openDeadLetters(settings.paths.stateDir, settings.profile),
     letters: (state) => state.deadLetters,
@@ -98,10 +108,22 @@ function conversationPlug(
       ...base,
       conversationId: meta.conversationId,
       ...(meta.closedAt === '' ? {} : {closedAt: meta.closedAt}),
+      ...(meta.customerId === undefined ? {} : {customerId: meta.customerId}),
     }),
-    metaOf: (letter) => ({conversationId: letter.conversationId, closedAt: letter.closedAt ?? '', channels: []}),
+    metaOf: (letter) => ({
+      conversationId: letter.conversationId,
+      closedAt: letter.closedAt ?? '',
+      channels: [],
+      ...(letter.customerId === undefined ? {} : {customerId: letter.customerId}),
+    }),
     async delivered(entries) {
       const {summary} = tally
+      // Before the conversations are booked: once booked they are not read again, so their users must be on disk.
+      const {users} = deps
+      if (users !== undefined && entries.length > 0) {
+        const prepared = await Promise.all(entries.map((entry) => entry.meta.user ?? userOfLetter(users, entry)))
+        await users.send(prepared.filter((user) => user !== undefined))
+      }
       for (const {record, meta} of entries) {
         summary.conversations.sent++
         summary.messages += record.conversation.msgs.length
@@ -139,7 +161,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
   const outbox = createOutbox({state: deps.state, now: deps.now, dryRun}, conversationPlug(deps, doneWithoutRecord))
   const unknownTypes = new Set<string>()
 
-  const retryDeadLetters = (): TE.TaskEither<AppError, readonly DeadLetter[]> => {
+  const retryRecords = (): TE.TaskEither<AppError, readonly DeadLetter[]> => {
     const letters = deps.state.current.deadLetters
     if (dryRun || letters.length === 0) return TE.right([])
     logger.info(`Retrying ${letters.length} record(s) from the dead-letter store first.`)
@@ -153,6 +175,9 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       }),
     )
   }
+  const {users} = deps
+  const retryDeadLetters = (): TE.TaskEither<AppError, readonly DeadLetter[]> =>
+    users === undefined ? retryRecords() : pipe(retryRecords(), TE.chainFirst(users.resume))
 
   return {
     transformOptions: (now) => ({
@@ -163,14 +188,21 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       now,
     }),
 
-    async add(conversation, result) {
+    async add(conversation, result, customer) {
       if (dryRun && tally.summary.sample === undefined) {
         tally.summary.sample = {
           conversationId: conversation.id,
           messages: result.record.conversation.msgs.slice(0, SAMPLE_MESSAGES),
         }
       }
-      const meta = {conversationId: conversation.id, closedAt: conversation.closedAt ?? '', channels: result.channels}
+      const user = await deps.users?.prepare(conversation.customerId, customer, conversation.createdAt)
+      const meta: ConversationMeta = {
+        conversationId: conversation.id,
+        closedAt: conversation.closedAt ?? '',
+        channels: result.channels,
+        customerId: conversation.customerId,
+        ...(user === undefined ? {} : {user}),
+      }
       await outbox.add(result.record, meta)
     },
 
@@ -188,6 +220,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
 
     async drain() {
       await outbox.drain()
+      await deps.users?.drain()
       if (outbox.fatal === undefined && doneWithoutRecord.ids.length > 0) {
         await deps.journal.markDone(doneWithoutRecord.ids)
         doneWithoutRecord.ids = []
@@ -198,7 +231,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     stats: () => outbox.stats(),
 
     get fatal() {
-      return outbox.fatal
+      return outbox.fatal ?? deps.users?.fatal
     },
   }
 }

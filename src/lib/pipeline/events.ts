@@ -141,7 +141,7 @@ function deliverStep(
       }
       for (const type of transformed.unknownContentTypes) run.delivery.noteUnknownType(type)
       noteResolved(run, id)
-      return guard(() => run.delivery.add(event.conversation, transformed))
+      return guard(() => run.delivery.add(event.conversation, transformed, event.customer))
   }
 }
 

@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import {pipe} from 'fp-ts/lib/function.js'
 import {ExitCode, type AppError} from '../common/index.js'
-import type {Batch, BatcherLimits, BatchOutcome, FailedRecord, WireRecord} from '../enterpret/index.js'
+import type {Batch, BatcherLimits, BatchOutcome, Envelope, FailedRecord, WireRecord} from '../enterpret/index.js'
 import {createBatcher, requestBody} from '../enterpret/index.js'
 import type {DeadLetterPayloads, State} from '../state/index.js'
 import type {StateCell} from './context.js'
@@ -39,6 +39,8 @@ export interface LetterBase {
 /** What a sink adds to the shared outbox: its wire, its dead letters' place in the state, and its bookkeeping. */
 export interface SinkPlug<R extends WireRecord, M, L extends LetterBase> {
   readonly target: Target<R>
+  /** The array the webhook's request body holds its records in. */
+  readonly envelope: Envelope
   readonly limits: BatcherLimits
   readonly payloads: DeadLetterPayloads
   /** Where the sink's dead letters live in the state. */
@@ -74,9 +76,20 @@ export interface Outbox<R extends WireRecord, M> {
   readonly fatal: AppError | undefined
 }
 
+/** A dry run's target: the exact bodies that would be POSTed, one per line. */
+export function outputTarget<R extends WireRecord>(output: NodeJS.WritableStream, envelope: Envelope): Target<R> {
+  return {
+    async send(batch) {
+      if (!output.write(`${requestBody(batch.records, envelope)}\n`))
+        await new Promise((resolve) => output.once('drain', resolve))
+      return E.right({delivered: batch.records.map((record) => record.id), failed: []})
+    },
+    stats: () => ({requests: 0, rateLimited: 0, retries: 0}),
+  }
+}
+
 // Batches waiting for the sender: enough to keep it busy, few enough to bound memory.
 const QUEUE_LIMIT = 2
-const ENVELOPE_BYTES = Buffer.byteLength(requestBody([]))
 /**
  * A record Enterpret answers 413 alone shows its real limit is below that request's size, by how much unknown; above
  * the largest body it took, as far as the run knows. The next try is in between (their geometric mean, or half the
@@ -100,7 +113,8 @@ export function createOutbox<R extends WireRecord, M, L extends LetterBase>(
   const {state, dryRun} = deps
   // The batcher reads the limits on every record: a limit learnt from a 413 applies to the next one.
   const limits = {...plug.limits}
-  const batcher = createBatcher<R>(limits)
+  const batcher = createBatcher<R>(limits, plug.envelope)
+  const envelopeBytes = Buffer.byteLength(requestBody([], plug.envelope))
   let largestAccepted = 0
   const pending = new Map<string, M>()
   let fatal: AppError | undefined
@@ -148,13 +162,13 @@ export function createOutbox<R extends WireRecord, M, L extends LetterBase>(
     const recut: R[] = []
     const rest: FailedRecord<R>[] = []
     for (const failure of failed) {
-      const refusedBytes = Buffer.byteLength(requestBody([failure.record]))
+      const refusedBytes = Buffer.byteLength(requestBody([failure.record], plug.envelope))
       if (failure.status !== 413 || plug.recut === undefined) {
         rest.push(failure)
         continue
       }
       limits.maxBodyBytes = learntLimit(limits.maxBodyBytes, refusedBytes, largestAccepted)
-      const smaller = plug.recut(failure.record, limits.maxBodyBytes - ENVELOPE_BYTES)
+      const smaller = plug.recut(failure.record, limits.maxBodyBytes - envelopeBytes)
       if (smaller === undefined) {
         rest.push(failure)
         continue
@@ -171,7 +185,7 @@ export function createOutbox<R extends WireRecord, M, L extends LetterBase>(
   async function place(record: R): Promise<readonly Batch<R>[]> {
     let {batches, oversized} = batcher.add(record)
     // Made before the run learnt a lower limit: cut to it rather than dead-lettered.
-    const smaller = oversized === undefined ? undefined : plug.recut?.(record, limits.maxBodyBytes - ENVELOPE_BYTES)
+    const smaller = oversized === undefined ? undefined : plug.recut?.(record, limits.maxBodyBytes - envelopeBytes)
     if (smaller !== undefined) ({batches, oversized} = batcher.add(smaller))
     if (oversized === undefined) return batches
     const meta = pending.get(record.id) as M
@@ -237,7 +251,7 @@ export function createOutbox<R extends WireRecord, M, L extends LetterBase>(
     const letters = plug.letters(state.current)
     if (dryRun || letters.length === 0) return E.right([])
     const unreadable: L[] = []
-    const retry = createBatcher<R>(limits)
+    const retry = createBatcher<R>(limits, plug.envelope)
     const batches: Batch<R>[] = []
     for (const letter of letters) {
       const payload = (await plug.payloads.get(letter.recordId)) as R | undefined

@@ -7,7 +7,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {AppError, RequestStats} from '../common/index.js'
 import {requireSettings} from '../config/index.js'
-import {probeApiKey} from '../enterpret/index.js'
+import {probeApiKey, USERS_WEBHOOK} from '../enterpret/index.js'
 import {
   createBudget,
   createGladlyHttp,
@@ -23,11 +23,14 @@ import {
   acquireLock,
   openJournal,
   openLedger,
+  openPendingUsers,
+  openSentUsers,
   openSpool,
   openStateStore,
   overlaySpool,
   profileStateDir,
   readOnlyLedger,
+  readOnlySentUsers,
   type Backfill,
   type Lock,
 } from '../state/index.js'
@@ -42,6 +45,7 @@ import {
   type StateCell,
 } from './context.js'
 import {createDelivery} from './delivery.js'
+import {createUserDelivery} from './users.js'
 import {backfillUnits, backfillWindows, planBackfill} from './backfill-phase.js'
 import {exportJobUnits} from './export-phase.js'
 import {lastWindowEnd} from './jobs.js'
@@ -86,6 +90,7 @@ function requiredCredentials(options: ImportOptions) {
 function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
   const {settings, logger} = options
   const {stateDir} = settings.paths
+  const usersEnabled = settings.values.ENTERPRET_USERS_API_KEY !== undefined
   const now = options.now ?? (() => new Date())
   const gladlyStats: RequestStats = {requests: 0, rateLimited: 0, retries: 0}
   if (settings.values.GLADLY_MAX_RPS > GLADLY_DOCUMENTED_RPS) {
@@ -101,6 +106,13 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
         ? TE.right(undefined)
         : probeApiKey(settings.values.ENTERPRET_API_URL, credentials.ENTERPRET_API_KEY, options.userAgent),
     ),
+    // The Users webhook has a key of its own: a wrong one fails here too, rather than after the first batch.
+    TE.chainFirst(() => {
+      const usersKey = settings.values.ENTERPRET_USERS_API_KEY
+      return options.dryRun || usersKey === undefined
+        ? TE.right(undefined)
+        : probeApiKey(settings.values.ENTERPRET_API_URL, usersKey, options.userAgent, USERS_WEBHOOK)
+    }),
     TE.bindTo('credentials'),
     TE.bindW('state', () => TE.fromEither(openStateStore(stateDir, settings.profile).read())),
     TE.bindW('http', ({credentials}) =>
@@ -133,6 +145,11 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
             ? await readOnlyLedger(stateDir, settings.profile)
             : await openLedger(stateDir, settings.profile),
           journal: await openJournal(stateDir, settings.profile),
+          sentUsers: !usersEnabled
+            ? undefined
+            : options.dryRun
+              ? await readOnlySentUsers(stateDir, settings.profile)
+              : await openSentUsers(stateDir, settings.profile),
         }
       }),
     ),
@@ -153,6 +170,20 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
         mergesFollowed: new Set(),
         quarantineResolved: new Set(),
       }
+      const customers = customerDirectory(http, logger)
+      tally.summary.users.enabled = stores.sentUsers !== undefined
+      const users =
+        stores.sentUsers === undefined
+          ? undefined
+          : createUserDelivery({
+              options,
+              now,
+              state: cell,
+              tally,
+              sentUsers: stores.sentUsers,
+              pending: options.dryRun ? undefined : openPendingUsers(stateDir, settings.profile),
+              directory: customers,
+            })
       const stateParts = {
         options,
         now,
@@ -167,9 +198,9 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
         http,
         gladlyAppUrl: organization.gladlyUrl ?? http.origin,
         lookups,
-        customers: customerDirectory(http, logger),
+        customers,
         workDir: stores.workDir,
-        delivery: createDelivery(stateParts),
+        delivery: createDelivery({...stateParts, users}),
       })
     }),
   )
@@ -259,6 +290,8 @@ function finish(run: Run, startedAt: Date): RunSummary {
   summary.gladly = {...run.tally.gladly}
   summary.enterpret = run.delivery.stats()
   summary.deadLetters.remaining = run.state.current.deadLetters.length
+  summary.users.remaining = run.state.current.userDeadLetters?.length ?? 0
+  summary.users.profileRequests = run.customers.fetched
   summary.quarantine.remaining = quarantined(run).length
   summary.watermark = run.state.current.watermark?.updatedAt ?? null
   return summary

@@ -37,6 +37,25 @@ export interface RunSummary {
   unreadableItems: number
   timelineOnlyItems: number
   deadLetters: {retried: number; delivered: number; remaining: number}
+  /**
+   * Customers as Enterpret users (ENTERPRET_USERS_API_KEY): sent, already there as they are, not sendable, failed;
+   * dead letters retried/recovered/remaining, users a stopped run left and this one sent; the Users webhook's
+   * requests, and the GET /customer-profiles requests of the run (for records and users alike).
+   */
+  users: {
+    enabled: boolean
+    sent: number
+    unchanged: number
+    skipped: number
+    failed: number
+    retried: number
+    recovered: number
+    remaining: number
+    resumed: number
+    requests: number
+    rateLimited: number
+    profileRequests: number
+  }
   gladly: {requests: number; rateLimited: number; retries: number}
   enterpret: {requests: number; rateLimited: number; retries: number}
   conversationsPerSecond: number
@@ -77,6 +96,20 @@ export function emptySummary(mode: RunSummary['mode'], profile: string, startedA
     unreadableItems: 0,
     timelineOnlyItems: 0,
     deadLetters: {retried: 0, delivered: 0, remaining: 0},
+    users: {
+      enabled: false,
+      sent: 0,
+      unchanged: 0,
+      skipped: 0,
+      failed: 0,
+      retried: 0,
+      recovered: 0,
+      remaining: 0,
+      resumed: 0,
+      requests: 0,
+      rateLimited: 0,
+      profileRequests: 0,
+    },
     gladly: {requests: 0, rateLimited: 0, retries: 0},
     enterpret: {requests: 0, rateLimited: 0, retries: 0},
     conversationsPerSecond: 0,
@@ -96,6 +129,11 @@ export function describeSummary(summary: RunSummary): string[] {
     `Conversations: ${c.seen} seen, ${c.sent} ${delivered} (Enterpret skips the ids it already has), ${c.keptOpen} kept open, ${c.failed} failed, ${c.quarantined} quarantined, ${c.vanished} vanished, ${c.alreadySent} already delivered, ${c.noMessages} without messages; ${summary.messages} messages.`,
     `Requests: Gladly ${summary.gladly.requests} (${summary.gladly.rateLimited} × 429), Enterpret ${summary.enterpret.requests} (${summary.enterpret.rateLimited} × 429); ${summary.conversationsPerSecond.toFixed(1)} conversations/s.`,
   ]
+  const u = summary.users
+  if (u.enabled)
+    lines.push(
+      `Users: ${u.sent} ${delivered}, ${u.unchanged} unchanged since sent, ${u.skipped} not sendable, ${u.failed} failed; Users webhook ${u.requests} request(s) (${u.rateLimited} × 429), ${u.profileRequests} Gladly profile request(s).`,
+    )
   if (summary.malformedLines > 0)
     lines.push(
       `${summary.malformedLines} export line(s) could not be read${summary.malformedReport ? `: see ${summary.malformedReport}` : ''}.`,
@@ -115,6 +153,10 @@ export function describeSummary(summary: RunSummary): string[] {
   if (summary.deadLetters.remaining > 0)
     lines.push(
       `${summary.deadLetters.remaining} record(s) failed and wait in the dead-letter store; the next import retries them first (state show lists them).`,
+    )
+  if (u.remaining > 0)
+    lines.push(
+      `${u.remaining} user(s) failed and wait in the dead-letter store; the next import retries them first (state show lists them).`,
     )
   return lines
 }

@@ -10,12 +10,18 @@ export interface DeadLetterPayloads {
   remove(recordId: string): Promise<void>
 }
 
-function deadLetterDir(stateDir: string, profile: string): string {
-  return join(profileStateDir(stateDir, profile), 'dead-letters')
+/** Users have a folder of their own: a user id is a customer id or an email, which could be a record id too. */
+function deadLetterDir(stateDir: string, profile: string, kind: 'records' | 'users'): string {
+  const dir = join(profileStateDir(stateDir, profile), 'dead-letters')
+  return kind === 'users' ? join(dir, 'users') : dir
 }
 
-export function openDeadLetters(stateDir: string, profile: string): DeadLetterPayloads {
-  const file = (recordId: string) => join(deadLetterDir(stateDir, profile), `${safeFileName(recordId)}.json`)
+export function openDeadLetters(
+  stateDir: string,
+  profile: string,
+  kind: 'records' | 'users' = 'records',
+): DeadLetterPayloads {
+  const file = (recordId: string) => join(deadLetterDir(stateDir, profile, kind), `${safeFileName(recordId)}.json`)
   return {
     put: (recordId, payload) => writeAtomically(file(recordId), JSON.stringify(payload)),
     async get(recordId) {

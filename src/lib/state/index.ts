@@ -1,5 +1,5 @@
 // What the importer remembers between runs, per profile: watermark, processed jobs, checkpoint and its
-// journal, the spool of open conversations, the ledger of sent ones, dead letters, and the lock.
+// journal, the spool of open conversations, the ledger of sent ones, the users sent, dead letters, and the lock.
 export {openStateStore, profileStateDir} from './store.js'
 export {acquireLock, LEASE_STALE_MS, lockPath, lockStatus, type Lock, type LockStatus} from './lock.js'
 export {
@@ -10,6 +10,7 @@ export {
   type ProcessedJob,
   type Quarantined,
   type State,
+  type UserDeadLetter,
   type Watermark,
 } from './schema.js'
 export {forgetEverything, forgetSince, moveWatermark} from './reset.js'
@@ -17,3 +18,4 @@ export {openSpool, overlaySpool, spoolDir, type Spool} from './spool.js'
 export {openLedger, readOnlyLedger, type Ledger} from './ledger.js'
 export {openJournal, journalPath, type Journal} from './journal.js'
 export {openDeadLetters, type DeadLetterPayloads} from './dead-letters.js'
+export {openPendingUsers, openSentUsers, readOnlySentUsers, type PendingUsers, type SentUsers} from './users.js'

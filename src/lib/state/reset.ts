@@ -2,6 +2,7 @@ import {readdir, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 import {journalPath} from './journal.js'
 import {forgetSentSince} from './ledger.js'
+import {forgetSentUsers} from './users.js'
 import type {State} from './schema.js'
 import {profileStateDir} from './store.js'
 
@@ -20,12 +21,14 @@ export function moveWatermark(state: State, to: Date): State {
 }
 
 /**
- * The files that go with a moved watermark: the unfinished job's journal, and the ledger entries of
- * conversations closed from `to` on, so that they are sent again rather than skipped as sent.
+ * The files that go with a moved watermark: the unfinished job's journal, the ledger entries of conversations
+ * closed from `to` on, so that they are sent again rather than skipped as sent, and which users were sent, so that
+ * the customers of those conversations go again with them (Enterpret updates a user it has).
  */
 export async function forgetSince(stateDir: string, profile: string, to: Date): Promise<void> {
   await rm(journalPath(stateDir, profile), {force: true})
   await forgetSentSince(stateDir, profile, to)
+  await forgetSentUsers(stateDir, profile)
 }
 
 /** Everything the profile remembers, except a lock someone may hold. */

@@ -34,7 +34,13 @@ const Checkpoint = t.type({
 /** A record Enterpret did not take; its payload waits in dead-letters/<recordId>.json for the next run. */
 export const DeadLetter = t.intersection([
   t.type({recordId: t.string, conversationId: t.string, reason: t.string, failedAt: Timestamp, attempts: t.number}),
-  t.partial({code: t.string, closedAt: Timestamp}),
+  t.partial({code: t.string, closedAt: Timestamp, customerId: t.string}),
+])
+
+/** A user the Users webhook did not take; its payload waits in dead-letters/users/<id>.json for the next run. */
+export const UserDeadLetter = t.intersection([
+  t.type({recordId: t.string, fingerprint: t.string, reason: t.string, failedAt: Timestamp, attempts: t.number}),
+  t.partial({code: t.string}),
 ])
 
 /**
@@ -79,6 +85,7 @@ export const StateV1 = t.intersection(
       backfill: t.union([t.null, Backfill]),
       quarantine: t.array(Quarantined),
       skippedForGood: t.array(SkippedForGood),
+      userDeadLetters: t.array(UserDeadLetter),
     }),
   ],
   'state',
@@ -89,6 +96,7 @@ export type Backfill = t.TypeOf<typeof Backfill>
 export type Watermark = t.TypeOf<typeof Watermark>
 export type ProcessedJob = t.TypeOf<typeof ProcessedJob>
 export type DeadLetter = t.TypeOf<typeof DeadLetter>
+export type UserDeadLetter = t.TypeOf<typeof UserDeadLetter>
 export type Quarantined = t.TypeOf<typeof Quarantined>
 
 export const EMPTY_STATE: State = Object.freeze({

@@ -163,7 +163,7 @@ function metadataValues(input: MetadataInput): MetadataValues {
 const METADATA_FIELDS = Object.entries(METADATA_FIELD_TYPES) as ReadonlyArray<[MetadataKey, MetadataType]>
 
 // The one place a value meets its type: MetadataValues ties each key's elements to the table's type.
-function typedArray(type: MetadataType, values: ReadonlyArray<string | number | boolean>): MetadataValue {
+export function typedArray(type: MetadataType, values: ReadonlyArray<string | number | boolean>): MetadataValue {
   switch (type) {
     case 's':
       return {array: {s: [...values] as string[]}}

@@ -27,7 +27,7 @@ type CreatedAt =
 const MAX_CLOCK_SKEW_SECONDS = 300
 
 /** Whole epoch seconds (rounded down), within what Enterpret accepts: from 2000-01-01 to now. */
-function createdAtSeconds(createdAt: string, now: Date): CreatedAt {
+export function createdAtSeconds(createdAt: string, now: Date): CreatedAt {
   const parsed = parseTimestamp(createdAt)
   if (parsed === undefined)
     return {_tag: 'Invalid', reason: `createdAt ${JSON.stringify(createdAt)} is not an RFC 3339 timestamp`}

@@ -424,6 +424,14 @@ export class GladlyDataset {
     return this.ids.encode('customer', index)
   }
 
+  /** Renamed customers by id: a profile edited in Gladly, seen by the API and by export files made from then on. */
+  private readonly renamed = new Map<string, string>()
+
+  /** Edits a customer's name, as an agent would in Gladly (tests of what changes in a profile). */
+  renameCustomer(id: string, name: string): void {
+    this.renamed.set(id, name)
+  }
+
   /** GET /customer-profiles/{id} at `now`. */
   customer(id: string, now: TimeArg): CustomerLookup | undefined {
     const nowMs = toMs(now)
@@ -967,7 +975,7 @@ export class GladlyDataset {
     const sources = absorbed ? [record, absorbed] : [record]
     return {
       id: record.id,
-      name: record.name,
+      name: this.renamed.get(record.id) ?? record.name,
       ...(record.image ? {image: record.image} : {}),
       address: record.address,
       emails: sources.map((source, n) => ({

@@ -1,12 +1,12 @@
 import {decode, mapOrdered} from '../../common/index.js'
 import type {Logger} from '../../log/index.js'
 import {getConversation, getConversationItems, getCustomerProfile, type UnreadableItem} from '../client.js'
-import {ConversationItem, customerEmails, customerName, type Conversation, type ExportJob} from '../codecs.js'
+import {ConversationItem, type Conversation, type ExportJob} from '../codecs.js'
 import type {GladlyError} from '../errors.js'
 import type {GladlyHttp} from '../http.js'
 import {compareTimestamps, parseTimestamp} from '../time.js'
 import {decodeItems, itemBuckets, ITEMS_FILE, type MalformedLine, type RawItem} from './job-files.js'
-import type {CustomerLookup, CustomerSummary} from './job-lookups.js'
+import {summarizeProfile, type CustomerLookup, type CustomerSummary} from './job-lookups.js'
 import {skipBeforeLookup, skipUnchanged, type SkipReason, type SkipRules} from './skip.js'
 
 /** What a job says about one conversation it touched, in the order the feed works through them. */
@@ -60,11 +60,17 @@ interface SpoolReader {
 /** Customers of the job's file first, then the API (following a merge), each looked up once per run. */
 export interface CustomerDirectory {
   find(customerId: string, fromJob: CustomerLookup): Promise<CustomerSummary | undefined>
+  /** The API's profile, custom attributes and creation time included (the job's file has neither). */
+  profile(customerId: string): Promise<CustomerSummary | undefined>
+  /** GET /customer-profiles requests made so far. */
+  readonly fetched: number
 }
 
 export function customerDirectory(http: GladlyHttp, logger: Logger): CustomerDirectory {
-  const fetched = new Map<string, Promise<CustomerSummary | undefined>>()
+  const answers = new Map<string, Promise<CustomerSummary | undefined>>()
+  let fetched = 0
   const fetch = async (customerId: string): Promise<CustomerSummary | undefined> => {
+    fetched++
     const result = await getCustomerProfile(http, customerId)()
     if (result._tag === 'Left') {
       logger.warn(
@@ -74,15 +80,20 @@ export function customerDirectory(http: GladlyHttp, logger: Logger): CustomerDir
     }
     if (result.right._tag === 'Missing') return undefined
     const {customer} = result.right
-    return {id: customer.id, name: customerName(customer), emails: customerEmails(customer)}
+    return summarizeProfile(customer.id, customer)
+  }
+  const profile = (customerId: string) => {
+    let pending = answers.get(customerId)
+    if (pending === undefined) answers.set(customerId, (pending = fetch(customerId)))
+    return pending
   }
   return {
     async find(customerId, fromJob) {
-      const local = fromJob.get(customerId)
-      if (local !== undefined) return local
-      let pending = fetched.get(customerId)
-      if (pending === undefined) fetched.set(customerId, (pending = fetch(customerId)))
-      return pending
+      return fromJob.get(customerId) ?? profile(customerId)
+    },
+    profile,
+    get fetched() {
+      return fetched
     },
   }
 }

@@ -1,12 +1,33 @@
 import type * as t from 'io-ts'
 import {checkOrDecode, KeyedLines, readLines} from '../../common/index.js'
-import {Agent, customerEmails, customerName, KeyedExportCustomer, Topic, type ExportJob} from '../codecs.js'
+import {
+  Agent,
+  customerEmails,
+  customerName,
+  customerPhones,
+  KeyedExportCustomer,
+  Topic,
+  type CustomerProfile,
+  type ExportJob,
+  type ExportCustomer,
+} from '../codecs.js'
 import {parseLine, type MalformedLine} from './job-files.js'
 
+/** What the importer uses of a customer profile, from `customers.jsonl` or from the API. */
 export interface CustomerSummary {
   readonly id: string
   readonly name?: string
+  /** Primary first. */
   readonly emails: readonly string[]
+  /** E.164 where Gladly normalized them, primary first. */
+  readonly phones?: readonly string[]
+  readonly address?: string
+  /** The legacy lookup adaptor's id (before 2021-05-12). */
+  readonly externalCustomerId?: string
+  readonly externalCustomerIds?: Readonly<Record<string, string>>
+  /** Only the API's profile has them (and a creation time): undefined for a customer of `customers.jsonl`. */
+  readonly customAttributes?: Readonly<Record<string, unknown>>
+  readonly createdAt?: string
 }
 
 /** Customers by id: the job's file, or none (the backfill has no file). */
@@ -16,9 +37,30 @@ export interface CustomerLookup {
 
 const CUSTOMERS_FILE = 'customers.jsonl'
 
-function summaryOf(customer: KeyedExportCustomer): CustomerSummary {
-  return {id: customer.id, name: customerName(customer), emails: customerEmails(customer)}
+const text = (value: string | undefined) => (value?.trim() ? value.trim() : undefined)
+
+function summaryBase(id: string, customer: CustomerProfile | ExportCustomer): CustomerSummary {
+  return {
+    id,
+    name: customerName(customer),
+    emails: customerEmails(customer),
+    phones: customerPhones(customer),
+    address: text(customer.address),
+    externalCustomerId: text(customer.externalCustomerId),
+    externalCustomerIds: customer.externalCustomerIds ?? {},
+  }
 }
+
+/** A profile of `GET /customer-profiles/{id}`: the whole of it, custom attributes and creation time included. */
+export function summarizeProfile(id: string, profile: CustomerProfile): CustomerSummary {
+  return {
+    ...summaryBase(id, profile),
+    customAttributes: profile.customAttributes ?? {},
+    ...(profile.createdAt === undefined ? {} : {createdAt: profile.createdAt}),
+  }
+}
+
+const summaryOf = (customer: KeyedExportCustomer): CustomerSummary => summaryBase(customer.id, customer)
 
 function customerOf(text: string): KeyedExportCustomer | undefined {
   const decoded = checkOrDecode(KeyedExportCustomer, JSON.parse(text), 'customer')
