@@ -3,7 +3,7 @@ import {spawn} from 'node:child_process'
 import {once} from 'node:events'
 import {fileURLToPath} from 'node:url'
 
-import {DEFAULT_API_KEY, type FakeEnterpret, startFakeEnterpret} from './enterpret/index.js'
+import {DEFAULT_API_KEY, DEFAULT_USERS_API_KEY, type FakeEnterpret, startFakeEnterpret} from './enterpret/index.js'
 
 type Json = Record<string, unknown>
 
@@ -22,6 +22,15 @@ function conversation(id: string, overrides: Json = {}): Json {
     id,
     metadata: {metadata: {channel: {array: {s: ['CHAT']}}, message_count: {array: {n: [2]}}}},
     type: 'CONVERSATION',
+    ...overrides,
+  }
+}
+
+function user(id: string, overrides: Json = {}): Json {
+  return {
+    attributes: {email: {array: {s: ['jo@example.com']}}, orders: {array: {n: [3]}}},
+    createdAt: CREATED_AT,
+    id,
     ...overrides,
   }
 }
@@ -547,10 +556,254 @@ describe('fake Enterpret webhook', () => {
     })
   })
 
+  describe('Users webhook', () => {
+    async function post(url: string, body: unknown, headers: Record<string, string>): Promise<Answer> {
+      const response = await fetch(url, {
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        headers: {'content-type': 'application/json', ...headers},
+        method: 'POST',
+      })
+      return {body: (await response.json()) as Json, headers: response.headers, status: response.status}
+    }
+    const sendBody = (body: unknown, headers: Record<string, string> = {'api-key': DEFAULT_USERS_API_KEY}) =>
+      post(fake.usersUrl, body, headers)
+    const sendUsers = (...users: Json[]): Promise<Answer> => sendBody({users})
+
+    it('accepts a valid batch on POST /webhook/users/custom with its own key and stores the users by id', async () => {
+      expect(fake.usersUrl).to.equal(`${fake.url}/webhook/users/custom`)
+      const answer = await sendUsers(user('u1'), user('u2', {attributes: {}}))
+      expect(answer.status, JSON.stringify(answer.body)).to.equal(200)
+      expect(answer.body).to.deep.equal({received: 2, status: 'ok'})
+      expect([...fake.users.keys()]).to.deep.equal(['u1', 'u2'])
+      expect(fake.users.get('u1')).to.deep.include({received: 1, user: user('u1')})
+      expect(fake.userAttributeTypes.get('orders')).to.equal('n')
+      expect(fake.records.size, 'users are not feedback').to.equal(0)
+      expect(fake.metadataTypes.size).to.equal(0)
+    })
+
+    it('keys are per integration: the feedback key is a 401 here and the Users key a 401 on the feedback webhook', async () => {
+      expectError(await sendBody({users: [user('u1')]}, {'api-key': DEFAULT_API_KEY}), 401, 'ErrCodeInvalidAPIKey')
+      expectError(await sendBody({users: [user('u1')]}, {}), 401, 'ErrCodeInvalidAPIKey', 'missing')
+      expectError(
+        await send({records: [conversation('c1')]}, {'api-key': DEFAULT_USERS_API_KEY}),
+        401,
+        'ErrCodeInvalidAPIKey',
+      )
+      expect(fake.users.size).to.equal(0)
+      expect(fake.records.size).to.equal(0)
+      fake.configure({usersApiKeys: ['test-users-key-not-real']})
+      expect((await sendBody({users: [user('u1')]}, {'api-key': 'test-users-key-not-real'})).status).to.equal(200)
+      expectError(await sendUsers(user('u2')), 401, 'ErrCodeInvalidAPIKey', 'invalid')
+    })
+
+    it('answers 404 to another method on its path', async () => {
+      const get = await fetch(fake.usersUrl, {headers: {'api-key': DEFAULT_USERS_API_KEY}})
+      expect(get.status).to.equal(404)
+      expect(((await get.json()) as Json).code).to.equal('ErrCodeNotFound')
+    })
+
+    it('rejects bodies that are not JSON, have no users array, or carry unknown envelope fields (strict)', async () => {
+      expectError(await sendBody('{"users": ['), 400, 'ErrCodeInvalidRequestArgument', 'JSON')
+      expectError(await sendBody({}), 400, 'ErrCodeMissingRequiredField', '"users"')
+      expectError(await sendBody({records: [user('u1')]}), 400, 'ErrCodeMissingRequiredField', '"users"')
+      expectError(await sendBody({users: []}), 400, 'ErrCodeMissingRequiredField', '"users"')
+      expectError(await sendBody({users: {}}), 400, 'ErrCodeInvalidRequestArgument', 'users')
+      expectError(await sendBody({extra: 1, users: [user('u1')]}), 400, 'ErrCodeInvalidRequestArgument', '"extra"')
+      fake.configure({strict: false})
+      expect((await sendBody({extra: 1, users: [user('u1')]})).status).to.equal(200)
+    })
+
+    it('takes at most 15 users a request by default, and maxUsers when set', async () => {
+      const batch = Array.from({length: 16}, (_, index) => user(`u${index}`))
+      expectError(await sendUsers(...batch), 400, 'ErrCodeExceededBatchLimit', 'batch has 16 users; the limit is 15')
+      expect(fake.users.size).to.equal(0)
+      expect((await sendUsers(...batch.slice(0, 15))).status).to.equal(200)
+      fake.configure({maxUsers: 2})
+      expectError(await sendUsers(user('a'), user('b'), user('c')), 400, 'ErrCodeExceededBatchLimit', '3')
+      expect(fake.requests.at(-1)).to.include({userCount: 3})
+    })
+
+    it('answers 413 above maxBodyBytes, 429 above its rate limit, and takes injected faults', async () => {
+      const body = JSON.stringify({users: [user('big', {attributes: {note: {array: {s: ['x'.repeat(500)]}}}})]})
+      fake.configure({maxBodyBytes: 200})
+      expectError(await sendBody(body), 413, 'ErrCodePayloadTooLarge')
+      fake.reset()
+      fake.failNext()
+      expectError(await sendUsers(user('u1')), 500, 'ErrCodeInternalError')
+      expect((await sendUsers(user('u1'))).status).to.equal(200)
+      fake.configure({retryAfterSeconds: 3, rpm: 1})
+      expect((await sendUsers(user('u2'))).status).to.equal(200)
+      const throttled = await sendUsers(user('u3'))
+      expectError(throttled, 429, 'ErrCodeRateLimitExceeded')
+      expect(throttled.headers.get('retry-after')).to.equal('3')
+      expect((await sendRecords(conversation('c1'))).status, 'each webhook has its own window').to.equal(200)
+      fake.configure({resetRate: 1, rpm: 0})
+      let failure: unknown
+      try {
+        await sendUsers(user('u4'))
+      } catch (error) {
+        failure = error
+      }
+      expect(failure).to.be.instanceOf(TypeError)
+      expect([...fake.users.keys()]).to.deep.equal(['u1', 'u2'])
+    })
+
+    it('usersRpm limits the Users webhook on its own', async () => {
+      fake.configure({usersRpm: 1})
+      expect((await sendUsers(user('u1'))).status).to.equal(200)
+      expectError(await sendUsers(user('u2')), 429, 'ErrCodeRateLimitExceeded', 'rate limit of 1 requests')
+      expect((await sendRecords(conversation('c1'))).status).to.equal(200)
+      expect((await sendRecords(conversation('c2'))).status).to.equal(200)
+    })
+
+    for (const field of ['id', 'createdAt', 'attributes']) {
+      it(`rejects a user without ${field}`, async () => {
+        const incomplete = user('u1')
+        delete incomplete[field]
+        const answer = await sendUsers(user('u0'), incomplete)
+        expectError(answer, 400, 'ErrCodeMissingRequiredField', `"${field}"`)
+        expect(answer.body.msg).to.include(field === 'id' ? 'users[1]' : 'user "u1" (users[1])')
+        expect(fake.users.size, 'the whole batch is rejected').to.equal(0)
+      })
+    }
+
+    it('rejects an empty or non-string id', async () => {
+      expectError(await sendUsers(user('  ')), 400, 'ErrCodeMissingRequiredField', 'users[0]')
+      expectError(await sendUsers({...user('x'), id: 42}), 400, 'ErrCodeInvalidFieldFormat', 'users[0]')
+    })
+
+    it('takes createdAt as whole epoch seconds from 2000-01-01 up to now', async () => {
+      expect((await sendUsers(user('edge', {createdAt: 946_684_800}))).status).to.equal(200)
+      expectError(await sendUsers(user('u1', {createdAt: 946_684_799})), 400, 'ErrCodeInvalidFieldFormat', '2000')
+      expectError(
+        await sendUsers(user('u1', {createdAt: CREATED_AT + 0.5})),
+        400,
+        'ErrCodeInvalidFieldFormat',
+        'integer',
+      )
+      expectError(
+        await sendUsers(user('u1', {createdAt: String(CREATED_AT)})),
+        400,
+        'ErrCodeInvalidFieldFormat',
+        'integer',
+      )
+      expectError(
+        await sendUsers(user('u1', {createdAt: CREATED_AT * 1000})),
+        400,
+        'ErrCodeInvalidFieldFormat',
+        'future',
+      )
+      fake.configure({now: () => (CREATED_AT - 1) * 1000})
+      expectError(await sendUsers(user('u1')), 400, 'ErrCodeInvalidFieldFormat', 'future')
+    })
+
+    it('checks attributes as typed arrays, like record metadata', async () => {
+      expectError(await sendUsers(user('u1', {attributes: []})), 400, 'ErrCodeInvalidFieldFormat', '"attributes"')
+      expectError(
+        await sendUsers(user('u1', {attributes: {plan: 'gold'}})),
+        400,
+        'ErrCodeInvalidFieldFormat',
+        'attributes.plan',
+      )
+      expectError(
+        await sendUsers(user('u1', {attributes: {plan: {array: {s: ['gold'], n: [1]}}}})),
+        400,
+        'ErrCodeInvalidFieldFormat',
+        'attributes.plan.array',
+      )
+      expectError(
+        await sendUsers(user('u1', {attributes: {orders: {array: {n: ['3']}}}})),
+        400,
+        'ErrCodeInvalidFieldFormat',
+        'numbers',
+      )
+      expectError(
+        await sendUsers(user('u1', {attributes: {'': {array: {s: ['x']}}}})),
+        400,
+        'ErrCodeInvalidFieldFormat',
+        'empty key',
+      )
+      expect((await sendUsers(user('u1', {attributes: {vip: {array: {b: [true]}}}}))).status).to.equal(200)
+    })
+
+    it('keeps an attribute key on its first type, within a batch and across requests', async () => {
+      const asString = user('u1', {attributes: {tier: {array: {s: ['gold']}}}})
+      const asBoolean = user('u2', {attributes: {tier: {array: {b: [true]}}}})
+      expectError(await sendUsers(asString, asBoolean), 400, 'ErrCodeInvalidFieldFormat', 'key "tier"')
+      expect(fake.userAttributeTypes.has('tier'), 'a rejected batch teaches no type').to.equal(false)
+      expect((await sendUsers(asString)).status).to.equal(200)
+      const answer = await sendUsers(asBoolean)
+      expectError(answer, 400, 'ErrCodeInvalidFieldFormat', 'user "u2"')
+      expect(answer.body.msg).to.include('already received as "s"')
+    })
+
+    it('does not share attribute types with feedback metadata', async () => {
+      expect((await sendRecords(conversation('c1'))).status).to.equal(200)
+      expect((await sendUsers(user('u1', {attributes: {channel: {array: {b: [true]}}}}))).status).to.equal(200)
+    })
+
+    it('rejects unknown user fields in strict mode and accepts them otherwise', async () => {
+      const tagged = user('u1', {email: 'jo@example.com'})
+      expectError(await sendUsers(tagged), 400, 'ErrCodeInvalidRequestArgument', 'unknown field "email"')
+      fake.configure({strict: false})
+      expect((await sendUsers(tagged)).status).to.equal(200)
+    })
+
+    it('rejects any batch containing a poisoned user id, naming it, so the client can bisect', async () => {
+      fake.configure({poisonUserIds: ['p1']})
+      const answer = await sendUsers(user('a'), user('p1'), user('b'))
+      expectError(answer, 400, 'ErrCodeInvalidFieldFormat', 'user "p1" (users[1])')
+      expect(fake.users.size).to.equal(0)
+      expect((await sendUsers(user('a'), user('b'))).status).to.equal(200)
+      expect((await sendRecords(conversation('p1'))).status, 'user ids only').to.equal(200)
+    })
+
+    it('updates a re-sent user: the latest version is kept and the times it was received are counted', async () => {
+      let now = CREATED_AT * 1000
+      fake.configure({now: () => now})
+      expect((await sendUsers(user('u1'))).status).to.equal(200)
+      now += 5000
+      const changed = user('u1', {attributes: {email: {array: {s: ['new@example.com']}}}, createdAt: CREATED_AT - 10})
+      expect((await sendUsers(changed, user('u2'))).status).to.equal(200)
+      expect(fake.requests.at(-1)?.userResult).to.deep.equal({created: 1, updated: 1})
+      const stored = fake.users.get('u1')
+      expect(stored).to.deep.equal({received: 2, receivedAt: CREATED_AT * 1000, updatedAt: now, user: changed})
+      expect((await sendUsers(user('u3'), user('u3', {attributes: {}}))).status, 'the last in a batch wins').to.equal(
+        200,
+      )
+      expect(fake.users.get('u3')).to.deep.include({received: 2, user: user('u3', {attributes: {}})})
+    })
+
+    it('logs its requests with the user count, and serves the users on /_fake/users without an api-key', async () => {
+      await sendUsers(user('u1'), user('u2'))
+      await sendUsers(user('u1'))
+      expect(fake.requests[0]).to.include({path: '/webhook/users/custom', recordCount: null, status: 200, userCount: 2})
+      expect(fake.requests[0]?.userResult).to.deep.equal({created: 2, updated: 0})
+      expect(JSON.stringify(fake.requests)).not.to.include(DEFAULT_USERS_API_KEY)
+      const response = await fetch(`${fake.url}/_fake/users`)
+      expect(response.status).to.equal(200)
+      const hook = (await response.json()) as {attributeTypes: Json; count: number; users: Json[]}
+      expect(hook).to.deep.include({attributeTypes: {email: 's', orders: 'n'}, count: 2})
+      expect(hook.users[0]).to.deep.include({id: 'u1', received: 2, user: user('u1')})
+      expect(fake.requests, '/_fake hooks are not logged').to.have.length(2)
+    })
+
+    it('reset() forgets the users and their attribute types, and restores the start options', async () => {
+      fake.configure({maxUsers: 1})
+      expect((await sendUsers(user('u1'))).status).to.equal(200)
+      fake.reset()
+      expect(fake.users.size).to.equal(0)
+      expect(fake.userAttributeTypes.size).to.equal(0)
+      const ordersAsText = user('u2', {attributes: {orders: {array: {s: ['3']}}}})
+      expect((await sendUsers(ordersAsText, user('u3', {attributes: {}}))).status).to.equal(200)
+    })
+  })
+
   describe('standalone runner', () => {
     it('prints its URL, serves requests and exits 0 on SIGTERM', async () => {
       const main = fileURLToPath(new URL('enterpret/main.ts', import.meta.url))
-      const child = spawn(process.execPath, ['--import', 'tsx', main, '--port', '0', '--quiet'], {
+      const args = ['--port', '0', '--quiet', '--users-api-key', 'test-users-key-not-real']
+      const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
         stdio: ['ignore', 'pipe', 'ignore'],
       })
       const [chunk] = (await once(child.stdout, 'data')) as [Buffer]
@@ -562,6 +815,12 @@ describe('fake Enterpret webhook', () => {
         method: 'POST',
       })
       expect(response.status).to.equal(200)
+      const users = await fetch(`${url}/webhook/users/custom`, {
+        body: JSON.stringify({users: [user('u1')]}),
+        headers: {'api-key': 'test-users-key-not-real'},
+        method: 'POST',
+      })
+      expect(users.status).to.equal(200)
       child.kill('SIGTERM')
       const [code] = (await once(child, 'exit')) as [number | null]
       expect(code).to.equal(0)

@@ -1,13 +1,16 @@
-// A fake of Enterpret's Custom Webhook (POST /webhook/custom/all) for end-to-end tests, the demo and the
-// benchmark. It follows /work/shared/reference/enterpret-api.md §1 and §5.2; behaviour the docs leave open
-// is decided here and marked as the fake's choice.
+// A fake of Enterpret's Custom Webhook (POST /webhook/custom/all) and of its Users webhook
+// (POST /webhook/users/custom) for end-to-end tests, the demo and the benchmark. It follows
+// /work/shared/reference/enterpret-api.md §1, §1.6 and §5.2; behaviour the docs leave open is decided here and
+// marked as the fake's choice.
 //
-// Order of checks for a request:
+// Order of checks for a request, on either webhook:
 //   route (404) → api-key (401) → rate limit (429) → injected faults (socket reset, failNext, errorRate: 500)
-//   → body size (413) → JSON and envelope (400) → batch limit (400) → every record, poisoned ids included (400)
-//   → store (200).
-// The rate limit sits right after authentication because limits are per key and real gateways throttle
-// before they parse: a 429 costs the client nothing and unauthenticated traffic does not use a key's budget.
+//   → body size (413) → JSON and envelope (400) → batch limit (400) → every record or user, poisoned ids included
+//   (400) → store (200).
+// Each webhook has keys of its own ("User data and Account data need two different tokens"): one webhook's key is a
+// 401 on the other. The rate limit sits right after authentication because limits are per key and real gateways
+// throttle before they parse: a 429 costs the client nothing and unauthenticated traffic does not use a key's
+// budget; each webhook has its own rolling window.
 // Every request that passes the limiter counts toward it, whatever its final status.
 // Injected faults come before validation so that failNext(n) means "the next n authenticated requests".
 import {randomBytes} from 'node:crypto'
@@ -21,11 +24,16 @@ import {
   type MetadataNesting,
   type MetadataType,
   validateBatch,
+  type EnterpretUser,
+  validateUsers,
   type ValidRecord,
+  type ValidUser,
 } from './validate.js'
 
 const WEBHOOK_PATH = '/webhook/custom/all'
+const USERS_WEBHOOK_PATH = '/webhook/users/custom'
 export const DEFAULT_API_KEY = 'demo-key'
+export const DEFAULT_USERS_API_KEY = 'fake-users-key'
 
 /** Behaviour switches; all of them can be changed on a running fake with configure(). */
 interface FakeEnterpretConfig {
@@ -61,6 +69,14 @@ interface FakeEnterpretConfig {
   now?: () => number
   /** Called after every webhook request is answered, e.g. to print a log line. */
   onRequest?: (entry: RequestLogEntry) => void
+  /** Accepted api-keys of the Users webhook; the feedback keys are a 401 there. Default [DEFAULT_USERS_API_KEY]. */
+  usersApiKeys?: readonly string[]
+  /** Most users per request; above it 400 ErrCodeExceededBatchLimit. Default 15 (enterpret-api.md §1.6). */
+  maxUsers?: number
+  /** A Users batch containing any of these user ids is rejected with 400 ErrCodeInvalidFieldFormat. Default []. */
+  poisonUserIds?: readonly string[]
+  /** Users webhook requests per rolling minute before 429; 0 turns the limit off. Default: rpm. */
+  usersRpm?: number
 }
 
 export interface FakeEnterpretOptions extends FakeEnterpretConfig {
@@ -78,6 +94,22 @@ interface StoredRecord {
   updatedAt: number
   /** How many times the id was re-sent after the first time (skipped, or applied in mutable mode). */
   duplicates: number
+}
+
+interface StoredUser {
+  /** The latest accepted version: users are keyed by id and a re-sent id updates the user. */
+  user: EnterpretUser
+  /** When the id was first accepted (epoch ms). */
+  receivedAt: number
+  /** When the latest version was accepted (epoch ms). */
+  updatedAt: number
+  /** How many times the id was accepted, the first time included. */
+  received: number
+}
+
+interface UserStoreResult {
+  created: number
+  updated: number
 }
 
 interface DroppedRecord {
@@ -102,8 +134,10 @@ export interface RequestLogEntry {
   /** null when the connection was destroyed without a response (resetRate). */
   status: number | null
   code?: ErrorCode
-  /** Length of the records array, when the body had one. */
+  /** Length of the records array, when the body had one (feedback webhook). */
   recordCount: number | null
+  /** Length of the users array, when the body had one (Users webhook). */
+  userCount: number | null
   /** Raw body size in bytes. */
   bytes: number
   /** Whether an api-key header was sent; its value is never kept. */
@@ -112,6 +146,8 @@ export interface RequestLogEntry {
   headers: Record<string, string>
   /** What happened to the records of an accepted request. */
   result?: StoreResult
+  /** What happened to the users of an accepted Users webhook request. */
+  userResult?: UserStoreResult
 }
 
 export interface FakeEnterpret {
@@ -119,8 +155,14 @@ export interface FakeEnterpret {
   readonly url: string
   /** url + WEBHOOK_PATH. */
   readonly webhookUrl: string
+  /** url + USERS_WEBHOOK_PATH. */
+  readonly usersUrl: string
   /** Stored records by id (live view). */
   readonly records: ReadonlyMap<string, StoredRecord>
+  /** Stored users by id, each the latest version received (live view). */
+  readonly users: ReadonlyMap<string, StoredUser>
+  /** User attribute key → type, remembered across all accepted users (live view). */
+  readonly userAttributeTypes: ReadonlyMap<string, MetadataType>
   /** Every webhook request in arrival order (live view); /_fake hooks are not logged. */
   readonly requests: readonly RequestLogEntry[]
   /** Records acknowledged but dropped by legacy mode (live view). */
@@ -133,13 +175,14 @@ export interface FakeEnterpret {
   configure(partial: FakeEnterpretConfig): void
   /** The next n authenticated, non-throttled requests get 500 ErrCodeInternalError. */
   failNext(n?: number): void
-  /** Forgets all records, requests, metadata types and pending faults, and restores the start options. */
+  /** Forgets all records, users, requests, metadata and attribute types and pending faults, and restores the start options. */
   reset(): void
   close(): Promise<void>
 }
 
-type Settings = Required<Omit<FakeEnterpretConfig, 'onRequest' | 'retryAfterSeconds'>> &
-  Pick<FakeEnterpretConfig, 'onRequest' | 'retryAfterSeconds'>
+// usersRpm stays unresolved, so that configure({rpm}) also moves the Users webhook's limit unless usersRpm is set.
+type Settings = Required<Omit<FakeEnterpretConfig, 'onRequest' | 'retryAfterSeconds' | 'usersRpm'>> &
+  Pick<FakeEnterpretConfig, 'onRequest' | 'retryAfterSeconds' | 'usersRpm'>
 
 interface Reply {
   status: number
@@ -147,7 +190,12 @@ interface Reply {
   code?: ErrorCode
   headers?: Record<string, string>
   result?: StoreResult
+  userResult?: UserStoreResult
 }
+
+type Route = 'feedback' | 'users'
+
+const ROUTES: Readonly<Record<string, Route>> = {[USERS_WEBHOOK_PATH]: 'users', [WEBHOOK_PATH]: 'feedback'}
 
 const RESET = 'reset'
 const RATE_WINDOW_MS = 60_000
@@ -162,16 +210,20 @@ function settingsFrom(config: FakeEnterpretConfig): Settings {
     legacy: config.legacy ?? false,
     maxBodyBytes: config.maxBodyBytes ?? 1_000_000,
     maxRecords: config.maxRecords ?? 100,
+    maxUsers: config.maxUsers ?? 15,
     metadataNesting: config.metadataNesting ?? 'nested',
     mutable: config.mutable ?? false,
     now: config.now ?? Date.now,
     onRequest: config.onRequest,
     poisonIds: config.poisonIds ?? [],
+    poisonUserIds: config.poisonUserIds ?? [],
     resetRate: config.resetRate ?? 0,
     retryAfterSeconds: config.retryAfterSeconds,
     rpm: config.rpm ?? 0,
     seed: config.seed ?? 1,
     strict: config.strict ?? true,
+    usersApiKeys: config.usersApiKeys ?? [DEFAULT_USERS_API_KEY],
+    usersRpm: config.usersRpm,
   }
 }
 
@@ -234,15 +286,20 @@ export async function startFakeEnterpret(options: FakeEnterpretOptions = {}): Pr
   const requests: RequestLogEntry[] = []
   const dropped: DroppedRecord[] = []
   const metadataTypes = new Map<string, MetadataType>()
-  let admitted: number[] = []
+  const users = new Map<string, StoredUser>()
+  const userAttributeTypes = new Map<string, MetadataType>()
+  const admitted: Record<Route, number[]> = {feedback: [], users: []}
   let pendingFailures = 0
   const lifetime = new AbortController()
 
-  function underLimit(now: number): boolean {
-    if (settings.rpm <= 0) return true
-    admitted = admitted.filter((time) => time > now - RATE_WINDOW_MS)
-    if (admitted.length >= settings.rpm) return false
-    admitted.push(now)
+  const rpmOf = (route: Route): number => (route === 'users' ? (settings.usersRpm ?? settings.rpm) : settings.rpm)
+
+  function underLimit(route: Route, now: number): boolean {
+    const rpm = rpmOf(route)
+    if (rpm <= 0) return true
+    admitted[route] = admitted[route].filter((time) => time > now - RATE_WINDOW_MS)
+    if (admitted[route].length >= rpm) return false
+    admitted[route].push(now)
     return true
   }
 
@@ -273,17 +330,65 @@ export async function startFakeEnterpret(options: FakeEnterpretOptions = {}): Pr
     return result
   }
 
+  // Unlike feedback records, users are keyed and updated by id (enterpret-api.md §1.6): the latest version wins.
+  function storeUsers(valid: ValidUser[], now: number): UserStoreResult {
+    const result: UserStoreResult = {created: 0, updated: 0}
+    for (const {attributeTypes, user} of valid) {
+      for (const [key, type] of attributeTypes) userAttributeTypes.set(key, type)
+      const existing = users.get(user.id)
+      if (existing === undefined) {
+        users.set(user.id, {received: 1, receivedAt: now, updatedAt: now, user})
+        result.created++
+      } else {
+        existing.user = user
+        existing.updatedAt = now
+        existing.received++
+        result.updated++
+      }
+    }
+    return result
+  }
+
+  function acceptRecords(text: string, now: number, entry: RequestLogEntry): Reply {
+    const batch = validateBatch(text, {
+      knownTypes: metadataTypes,
+      legacy: settings.legacy,
+      maxRecords: settings.maxRecords,
+      metadataNesting: settings.metadataNesting,
+      nowSeconds: Math.floor(now / 1000),
+      poisonIds: new Set(settings.poisonIds),
+      strict: settings.strict,
+    })
+    entry.recordCount = batch.recordCount
+    if (!batch.ok) return errorReply(400, batch.rejection.code, batch.rejection.msg)
+    // The real success body is undocumented; clients must not depend on this one.
+    return {body: {received: batch.recordCount, status: 'ok'}, result: store(batch.records, now), status: 200}
+  }
+
+  function acceptUsers(text: string, now: number, entry: RequestLogEntry): Reply {
+    const batch = validateUsers(text, {
+      knownTypes: userAttributeTypes,
+      maxUsers: settings.maxUsers,
+      nowSeconds: Math.floor(now / 1000),
+      poisonIds: new Set(settings.poisonUserIds),
+      strict: settings.strict,
+    })
+    entry.userCount = batch.userCount
+    if (!batch.ok) return errorReply(400, batch.rejection.code, batch.rejection.msg)
+    return {body: {received: batch.userCount, status: 'ok'}, status: 200, userResult: storeUsers(batch.users, now)}
+  }
+
   function decide(
     request: IncomingMessage,
     path: string,
     body: {bytes: number; text?: string},
     entry: RequestLogEntry,
   ): Reply | typeof RESET {
-    if (request.method !== 'POST' || path !== WEBHOOK_PATH) {
-      return errorReply(404, 'ErrCodeNotFound', `no route for ${request.method} ${path}`)
-    }
+    const route = request.method === 'POST' ? ROUTES[path] : undefined
+    if (route === undefined) return errorReply(404, 'ErrCodeNotFound', `no route for ${request.method} ${path}`)
+    const keys = route === 'users' ? settings.usersApiKeys : settings.apiKeys
     const key = request.headers['api-key']
-    if (typeof key !== 'string' || !settings.apiKeys.includes(key)) {
+    if (typeof key !== 'string' || !keys.includes(key)) {
       const why =
         typeof key === 'string'
           ? 'invalid API key'
@@ -293,7 +398,7 @@ export async function startFakeEnterpret(options: FakeEnterpretOptions = {}): Pr
       return errorReply(401, 'ErrCodeInvalidAPIKey', why)
     }
     const now = settings.now()
-    if (!underLimit(now)) {
+    if (!underLimit(route, now)) {
       const headers =
         settings.retryAfterSeconds === undefined
           ? undefined
@@ -301,7 +406,7 @@ export async function startFakeEnterpret(options: FakeEnterpretOptions = {}): Pr
       return errorReply(
         429,
         'ErrCodeRateLimitExceeded',
-        `rate limit of ${settings.rpm} requests per minute exceeded`,
+        `rate limit of ${rpmOf(route)} requests per minute exceeded`,
         headers,
       )
     }
@@ -317,19 +422,7 @@ export async function startFakeEnterpret(options: FakeEnterpretOptions = {}): Pr
         `body is ${body.bytes} bytes; the limit is ${settings.maxBodyBytes}`,
       )
     }
-    const batch = validateBatch(body.text, {
-      knownTypes: metadataTypes,
-      legacy: settings.legacy,
-      maxRecords: settings.maxRecords,
-      metadataNesting: settings.metadataNesting,
-      nowSeconds: Math.floor(now / 1000),
-      poisonIds: new Set(settings.poisonIds),
-      strict: settings.strict,
-    })
-    entry.recordCount = batch.recordCount
-    if (!batch.ok) return errorReply(400, batch.rejection.code, batch.rejection.msg)
-    // The real success body is undocumented; clients must not depend on this one.
-    return {body: {received: batch.recordCount, status: 'ok'}, result: store(batch.records, now), status: 200}
+    return route === 'users' ? acceptUsers(body.text, now, entry) : acceptRecords(body.text, now, entry)
   }
 
   async function handleWebhook(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {
@@ -346,6 +439,7 @@ export async function startFakeEnterpret(options: FakeEnterpretOptions = {}): Pr
       recordCount: null,
       status: null,
       time,
+      userCount: null,
     }
     const reply = decide(request, path, body, entry)
     if (reply === RESET) {
@@ -354,6 +448,7 @@ export async function startFakeEnterpret(options: FakeEnterpretOptions = {}): Pr
       entry.status = reply.status
       if (reply.code !== undefined) entry.code = reply.code
       if (reply.result !== undefined) entry.result = reply.result
+      if (reply.userResult !== undefined) entry.userResult = reply.userResult
       sendJson(response, reply.status, reply.body, reply.headers)
     }
     entry.durationMs = settings.now() - time
@@ -380,6 +475,12 @@ export async function startFakeEnterpret(options: FakeEnterpretOptions = {}): Pr
         duplicates: [...records.values()].reduce((sum, stored) => sum + stored.duplicates, 0),
         metadataTypes: Object.fromEntries(metadataTypes),
         records: [...records.entries()].map(([id, stored]) => ({id, ...stored})),
+      })
+    } else if (request.method === 'GET' && path === '/_fake/users') {
+      sendJson(response, 200, {
+        attributeTypes: Object.fromEntries(userAttributeTypes),
+        count: users.size,
+        users: [...users.entries()].map(([id, stored]) => ({id, ...stored})),
       })
     } else if (request.method === 'GET' && path === '/_fake/requests') {
       sendJson(response, 200, {byStatus: countsByStatus(), count: requests.length, requests})
@@ -435,15 +536,21 @@ export async function startFakeEnterpret(options: FakeEnterpretOptions = {}): Pr
     requests,
     reset() {
       records.clear()
+      users.clear()
       requests.length = 0
       dropped.length = 0
       metadataTypes.clear()
-      admitted = []
+      userAttributeTypes.clear()
+      admitted.feedback = []
+      admitted.users = []
       pendingFailures = 0
       settings = settingsFrom(initial)
       random = seededRandom(settings.seed)
     },
     url,
+    userAttributeTypes,
+    users,
+    usersUrl: url + USERS_WEBHOOK_PATH,
     webhookUrl: url + WEBHOOK_PATH,
   }
 }

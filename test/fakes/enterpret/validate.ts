@@ -1,4 +1,5 @@
-// Request-body validation of the fake Enterpret Custom Webhook, after enterpret-api.md §1.3 and §5.2.
+// Request-body validation of the fake Enterpret Custom Webhook, after enterpret-api.md §1.3 and §5.2, and of its
+// Users webhook (§1.6).
 // Pure (no I/O, no clock): the server passes in "now", the remembered metadata types and its switches.
 
 const RECORD_TYPES = ['REVIEW', 'CONVERSATION', 'SURVEY', 'AUDIO_RECORDING', 'FORUM_CONVERSATION_THREAD'] as const
@@ -66,7 +67,6 @@ export type BatchResult =
 /** 2000-01-01T00:00:00Z, the documented lower bound of createdAt. */
 const MIN_CREATED_AT = 946_684_800
 
-const ENVELOPE_FIELDS = new Set(['records'])
 const RECORD_FIELDS = new Set([
   'audioRecording',
   'conversation',
@@ -136,13 +136,14 @@ function requireString(record: Json, field: string, where: string): string {
   return value
 }
 
-function checkCreatedAt(value: unknown, where: string, nowSeconds: number): number {
+function checkCreatedAt(value: unknown, where: string, nowSeconds: number, acceptMilliseconds = true): number {
   if (absent(value)) missing(where, 'createdAt')
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
     badFormat(where, 'createdAt', `must be an integer (Unix epoch seconds), got ${JSON.stringify(value)}`)
   }
-  // 13 digits are milliseconds, which the docs say are converted.
-  const seconds = value >= 1e12 && value < 1e13 ? Math.floor(value / 1000) : value
+  // 13 digits are milliseconds, which the docs say feedback converts; for users they say nothing (then 13 digits are
+  // simply far in the future).
+  const seconds = acceptMilliseconds && value >= 1e12 && value < 1e13 ? Math.floor(value / 1000) : value
   if (seconds < MIN_CREATED_AT) badFormat(where, 'createdAt', `is before 2000-01-01 (${seconds})`)
   if (seconds > nowSeconds) badFormat(where, 'createdAt', `is in the future (${seconds} > ${nowSeconds})`)
   return seconds
@@ -178,19 +179,20 @@ function metadataFieldType(value: unknown, where: string, path: string): Metadat
   return type
 }
 
-function checkMetadata(
-  metadata: unknown,
+/** Types a map of typed arrays (record metadata, user attributes); a key keeps the type it was first received with. */
+function checkTypedFields(
+  fields: Json,
   where: string,
-  context: ValidationContext,
+  prefix: string,
+  knownTypes: ReadonlyMap<string, MetadataType>,
   batchTypes: ReadonlyMap<string, MetadataType>,
 ): Map<string, MetadataType> {
-  const [fields, prefix] = metadataFieldMap(metadata, where, context.metadataNesting)
   const types = new Map<string, MetadataType>()
   for (const [key, value] of Object.entries(fields)) {
     const path = `${prefix}.${key}`
     if (isBlank(key)) badFormat(where, path, 'has an empty key')
     const type = metadataFieldType(value, where, path)
-    const earlier = context.knownTypes.get(key) ?? batchTypes.get(key)
+    const earlier = knownTypes.get(key) ?? batchTypes.get(key)
     if (earlier !== undefined && earlier !== type) {
       badFormat(
         where,
@@ -201,6 +203,16 @@ function checkMetadata(
     types.set(key, type)
   }
   return types
+}
+
+function checkMetadata(
+  metadata: unknown,
+  where: string,
+  context: ValidationContext,
+  batchTypes: ReadonlyMap<string, MetadataType>,
+): Map<string, MetadataType> {
+  const [fields, prefix] = metadataFieldMap(metadata, where, context.metadataNesting)
+  return checkTypedFields(fields, where, prefix, context.knownTypes, batchTypes)
 }
 
 /** Returns a drop reason when legacy mode swallows an empty message instead of rejecting it. */
@@ -282,7 +294,8 @@ function checkRecord(
   return dropReason === undefined ? {metadataTypes, record} : {dropReason, metadataTypes, record}
 }
 
-function parseRecords(text: string, context: ValidationContext): unknown[] {
+/** The body's one array: `records` of the feedback webhook, `users` of the Users webhook. */
+function parseEnvelope(text: string, envelope: 'records' | 'users', strict: boolean): unknown[] {
   let body: unknown
   try {
     body = JSON.parse(text)
@@ -290,11 +303,11 @@ function parseRecords(text: string, context: ValidationContext): unknown[] {
     throw new Rejected('ErrCodeInvalidRequestArgument', `request body is not valid JSON: ${(error as Error).message}`)
   }
   if (!isObject(body)) throw new Rejected('ErrCodeInvalidRequestArgument', 'request body must be a JSON object')
-  const records = body.records
-  if (absent(records)) missing('request', 'records')
-  if (!Array.isArray(records)) throw new Rejected('ErrCodeInvalidRequestArgument', 'field "records" must be an array')
-  if (context.strict) rejectUnknown(body, ENVELOPE_FIELDS, 'request', '')
-  return records
+  const items = body[envelope]
+  if (absent(items)) missing('request', envelope)
+  if (!Array.isArray(items)) throw new Rejected('ErrCodeInvalidRequestArgument', `field "${envelope}" must be an array`)
+  if (strict) rejectUnknown(body, new Set([envelope]), 'request', '')
+  return items
 }
 
 function checkRecords(records: unknown[], context: ValidationContext): ValidRecord[] {
@@ -321,11 +334,84 @@ function checkRecords(records: unknown[], context: ValidationContext): ValidReco
 export function validateBatch(text: string, context: ValidationContext): BatchResult {
   let recordCount: number | null = null
   try {
-    const records = parseRecords(text, context)
+    const records = parseEnvelope(text, 'records', context.strict)
     recordCount = records.length
     return {ok: true, recordCount, records: checkRecords(records, context)}
   } catch (error) {
     if (!(error instanceof Rejected)) throw error
     return {ok: false, recordCount, rejection: {code: error.code, msg: error.message}}
+  }
+}
+
+/** A user as the fake stores it: what the client sent. */
+export interface EnterpretUser {
+  [field: string]: unknown
+  id: string
+  createdAt: number
+  attributes: Record<string, unknown>
+}
+
+export interface UserValidationContext {
+  strict: boolean
+  maxUsers: number
+  poisonIds: ReadonlySet<string>
+  nowSeconds: number
+  /** Types of every attribute key accepted so far (users only; feedback metadata keeps its own). */
+  knownTypes: ReadonlyMap<string, MetadataType>
+}
+
+export interface ValidUser {
+  user: EnterpretUser
+  attributeTypes: Map<string, MetadataType>
+}
+
+export type UserBatchResult =
+  {ok: true; userCount: number; users: ValidUser[]} | {ok: false; userCount: number | null; rejection: Rejection}
+
+const USER_FIELDS = new Set(['attributes', 'createdAt', 'id'])
+
+// The fake's choices, the docs being second-hand here (§1.6): attributes are required (`{}` when there are none) and
+// typed as record metadata is, in a flat map; createdAt is epoch seconds only.
+function checkUser(
+  raw: unknown,
+  index: number,
+  context: UserValidationContext,
+  batchTypes: ReadonlyMap<string, MetadataType>,
+): ValidUser {
+  if (!isObject(raw)) throw new Rejected('ErrCodeInvalidRequestArgument', `users[${index}]: must be an object`)
+  const id = requireString(raw, 'id', `users[${index}]`)
+  const where = `user "${id}" (users[${index}])`
+  if (context.strict) rejectUnknown(raw, USER_FIELDS, where, '')
+  const createdAt = checkCreatedAt(raw.createdAt, where, context.nowSeconds, false)
+  if (absent(raw.attributes)) missing(where, 'attributes')
+  if (!isObject(raw.attributes)) badFormat(where, 'attributes', 'must be an object')
+  const attributeTypes = checkTypedFields(raw.attributes, where, 'attributes', context.knownTypes, batchTypes)
+  if (context.poisonIds.has(id)) badFormat(where, 'id', 'was rejected (poisoned id)')
+  return {attributeTypes, user: {...raw, attributes: raw.attributes, createdAt, id}}
+}
+
+function checkUsers(users: unknown[], context: UserValidationContext): ValidUser[] {
+  if (users.length === 0) missing('request', 'users', 'is empty')
+  if (users.length > context.maxUsers) {
+    throw new Rejected('ErrCodeExceededBatchLimit', `batch has ${users.length} users; the limit is ${context.maxUsers}`)
+  }
+  const batchTypes = new Map<string, MetadataType>()
+  return users.map((raw, index) => {
+    const checked = checkUser(raw, index, context, batchTypes)
+    for (const [key, type] of checked.attributeTypes) batchTypes.set(key, type)
+    return checked
+  })
+}
+
+/** Validates a whole Users webhook body; like feedback, one invalid user rejects the batch. */
+export function validateUsers(text: string, context: UserValidationContext): UserBatchResult {
+  let userCount: number | null = null
+  try {
+    const users = parseEnvelope(text, 'users', context.strict)
+    userCount = users.length
+    return {ok: true, userCount, users: checkUsers(users, context)}
+  } catch (error) {
+    if (!(error instanceof Rejected)) throw error
+    return {ok: false, rejection: {code: error.code, msg: error.message}, userCount}
   }
 }
