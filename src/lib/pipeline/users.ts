@@ -186,7 +186,8 @@ export function createUserDelivery(deps: UserDeliveryDeps): UserDelivery {
       }
       const sent = deps.sentUsers.get(result.user.id)
       if (sent?.fingerprint === result.fingerprint) {
-        if (!unchanged.has(result.user.id)) users.unchanged++
+        // Counted once, and only when an earlier run sent it: this run's own is no news.
+        if (!unchanged.has(result.user.id) && handed.get(result.user.id) !== result.fingerprint) users.unchanged++
         unchanged.add(result.user.id)
         return undefined
       }

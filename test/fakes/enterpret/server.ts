@@ -69,6 +69,8 @@ interface FakeEnterpretConfig {
   now?: () => number
   /** Called after every webhook request is answered, e.g. to print a log line. */
   onRequest?: (entry: RequestLogEntry) => void
+  /** Called as a webhook request arrives, before its body is read or answered: to act while it is in flight. */
+  onArrival?: (request: {readonly path: string}) => void
   /** Accepted api-keys of the Users webhook; the feedback keys are a 401 there. Default [DEFAULT_USERS_API_KEY]. */
   usersApiKeys?: readonly string[]
   /** Most users per request; above it 400 ErrCodeExceededBatchLimit. Default 15 (enterpret-api.md §1.6). */
@@ -181,8 +183,8 @@ export interface FakeEnterpret {
 }
 
 // usersRpm stays unresolved, so that configure({rpm}) also moves the Users webhook's limit unless usersRpm is set.
-type Settings = Required<Omit<FakeEnterpretConfig, 'onRequest' | 'retryAfterSeconds' | 'usersRpm'>> &
-  Pick<FakeEnterpretConfig, 'onRequest' | 'retryAfterSeconds' | 'usersRpm'>
+type Settings = Required<Omit<FakeEnterpretConfig, 'onRequest' | 'onArrival' | 'retryAfterSeconds' | 'usersRpm'>> &
+  Pick<FakeEnterpretConfig, 'onRequest' | 'onArrival' | 'retryAfterSeconds' | 'usersRpm'>
 
 interface Reply {
   status: number
@@ -215,6 +217,7 @@ function settingsFrom(config: FakeEnterpretConfig): Settings {
     mutable: config.mutable ?? false,
     now: config.now ?? Date.now,
     onRequest: config.onRequest,
+    onArrival: config.onArrival,
     poisonIds: config.poisonIds ?? [],
     poisonUserIds: config.poisonUserIds ?? [],
     resetRate: config.resetRate ?? 0,
@@ -427,6 +430,7 @@ export async function startFakeEnterpret(options: FakeEnterpretOptions = {}): Pr
 
   async function handleWebhook(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {
     const time = settings.now()
+    settings.onArrival?.({path})
     const body = await readBody(request, settings.maxBodyBytes)
     if (settings.latencyMs > 0) await sleep(settings.latencyMs, undefined, {signal: lifetime.signal})
     const entry: RequestLogEntry = {
