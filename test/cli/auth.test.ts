@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {existsSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {startFakeEnterpret, type FakeEnterpret} from '../fakes/enterpret/index.js'
@@ -255,6 +255,28 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
       expect(existsSync(settingsFile())).to.equal(false)
       expect(enterpret.records.size).to.equal(0)
       expect(result.stdout + result.stderr).not.to.include('not-the-enterpret-key')
+    })
+
+    it('--with-users-key reads the line after those of the other flags given, whichever they are', async () => {
+      const args = [
+        ...loginArgs().filter((arg) => arg !== '--with-enterpret-key'),
+        '--with-users-key',
+        '--insecure-storage',
+      ]
+      const login = await sandbox.run(args, {input: `${DEMO_CREDENTIALS.token}\n${USERS_KEY}\n`})
+      expect(login.code, login.stderr).to.equal(0)
+      expect(parseJson<{enterpret: {key: string; usersKey: string}}>(login).enterpret).to.include({
+        key: 'not set',
+        usersKey: 'stored',
+      })
+      const stored = JSON.parse(readFileSync(join(sandbox.home, 'credentials.json'), 'utf8')) as unknown
+      expect(JSON.stringify(stored)).to.include(USERS_KEY).and.not.include(ENTERPRET_KEY)
+      const missing = await sandbox.run([...loginArgs(), '--with-users-key'], {input: secretsOnStdin()})
+      expect(missing.code).to.equal(2)
+      rmSync(join(sandbox.home, 'credentials.json'))
+      expect(parseJson<{error: {message: string}}>(missing).error.message).to.equal(
+        '--with-users-key was given but stdin had no line for the Users webhook key.',
+      )
     })
 
     it('a URL that is not Gladly: 404', async () => {
