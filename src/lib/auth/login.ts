@@ -264,7 +264,8 @@ function verifyWebhookKey(
       TE.map(() => key),
     )
   const given = input.piped[name] ?? environmentKey?.value
-  // With nowhere to store it, a key is asked only when the person chose the environment (they are told what to set).
+  // With nowhere to store keys, one already in the environment is not asked; nor is the Users key when every other
+  // secret comes from there (the person was not asked where secrets go, so the environment holds it or nothing).
   const readFromEnvironment =
     storage === 'environment' &&
     (environmentKey !== undefined || (webhook === USERS_WEBHOOK && secretsToKeep(input).length === 0))
