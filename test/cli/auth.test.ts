@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {existsSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {startFakeEnterpret, type FakeEnterpret} from '../fakes/enterpret/index.js'
@@ -9,6 +9,7 @@ import {keychainAvailable, NO_DBUS} from '../helpers/keychain.js'
 import {startOnPty, type PtySession} from '../helpers/pty.js'
 
 const ENTERPRET_KEY = 'enterpret-e2e-key-0123456789'
+const USERS_KEY = 'test-users-key-not-real'
 const DOWN = '\x1b[B'
 
 async function closedPort(): Promise<number> {
@@ -27,7 +28,7 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
 
   before(async () => {
     gladly = await startFakeGladly({dataset: {conversations: 5, edgeCases: false}, rateLimit: false})
-    enterpret = await startFakeEnterpret({apiKeys: [ENTERPRET_KEY]})
+    enterpret = await startFakeEnterpret({apiKeys: [ENTERPRET_KEY], usersApiKeys: [USERS_KEY]})
   })
   after(async () => {
     await gladly.close()
@@ -53,6 +54,7 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
   const expectNoSecrets = (...results: CliResult[]) => {
     for (const result of results) {
       expect(result.stdout + result.stderr).not.to.include(ENTERPRET_KEY)
+      expect(result.stdout + result.stderr).not.to.include(USERS_KEY)
       expect(result.stdout + result.stderr).not.to.include(DEMO_CREDENTIALS.token)
     }
   }
@@ -87,7 +89,7 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
       expect(report.ok).to.equal(true)
       expect(report.credentials.find((c) => c.name === 'GLADLY_API_TOKEN')?.source).to.equal('keychain')
       expect(report.credentials.find((c) => c.name === 'ENTERPRET_API_KEY')?.source).to.equal('keychain')
-      expect(report.checks.map((check) => check.status)).to.deep.equal(['ok', 'ok'])
+      expect(report.checks.map((check) => check.status)).to.deep.equal(['ok', 'ok', 'skipped'])
       expect(enterpret.records.size, 'the key check sends no record').to.equal(0)
 
       const logout = await sandbox.run(['auth', 'logout', '--json'])
@@ -103,7 +105,9 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
     })
 
     it('says of a secret in the keychain that cannot be read just that, never "not set", and exits 2', async () => {
-      const login = await sandbox.run(loginArgs(), {input: secretsOnStdin()})
+      const login = await sandbox.run([...loginArgs(), '--with-users-key'], {
+        input: `${secretsOnStdin()}${USERS_KEY}\n`,
+      })
       expect(login.code, login.stderr).to.equal(0)
       try {
         const status = await sandbox.run(['auth', 'status'], {env: {DBUS_SESSION_BUS_ADDRESS: NO_DBUS}})
@@ -112,6 +116,9 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
         expect(token).to.match(/could not be read +stored in the keychain: The system keychain is not available: /)
         expect(status.stdout + status.stderr).not.to.include('not set')
         expect(status.stdout).to.include('not checked: GLADLY_API_TOKEN could not be read')
+        expect(status.stdout, 'the optional Users webhook key too').to.include(
+          'not checked: ENTERPRET_USERS_API_KEY could not be read',
+        )
         expect(status.stderr, 'said once, on its line').not.to.include('could not be read')
         const report = parseJson<{problems: string[]}>(
           await sandbox.run(['auth', 'status', '--offline', '--json'], {env: {DBUS_SESSION_BUS_ADDRESS: NO_DBUS}}),
@@ -130,6 +137,94 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
       expect(result.code, result.stderr).to.equal(0)
       expect(result.stderr).to.include('Logged in to Gladly organization "Example Outfitters"')
       expect(result.stderr).to.include('No Enterpret API key is stored')
+      expect(result.stderr).to.include(
+        'No Users webhook key (ENTERPRET_USERS_API_KEY, optional): customers are not sent as Enterpret users.',
+      )
+    })
+
+    it('stores the Users webhook key piped after the other secrets, reports it masked and checked, and removes it', async () => {
+      const login = await sandbox.run([...loginArgs(), '--with-users-key'], {
+        input: `${secretsOnStdin()}${USERS_KEY}\n`,
+      })
+      expect(login.code, login.stderr).to.equal(0)
+      expect(parseJson<{enterpret: {key: string; usersKey: string}}>(login).enterpret).to.include({
+        key: 'stored',
+        usersKey: 'stored',
+      })
+      const rendered = await sandbox.run(['auth', 'status'])
+      try {
+        expect(rendered.code, rendered.stdout + rendered.stderr).to.equal(0)
+        expect(rendered.stdout).to.match(/ENTERPRET_USERS_API_KEY +\*\*\*\*real +from the system keychain/)
+        expect(rendered.stdout).to.match(/Enterpret Users webhook\n.*\n +check +✔ the Users webhook key was accepted/)
+        const report = parseJson<{
+          credentials: Array<{name: string; source?: string}>
+          checks: Array<{service: string; status: string}>
+        }>(await sandbox.run(['auth', 'status', '--json']))
+        expect(report.credentials.find((c) => c.name === 'ENTERPRET_USERS_API_KEY')?.source).to.equal('keychain')
+        expect(report.checks.find((check) => check.service === 'enterpret-users')?.status).to.equal('ok')
+        expect(enterpret.users.size, 'the key check sends no user').to.equal(0)
+        expect(readFileSync(settingsFile(), 'utf8')).not.to.include(USERS_KEY)
+      } finally {
+        const logout = await sandbox.run(['auth', 'logout', '--json'])
+        expect(parseJson<{removed: string[]}>(logout).removed.sort()).to.deep.equal([
+          'ENTERPRET_API_KEY',
+          'ENTERPRET_USERS_API_KEY',
+          'GLADLY_API_TOKEN',
+        ])
+      }
+      const after = parseJson<{credentials: Array<{name: string; set: boolean}>}>(
+        await sandbox.run(['auth', 'status', '--offline', '--json']),
+      )
+      expect(after.credentials.find((c) => c.name === 'ENTERPRET_USERS_API_KEY')?.set).to.equal(false)
+      expectNoSecrets(login, rendered)
+    })
+
+    it('stores nothing when Enterpret rejects the Users webhook key, and says which key and where to find it', async () => {
+      const login = await sandbox.run([...loginArgs(), '--with-users-key'], {
+        input: `${secretsOnStdin()}${ENTERPRET_KEY}\n`,
+      })
+      expect(login.code, login.stderr).to.equal(2)
+      const error = parseJson<{error: {code: string; message: string; suggestions: string[]}}>(login).error
+      expect(error.code).to.equal('EnterpretAuthError')
+      expect(error.message).to.equal(
+        `Enterpret at ${new URL(enterpret.url).host} rejected the Users webhook key (ENTERPRET_USERS_API_KEY) (401).`,
+      )
+      expect(error.suggestions.join(' ')).to.include('not the feedback webhook key')
+      expect(existsSync(settingsFile())).to.equal(false)
+      const status = parseJson<{credentials: Array<{name: string; set: boolean}>}>(
+        await sandbox.run(['auth', 'status', '--offline', '--json']),
+      )
+      expect(status.credentials.filter((c) => c.set).map((c) => c.name)).to.deep.equal(['ENTERPRET_API_URL'])
+      expectNoSecrets(login)
+    })
+
+    it('takes the Users webhook key from the environment like the Enterpret key, and stores it', async () => {
+      const login = await sandbox.run(
+        ['auth', 'login', '--gladly-url', gladly.url, '--gladly-username', DEMO_CREDENTIALS.username, '--json'],
+        {
+          env: {
+            GLADLY_API_TOKEN: DEMO_CREDENTIALS.token,
+            ENTERPRET_API_URL: enterpret.url,
+            ENTERPRET_USERS_API_KEY: USERS_KEY,
+          },
+        },
+      )
+      try {
+        expect(login.code, login.stderr).to.equal(0)
+        expect(parseJson<{enterpret: {key: string; usersKey: string}}>(login).enterpret).to.include({
+          key: 'not set',
+          usersKey: 'stored',
+        })
+        expect(login.stderr).to.include(
+          'accepted the Users webhook key: imports also send customers as Enterpret users.',
+        )
+        const report = parseJson<{credentials: Array<{name: string; source?: string}>}>(
+          await sandbox.run(['auth', 'status', '--offline', '--json']),
+        )
+        expect(report.credentials.find((c) => c.name === 'ENTERPRET_USERS_API_KEY')?.source).to.equal('keychain')
+      } finally {
+        expect((await sandbox.run(['auth', 'logout'])).code).to.equal(0)
+      }
     })
   })
 
@@ -160,6 +255,28 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
       expect(existsSync(settingsFile())).to.equal(false)
       expect(enterpret.records.size).to.equal(0)
       expect(result.stdout + result.stderr).not.to.include('not-the-enterpret-key')
+    })
+
+    it('--with-users-key reads the line after those of the other flags given, whichever they are', async () => {
+      const args = [
+        ...loginArgs().filter((arg) => arg !== '--with-enterpret-key'),
+        '--with-users-key',
+        '--insecure-storage',
+      ]
+      const login = await sandbox.run(args, {input: `${DEMO_CREDENTIALS.token}\n${USERS_KEY}\n`})
+      expect(login.code, login.stderr).to.equal(0)
+      expect(parseJson<{enterpret: {key: string; usersKey: string}}>(login).enterpret).to.include({
+        key: 'not set',
+        usersKey: 'stored',
+      })
+      const stored = JSON.parse(readFileSync(join(sandbox.home, 'credentials.json'), 'utf8')) as unknown
+      expect(JSON.stringify(stored)).to.include(USERS_KEY).and.not.include(ENTERPRET_KEY)
+      const missing = await sandbox.run([...loginArgs(), '--with-users-key'], {input: secretsOnStdin()})
+      expect(missing.code).to.equal(2)
+      rmSync(join(sandbox.home, 'credentials.json'))
+      expect(parseJson<{error: {message: string}}>(missing).error.message).to.equal(
+        '--with-users-key was given but stdin had no line for the Users webhook key.',
+      )
     })
 
     it('a URL that is not Gladly: 404', async () => {
@@ -261,6 +378,17 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
       const wrongKey = await sandbox.run(['auth', 'login', '--json'], {env: {...env, ENTERPRET_API_KEY: 'wrong-key'}})
       expect(wrongKey.code).to.equal(2)
       expect(parseJson<{error: {code: string}}>(wrongKey).error.code).to.equal('EnterpretAuthError')
+
+      const withUsersKey = await sandbox.run(['auth', 'login', '--json'], {
+        env: {...env, ENTERPRET_USERS_API_KEY: USERS_KEY},
+      })
+      expect(withUsersKey.code, withUsersKey.stderr).to.equal(0)
+      expect(parseJson<{enterpret: {usersKey: string}}>(withUsersKey).enterpret.usersKey).to.equal('environment')
+      expect(withUsersKey.stderr).to.include(
+        'GLADLY_API_TOKEN, ENTERPRET_API_KEY, and ENTERPRET_USERS_API_KEY come from the environment',
+      )
+      expect(existsSync(join(sandbox.home, 'credentials.json'))).to.equal(false)
+      expectNoSecrets(login, withUsersKey)
     })
 
     it('works with secrets in the environment only', async () => {
@@ -306,10 +434,13 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
       await login.waitFor(/Gladly API token/)
       login.type(`${token}\r`)
     }
-    const answerAll = async (login: PtySession) => {
+    /** Answers every question; the optional Users webhook key is skipped (Enter) unless given. */
+    const answerAll = async (login: PtySession, usersKey = '') => {
       await answerGladly(login)
       await login.waitFor(/Enterpret API key/)
       login.type(`${ENTERPRET_KEY}\r`)
+      await login.waitFor(/Enterpret Users webhook key \(leave empty to skip\)/)
+      login.type(`${usersKey}\r`)
     }
     const noKeychain = {DBUS_SESSION_BUS_ADDRESS: NO_DBUS}
     const credentialsFile = () => join(sandbox.home, 'credentials.json')
@@ -326,14 +457,19 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
         login.type(DOWN)
         await login.waitFor(/❯ A plain file only you can read/)
         login.type('\r')
-        await answerAll(login)
+        await answerAll(login, USERS_KEY)
         expect(await login.exited, login.screen()).to.equal(0)
 
         expect(login.screen()).to.include('Logged in to Gladly organization "Example Outfitters"')
         expect(login.screen()).to.include('UNENCRYPTED')
+        expect(login.screen()).to.include('accepted the Users webhook key')
         expect(statSync(credentialsFile()).mode & 0o777).to.equal(0o600)
-        expect(readFileSync(credentialsFile(), 'utf8')).to.include(DEMO_CREDENTIALS.token).and.include(ENTERPRET_KEY)
+        expect(readFileSync(credentialsFile(), 'utf8'))
+          .to.include(DEMO_CREDENTIALS.token)
+          .and.include(ENTERPRET_KEY)
+          .and.include(USERS_KEY)
         expect(login.screen(), 'typed secrets are masked').not.to.include(DEMO_CREDENTIALS.token)
+        expect(login.screen(), 'typed secrets are masked').not.to.include(USERS_KEY)
       })
 
       it('with environment variables chosen, checks what is typed, stores no secret and says what to set', async () => {
@@ -362,7 +498,10 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
         login.type(`${DEMO_CREDENTIALS.username}\r`)
         expect(await login.exited, login.screen()).to.equal(0)
         expect(login.screen()).to.include('GLADLY_API_TOKEN and ENTERPRET_API_KEY come from the environment')
-        expect(login.screen()).not.to.match(/Where should the secrets go|Gladly API token|Enterpret API key \(/)
+        expect(login.screen()).not.to.match(
+          /Where should the secrets go|Gladly API token|Enterpret API key \(|Enterpret Users webhook key/,
+        )
+        expect(login.screen()).to.include('No Users webhook key (ENTERPRET_USERS_API_KEY, optional)')
       })
     })
 
@@ -389,6 +528,14 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
         login.type('not-the-enterpret-key\r')
         await login.waitFor(/rejected the API key \(401\)[^]*Try again \(2 tries left\)[^]*Enterpret API key/)
         login.type(`${ENTERPRET_KEY}\r`)
+
+        // The feedback key is another integration's: the Users webhook rejects it.
+        await login.waitFor(/Enterpret Users webhook key/)
+        login.type(`${ENTERPRET_KEY}\r`)
+        await login.waitFor(
+          /rejected the Users webhook key \(ENTERPRET_USERS_API_KEY\) \(401\)[^]*Try again \(2 tries left\)[^]*Enterpret Users webhook key/,
+        )
+        login.type(`${USERS_KEY}\r`)
         expect(await login.exited, login.screen()).to.equal(0)
         expect(login.screen()).to.include('Secrets are in the system keychain.')
         expect(login.screen()).not.to.include('not-the-right-token')
@@ -400,9 +547,10 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
             credentials: Array<{name: string; source?: string}>
             checks: Array<{status: string}>
           }>(status)
-          expect(report.checks.map((check) => check.status)).to.deep.equal(['ok', 'ok'])
+          expect(report.checks.map((check) => check.status)).to.deep.equal(['ok', 'ok', 'ok'])
           expect(report.credentials.find((c) => c.name === 'GLADLY_API_TOKEN')?.source).to.equal('keychain')
           expect(report.credentials.find((c) => c.name === 'ENTERPRET_API_KEY')?.source).to.equal('keychain')
+          expect(report.credentials.find((c) => c.name === 'ENTERPRET_USERS_API_KEY')?.source).to.equal('keychain')
         } finally {
           expect((await sandbox.run(['auth', 'logout'])).code).to.equal(0)
         }
@@ -437,7 +585,7 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
       const status = await sandbox.run(['auth', 'status', '--json'])
       expect(status.code).to.equal(2)
       const report = parseJson<{checks: Array<{status: string; detail: string}>}>(status)
-      expect(report.checks.map((check) => check.status)).to.deep.equal(['incomplete', 'incomplete'])
+      expect(report.checks.map((check) => check.status)).to.deep.equal(['incomplete', 'incomplete', 'skipped'])
       expect(report.checks[0]?.detail).to.equal(
         'not checked: GLADLY_API_URL is not set, GLADLY_USERNAME is not set, GLADLY_API_TOKEN is not set',
       )
@@ -456,7 +604,101 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
       })
       expect(status.code).to.equal(1)
       const report = parseJson<{checks: Array<{service: string; status: string}>}>(status)
-      expect(report.checks.map((check) => check.status)).to.deep.equal(['ok', 'failed'])
+      expect(report.checks.map((check) => check.status)).to.deep.equal(['ok', 'failed', 'skipped'])
+    })
+  })
+
+  describe('auth status and the optional Users webhook key', () => {
+    const withKeys = (users: Record<string, string | undefined>) => ({
+      GLADLY_API_URL: gladly.url,
+      GLADLY_USERNAME: DEMO_CREDENTIALS.username,
+      GLADLY_API_TOKEN: DEMO_CREDENTIALS.token,
+      ENTERPRET_API_URL: enterpret.url,
+      ENTERPRET_API_KEY: ENTERPRET_KEY,
+      ...users,
+    })
+    type Report = {
+      ok: boolean
+      credentials: Array<{name: string; set: boolean; display?: string}>
+      checks: Array<{service: string; status: string; detail: string; exit: number}>
+    }
+    const usersCheck = (report: Report) => report.checks.find((check) => check.service === 'enterpret-users')
+
+    it('probes a Users webhook key that is set, on the Users webhook, masked, and exits 0 when it is accepted', async () => {
+      const json = await sandbox.run(['auth', 'status', '--json'], {
+        env: withKeys({ENTERPRET_USERS_API_KEY: USERS_KEY}),
+      })
+      expect(json.code, json.stdout).to.equal(0)
+      const report = parseJson<Report>(json)
+      expect(report.ok).to.equal(true)
+      expect(report.credentials.find((c) => c.name === 'ENTERPRET_USERS_API_KEY')).to.include({
+        set: true,
+        display: '****real',
+      })
+      expect(usersCheck(report)).to.deep.include({status: 'ok', exit: 0})
+      const probe = enterpret.requests.at(-1)
+      expect(probe).to.include({path: '/webhook/users/custom', status: 400, userCount: 0})
+      expect(enterpret.users.size).to.equal(0)
+      const text = await sandbox.run(['auth', 'status'], {env: withKeys({ENTERPRET_USERS_API_KEY: USERS_KEY})})
+      expect(text.code).to.equal(0)
+      expect(text.stdout).to.match(/Enterpret Users webhook\n +ENTERPRET_USERS_API_KEY +\*\*\*\*real +from /)
+      expect(text.stdout).to.match(/check +✔ the Users webhook key was accepted/)
+      expectNoSecrets(json, text)
+    })
+
+    it('exits 2 on a Users webhook key Enterpret rejects, naming ENTERPRET_USERS_API_KEY and where to find it', async () => {
+      // The feedback key is a key of another integration: the Users webhook rejects it.
+      const status = await sandbox.run(['auth', 'status', '--json'], {
+        env: withKeys({ENTERPRET_USERS_API_KEY: ENTERPRET_KEY}),
+      })
+      expect(status.code, status.stdout).to.equal(2)
+      const report = parseJson<Report>(status)
+      expect(report.ok).to.equal(false)
+      expect(report.checks.map((check) => check.status)).to.deep.equal(['ok', 'ok', 'failed'])
+      const detail = usersCheck(report)?.detail ?? ''
+      expect(detail).to.match(/^Enterpret at \S+ rejected the Users webhook key \(ENTERPRET_USERS_API_KEY\) \(401\)\. /)
+      expect(detail).to.include('ENTERPRET_USERS_API_KEY must be the token Enterpret generates for User data')
+      const text = await sandbox.run(['auth', 'status'], {env: withKeys({ENTERPRET_USERS_API_KEY: ENTERPRET_KEY})})
+      expect(text.code).to.equal(2)
+      expect(text.stdout).to.match(
+        /check +✖ Enterpret at \S+ rejected the Users webhook key \(ENTERPRET_USERS_API_KEY\)/,
+      )
+      expectNoSecrets(status, text)
+    })
+
+    it('reports a Users webhook key that is not set as optional and skipped, without changing the exit code', async () => {
+      const requests = enterpret.requests.length
+      const status = await sandbox.run(['auth', 'status', '--json'], {env: withKeys({})})
+      expect(status.code, status.stdout).to.equal(0)
+      const report = parseJson<Report>(status)
+      expect(report.ok).to.equal(true)
+      expect(report.credentials.find((c) => c.name === 'ENTERPRET_USERS_API_KEY')).to.deep.equal({
+        name: 'ENTERPRET_USERS_API_KEY',
+        set: false,
+      })
+      expect(usersCheck(report)).to.deep.equal({
+        service: 'enterpret-users',
+        status: 'skipped',
+        detail: 'not set: customers are not sent as users',
+        exit: 0,
+      })
+      expect(
+        enterpret.requests.slice(requests).map((request) => request.path),
+        'only the feedback webhook was probed',
+      ).to.deep.equal(['/webhook/custom/all'])
+      const text = await sandbox.run(['auth', 'status'], {env: withKeys({})})
+      expect(text.stdout).to.match(/ENTERPRET_USERS_API_KEY +not set +optional: customers are not sent as users/)
+      expect(text.stdout).to.match(/check +– not set: customers are not sent as users/)
+    })
+
+    it('does not probe it with --offline', async () => {
+      const requests = enterpret.requests.length
+      const status = await sandbox.run(['auth', 'status', '--offline', '--json'], {
+        env: withKeys({ENTERPRET_USERS_API_KEY: ENTERPRET_KEY}),
+      })
+      expect(status.code).to.equal(0)
+      expect(usersCheck(parseJson<Report>(status))).to.include({status: 'skipped', detail: 'not checked (--offline)'})
+      expect(enterpret.requests.length).to.equal(requests)
     })
   })
 

@@ -43,7 +43,7 @@ describe('profile list', function () {
           name: 'default',
           current: true,
           settings: {},
-          secrets: {GLADLY_API_TOKEN: null, ENTERPRET_API_KEY: null},
+          secrets: {GLADLY_API_TOKEN: null, ENTERPRET_API_KEY: null, ENTERPRET_USERS_API_KEY: null},
           state: {
             dir: join(sandbox.home, 'state', 'default'),
             file: join(sandbox.home, 'state', 'default', 'state.json'),
@@ -85,10 +85,12 @@ describe('profile list', function () {
     expect(acme?.secrets).to.deep.equal({
       GLADLY_API_TOKEN: {store: 'file', file: join(sandbox.home, 'credentials.json')},
       ENTERPRET_API_KEY: null,
+      ENTERPRET_USERS_API_KEY: null,
     })
     expect(beta?.secrets).to.deep.equal({
       GLADLY_API_TOKEN: null,
       ENTERPRET_API_KEY: {store: 'keychain', service: 'gladly-enterpret', account: 'beta:ENTERPRET_API_KEY'},
+      ENTERPRET_USERS_API_KEY: null,
     })
     expect(gamma).to.deep.include({settings: {}})
     expect(gamma?.state).to.deep.include({dir: join(sandbox.home, 'state', 'gamma'), exists: true})
@@ -97,13 +99,16 @@ describe('profile list', function () {
     expect(text.code, text.stderr).to.equal(0)
     expect(text.stdout).to.include(`Settings file  ${settingsFile}\nacme (current)\n`)
     expect(text.stdout).to.include(
-      `  GLADLY_API_TOKEN   ${join(sandbox.home, 'credentials.json')} (a plain file: auth login --insecure-storage)\n`,
+      `  GLADLY_API_TOKEN         ${join(sandbox.home, 'credentials.json')} (a plain file: auth login --insecure-storage)\n`,
     )
     expect(text.stdout).to.include(
-      'beta\n  Settings           GLADLY_API_URL https://beta.gladly.com\n  GLADLY_API_TOKEN   not stored\n' +
-        '  ENTERPRET_API_KEY  system keychain, service gladly-enterpret, account beta:ENTERPRET_API_KEY\n',
+      'beta\n  Settings                 GLADLY_API_URL https://beta.gladly.com\n  GLADLY_API_TOKEN         not stored\n' +
+        '  ENTERPRET_API_KEY        system keychain, service gladly-enterpret, account beta:ENTERPRET_API_KEY\n' +
+        '  ENTERPRET_USERS_API_KEY  not stored\n',
     )
-    expect(text.stdout).to.include(`  State              ${join(sandbox.home, 'state', 'beta')} (no import has run)\n`)
+    expect(text.stdout).to.include(
+      `  State                    ${join(sandbox.home, 'state', 'beta')} (no import has run)\n`,
+    )
     // Listing never reads a secret: reading the insecure file would warn, and nothing may show the token.
     expect(text.stderr).not.to.include('was read from')
     expect(text.stdout + text.stderr).not.to.include(DEMO_CREDENTIALS.token)

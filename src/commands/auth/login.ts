@@ -7,9 +7,9 @@ import {credentialsFilePath} from '../../lib/credentials/index.js'
 
 export default class AuthLogin extends BaseCommand<typeof AuthLogin> {
   static override summary = 'Verify and store the Gladly and Enterpret credentials'
-  static override description = `On a terminal, it first settles where the secrets will go: the system keychain, or where there is none, your choice of environment variables or a plain file. Then it asks for the Gladly address, the API user's email and the Gladly API token and checks them at once (GET /api/v1/organization), asking again if Gladly refuses them; then for the Enterpret API key, checked with an empty batch (nothing is sent) and asked again if Enterpret rejects it. Tokens are masked.
+  static override description = `On a terminal, it first settles where the secrets will go: the system keychain, or where there is none, your choice of environment variables or a plain file. Then it asks for the Gladly address, the API user's email and the Gladly API token and checks them at once (GET /api/v1/organization), asking again if Gladly refuses them; then for the Enterpret API key of the feedback webhook, and for the key of Enterpret's Users webhook (optional: with it, imports also send the customers as Enterpret users), each checked with an empty batch (nothing is sent) and asked again if Enterpret rejects it. An empty answer skips either key. Tokens are masked.
 
-In scripts, give the non-secret values as flags and the secrets on stdin (--with-token, --with-enterpret-key) or in GLADLY_API_TOKEN / ENTERPRET_API_KEY; secrets are never accepted as flag values. A failed check exits 2 (1 if a service cannot be reached).
+In scripts, give the non-secret values as flags and the secrets on stdin, one a line in this order: the token (--with-token), the Enterpret key (--with-enterpret-key), the Users webhook key (--with-users-key); or in GLADLY_API_TOKEN / ENTERPRET_API_KEY / ENTERPRET_USERS_API_KEY. Secrets are never accepted as flag values. A failed check exits 2 (1 if a service cannot be reached).
 
 Nothing is stored until the checks pass. Without a keychain, secrets that come from the environment or a .env file are checked and left there; others need --insecure-storage, which keeps them in a file only you can read.`
 
@@ -17,6 +17,7 @@ Nothing is stored until the checks pass. Without a keychain, secrets that come f
     '<%= config.bin %> <%= command.id %>',
     'echo "$TOKEN" | <%= config.bin %> <%= command.id %> --gladly-url https://acme.gladly.com --gladly-username api@acme.com --with-token',
     'printf "%s\\n%s\\n" "$TOKEN" "$KEY" | <%= config.bin %> <%= command.id %> --gladly-url https://acme.us-1.gladly.com --gladly-username api@acme.com --with-token --with-enterpret-key',
+    'printf "%s\\n%s\\n%s\\n" "$TOKEN" "$KEY" "$USERS_KEY" | <%= config.bin %> <%= command.id %> --gladly-url https://acme.gladly.com --gladly-username api@acme.com --with-token --with-enterpret-key --with-users-key',
     'GLADLY_API_TOKEN=… ENTERPRET_API_KEY=… <%= config.bin %> <%= command.id %> --gladly-url https://acme.gladly.com --gladly-username api@acme.com --profile acme',
   ]
 
@@ -34,6 +35,10 @@ Nothing is stored until the checks pass. Without a keychain, secrets that come f
     'with-enterpret-key': Flags.boolean({
       description: 'Read the Enterpret API key from stdin (the line after the token when both are given)',
     }),
+    'with-users-key': Flags.boolean({
+      description:
+        "Read the key of Enterpret's Users webhook from stdin (the line after the token and the Enterpret key, of those given)",
+    }),
     'insecure-storage': Flags.boolean({
       description: 'Store secrets in a plain 0600 file instead of the system keychain',
     }),
@@ -47,16 +52,18 @@ Nothing is stored until the checks pass. Without a keychain, secrets that come f
 
   public async run(): Promise<LoginResult> {
     const piped: Partial<Record<SecretName, string>> = {}
-    if (this.flags['with-token'] || this.flags['with-enterpret-key']) {
+    // One line each, in this order, for the flags given.
+    const fromStdin = (
+      [
+        ['with-token', 'GLADLY_API_TOKEN', 'the token'],
+        ['with-enterpret-key', 'ENTERPRET_API_KEY', 'the key'],
+        ['with-users-key', 'ENTERPRET_USERS_API_KEY', 'the Users webhook key'],
+      ] as const
+    ).filter(([flag]) => this.flags[flag])
+    if (fromStdin.length > 0) {
       const lines = await this.readStdinLines()
-      if (this.flags['with-token']) piped.GLADLY_API_TOKEN = this.pipedLine(lines, 0, '--with-token', 'the token')
-      if (this.flags['with-enterpret-key'])
-        piped.ENTERPRET_API_KEY = this.pipedLine(
-          lines,
-          this.flags['with-token'] ? 1 : 0,
-          '--with-enterpret-key',
-          'the key',
-        )
+      for (const [index, [flag, name, what]] of fromStdin.entries())
+        piped[name] = this.pipedLine(lines, index, `--${flag}`, what)
     }
     const settings = await this.settings({secrets: false})
     const result = await this.unwrap(
@@ -86,14 +93,24 @@ Nothing is stored until the checks pass. Without a keychain, secrets that come f
       this.logger.success('Secrets are in the system keychain.')
     } else if (result.setInEnvironment.length > 0) {
       this.logger.warn(
-        `Nothing secret was stored: set ${result.setInEnvironment.join(' and ')} in the environment, or in a .env file (chmod 600), wherever gladly-enterpret runs.`,
+        `Nothing secret was stored: set ${new Intl.ListFormat('en').format(result.setInEnvironment)} in the environment, or in a .env file (chmod 600), wherever gladly-enterpret runs.`,
       )
     } else {
       this.logger.info('Nothing secret was stored: every run reads the secrets from the environment, as this one did.')
     }
-    if (enterpret.apiKey === 'not set')
+    if (enterpret.key === 'not set')
       this.logger.warn('No Enterpret API key is stored: import needs ENTERPRET_API_KEY (dry-run does not).')
-    else if (enterpret.apiKey !== 'kept') this.logger.success(`Enterpret at ${enterpret.url} accepted the API key.`)
+    else if (enterpret.key !== 'kept') this.logger.success(`Enterpret at ${enterpret.url} accepted the API key.`)
+    if (enterpret.usersKey === 'not set')
+      this.logger.info(
+        'No Users webhook key (ENTERPRET_USERS_API_KEY, optional): customers are not sent as Enterpret users.',
+      )
+    else if (enterpret.usersKey === 'kept')
+      this.logger.info('The Users webhook key stored before is kept (ENTERPRET_USERS_API_KEY).')
+    else
+      this.logger.success(
+        `Enterpret at ${enterpret.url} accepted the Users webhook key: imports also send customers as Enterpret users.`,
+      )
   }
 
   private pipedLine(lines: string[], index: number, flag: string, what: string): string {
@@ -104,7 +121,7 @@ Nothing is stored until the checks pass. Without a keychain, secrets that come f
 
   private async readStdinLines(): Promise<string[]> {
     if (process.stdin.isTTY) {
-      this.error('--with-token and --with-enterpret-key read from stdin, which is a terminal here.', {
+      this.error('--with-token, --with-enterpret-key and --with-users-key read from stdin, which is a terminal here.', {
         exit: ExitCode.usage,
         suggestions: [
           'Pipe the secret in: echo "$TOKEN" | gladly-enterpret auth login --with-token …, or leave the flags out to be asked.',

@@ -4,7 +4,7 @@ import {logout, type LogoutResult} from '../../lib/auth/index.js'
 export default class AuthLogout extends BaseCommand<typeof AuthLogout> {
   static override summary = "Remove the profile's stored secrets"
   static override description =
-    'Deletes the Gladly API token and the Enterpret API key of the profile from the system keychain (or the insecure credentials file). The stored Gladly address and username stay, so logging in again only asks for the secrets. Secrets set in the environment or a .env file are not touched.'
+    'Deletes the Gladly API token, the Enterpret API key and the Enterpret Users webhook key of the profile from the system keychain (or the insecure credentials file). The stored Gladly address and username stay, so logging in again only asks for the secrets. Secrets set in the environment or a .env file are not touched.'
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -17,7 +17,8 @@ export default class AuthLogout extends BaseCommand<typeof AuthLogout> {
     const settings = await this.settings({secrets: false})
     const result = await this.unwrap(logout(settings))
     if (result.removed.length === 0) this.logger.info(`Nothing was stored for profile ${result.profile}.`)
-    else this.logger.success(`Removed ${result.removed.join(' and ')} of profile ${result.profile}.`)
+    else
+      this.logger.success(`Removed ${new Intl.ListFormat('en').format(result.removed)} of profile ${result.profile}.`)
     return result
   }
 }

@@ -14,7 +14,7 @@ import {
   type StoredProfile,
 } from '../config/index.js'
 import {keychainReady, removeSecrets, storeSecrets} from '../credentials/index.js'
-import {probeApiKey} from '../enterpret/index.js'
+import {FEEDBACK_WEBHOOK, probeApiKey, USERS_WEBHOOK, type Webhook} from '../enterpret/index.js'
 import {getOrganization} from '../gladly/index.js'
 import {registerSecret, type Logger} from '../log/index.js'
 import {checkConnection} from './gladly-connection.js'
@@ -45,7 +45,7 @@ export interface LoginInput {
   readonly settings: Settings
   /** --insecure-storage: the file, keychain or not. */
   readonly insecure: boolean
-  /** Secrets read from stdin (--with-token, --with-enterpret-key). */
+  /** Secrets read from stdin (--with-token, --with-enterpret-key, --with-users-key). */
   readonly piped: Partial<Record<SecretName, string>>
   readonly prompts?: LoginPrompts
   readonly userAgent: string
@@ -59,12 +59,16 @@ export interface LoginResult {
     readonly username: string
     readonly organization: {readonly id: string; readonly name: string}
   }
-  readonly enterpret: {readonly url: string; readonly apiKey: 'stored' | 'kept' | 'environment' | 'not set'}
+  /** `key`, `usersKey`: not `apiKey`, which output redaction blanks by its name. */
+  readonly enterpret: {readonly url: string; readonly key: KeyOutcome; readonly usersKey: KeyOutcome}
   readonly storage: SecretStorage
   /** Secrets that were checked and not stored, and are not set yet where the runs will look for them. */
   readonly setInEnvironment: readonly SecretName[]
   readonly settingsFile: string
 }
+
+/** What became of an Enterpret key: given and checked (then stored, or left in the environment), kept from before, or none. */
+type KeyOutcome = 'stored' | 'kept' | 'environment' | 'not set'
 
 interface GladlyAccount {
   readonly url: string
@@ -77,6 +81,7 @@ interface Verified {
   readonly account: GladlyAccount
   readonly organization: {readonly id: string; readonly name: string}
   readonly enterpretKey: string | undefined
+  readonly usersKey: string | undefined
 }
 
 const usage = (message: string, suggestions?: string[]): AppError => ({
@@ -117,6 +122,21 @@ function scriptGaveEnough(input: LoginInput): E.Either<AppError, void> {
 }
 
 /**
+ * What would need a store: secrets piped in, and at a terminal those not in the environment (they will be typed).
+ * Not the optional Users webhook key at a terminal: a setup whose other secrets all come from the environment is not
+ * made to choose a store for it; it is read from the environment like the rest.
+ */
+function secretsToKeep(input: LoginInput): SecretName[] {
+  return SECRET_NAMES.filter(
+    (name) =>
+      input.piped[name] !== undefined ||
+      (input.prompts !== undefined && name !== USERS_WEBHOOK.keySetting && fromEnvironment(input, name) === undefined),
+  )
+}
+
+const inWords = (names: readonly string[]): string => new Intl.ListFormat('en').format(names)
+
+/**
  * Decided before anything is asked, so that nobody types four answers to learn there is nowhere to keep them.
  * Without a keychain, secrets that all come from the environment need no store at all; otherwise the person
  * chooses, and a script is told its ways around it.
@@ -129,13 +149,9 @@ function decideStorage(input: LoginInput): TE.TaskEither<AppError, SecretStorage
     TE.map((): SecretStorage => 'keychain'),
     TE.orElse((unavailable) => {
       const inEnvironment = SECRET_NAMES.filter((name) => fromEnvironment(input, name) !== undefined)
-      // What would need a store: secrets piped in, and at a terminal those not in the environment (they will be typed).
-      const toKeep = SECRET_NAMES.filter(
-        (name) => input.piped[name] !== undefined || (prompts !== undefined && !inEnvironment.includes(name)),
-      )
-      if (toKeep.length === 0) {
+      if (secretsToKeep(input).length === 0) {
         logger.info(
-          `${unavailable.message} ${inEnvironment.join(' and ')} come${inEnvironment.length === 1 ? 's' : ''} from the environment: checked here, and read from there on every run; nothing secret is stored.`,
+          `${unavailable.message} ${inWords(inEnvironment)} come${inEnvironment.length === 1 ? 's' : ''} from the environment: checked here, and read from there on every run; nothing secret is stored.`,
         )
         return TE.right<AppError, SecretStorage>('environment')
       }
@@ -229,23 +245,35 @@ function verifyGladly(
   return attempt(TRIES, {})
 }
 
-/** The Enterpret key, if there is one, is probed (an empty batch) before anything is stored; a rejected one is asked again. */
-function verifyEnterpret(input: LoginInput, storage: SecretStorage): TE.TaskEither<AppError, string | undefined> {
+/**
+ * A webhook's key, if there is one, is probed (an empty batch) before anything is stored; a rejected one is asked
+ * again. Both keys are optional: an empty answer skips one.
+ */
+function verifyWebhookKey(
+  input: LoginInput,
+  storage: SecretStorage,
+  webhook: Webhook,
+): TE.TaskEither<AppError, string | undefined> {
   const {settings, prompts} = input
   const url = settings.values.ENTERPRET_API_URL
-  const environmentKey = fromEnvironment(input, 'ENTERPRET_API_KEY')
+  const name = webhook.keySetting
+  const environmentKey = fromEnvironment(input, name)
   const probe = (key: string) =>
     pipe(
-      probeApiKey(url, key, input.userAgent),
+      probeApiKey(url, key, input.userAgent, webhook),
       TE.map(() => key),
     )
-  const given = input.piped.ENTERPRET_API_KEY ?? environmentKey?.value
-  if (prompts === undefined || (storage === 'environment' && environmentKey !== undefined))
-    return given === undefined ? TE.right(undefined) : probe(given)
+  const given = input.piped[name] ?? environmentKey?.value
+  // With nowhere to store keys, one already in the environment is not asked; nor is the Users key when every other
+  // secret comes from there (the person was not asked where secrets go, so the environment holds it or nothing).
+  const readFromEnvironment =
+    storage === 'environment' &&
+    (environmentKey !== undefined || (webhook === USERS_WEBHOOK && secretsToKeep(input).length === 0))
+  if (prompts === undefined || readFromEnvironment) return given === undefined ? TE.right(undefined) : probe(given)
 
   const attempt = (triesLeft: number): TE.TaskEither<AppError, string | undefined> =>
     pipe(
-      answer(() => prompts.askSecret('ENTERPRET_API_KEY', {optional: true, current: environmentKey?.where})),
+      answer(() => prompts.askSecret(name, {optional: true, current: environmentKey?.where})),
       TE.chain((typed) => {
         const key = typed || environmentKey?.value
         if (key === undefined) return TE.right(undefined)
@@ -267,9 +295,10 @@ function verifyEnterpret(input: LoginInput, storage: SecretStorage): TE.TaskEith
 /** Secrets in the chosen store (removed from the other one, so a profile never has two copies), the rest in settings.json. */
 function save(input: LoginInput, verified: Verified): TE.TaskEither<AppError, LoginResult> {
   const {settings} = input
-  const {storage, account, organization, enterpretKey} = verified
+  const {storage, account, organization, enterpretKey, usersKey} = verified
   const secrets: Partial<Record<SecretName, string>> = {GLADLY_API_TOKEN: account.token}
   if (enterpretKey !== undefined) secrets.ENTERPRET_API_KEY = enterpretKey
+  if (usersKey !== undefined) secrets.ENTERPRET_USERS_API_KEY = usersKey
   const names = Object.keys(secrets) as SecretName[]
   const stored: TE.TaskEither<AppError, Partial<Record<SecretName, SecretBackend>>> = storage === 'environment'
     ? TE.right(settings.stored.secrets ?? {})
@@ -299,6 +328,14 @@ function save(input: LoginInput, verified: Verified): TE.TaskEither<AppError, Lo
       const enterpretOrigin = settings.origins.ENTERPRET_API_URL
       if (enterpretOrigin !== undefined && enterpretOrigin.source !== 'default' && enterpretOrigin.source !== 'profile')
         record.ENTERPRET_API_URL = settings.values.ENTERPRET_API_URL
+      const outcome = (name: SecretName): KeyOutcome =>
+        secrets[name] === undefined
+          ? held[name] !== undefined
+            ? 'kept'
+            : 'not set'
+          : storage === 'environment'
+            ? 'environment'
+            : 'stored'
       return pipe(
         writeProfile(settings.paths, settings.profile, record),
         E.map((): LoginResult => ({
@@ -306,14 +343,8 @@ function save(input: LoginInput, verified: Verified): TE.TaskEither<AppError, Lo
           gladly: {url: account.url, username: account.username, organization},
           enterpret: {
             url: record.ENTERPRET_API_URL ?? settings.values.ENTERPRET_API_URL,
-            apiKey:
-              enterpretKey === undefined
-                ? held.ENTERPRET_API_KEY !== undefined
-                  ? 'kept'
-                  : 'not set'
-                : storage === 'environment'
-                  ? 'environment'
-                  : 'stored',
+            key: outcome('ENTERPRET_API_KEY'),
+            usersKey: outcome('ENTERPRET_USERS_API_KEY'),
           },
           storage,
           setInEnvironment:
@@ -329,7 +360,8 @@ function save(input: LoginInput, verified: Verified): TE.TaskEither<AppError, Lo
 
 /**
  * `auth login`, in the order a person meets it: where the secrets will go (before any question), then the
- * Gladly account, checked at once, then the Enterpret key, probed; only then is anything stored. At a terminal
+ * Gladly account, checked at once, then the Enterpret feedback key and the Users webhook key, each probed; only
+ * then is anything stored. At a terminal
  * a failed check asks again, a few times; a script gets the first failure with its exit code.
  */
 export function login(input: LoginInput): TE.TaskEither<AppError, LoginResult> {
@@ -339,7 +371,8 @@ export function login(input: LoginInput): TE.TaskEither<AppError, LoginResult> {
     TE.chain(() => decideStorage(input)),
     TE.bindTo('storage'),
     TE.bind('gladly', ({storage}) => verifyGladly(input, storage)),
-    TE.bind('enterpretKey', ({storage}) => verifyEnterpret(input, storage)),
-    TE.chain(({storage, gladly, enterpretKey}) => save(input, {storage, ...gladly, enterpretKey})),
+    TE.bind('enterpretKey', ({storage}) => verifyWebhookKey(input, storage, FEEDBACK_WEBHOOK)),
+    TE.bind('usersKey', ({storage}) => verifyWebhookKey(input, storage, USERS_WEBHOOK)),
+    TE.chain(({storage, gladly, enterpretKey, usersKey}) => save(input, {storage, ...gladly, enterpretKey, usersKey})),
   )
 }

@@ -6,7 +6,7 @@ import {ExitCode, type AppError} from '../common/index.js'
 import type {SecretName, SettingName, Settings, Source} from '../config/index.js'
 import {requireSettings, SETTINGS} from '../config/index.js'
 import type {CredentialsError} from '../credentials/index.js'
-import {probeApiKey} from '../enterpret/index.js'
+import {probeApiKey, USERS_WEBHOOK} from '../enterpret/index.js'
 import {getOrganization} from '../gladly/index.js'
 import type {Logger} from '../log/index.js'
 import {checkConnection} from './gladly-connection.js'
@@ -17,6 +17,7 @@ const CREDENTIAL_NAMES = [
   'GLADLY_API_TOKEN',
   'ENTERPRET_API_URL',
   'ENTERPRET_API_KEY',
+  'ENTERPRET_USERS_API_KEY',
 ] as const satisfies readonly SettingName[]
 
 export interface CredentialReport {
@@ -31,7 +32,7 @@ export interface CredentialReport {
 }
 
 export interface ServiceCheck {
-  readonly service: 'gladly' | 'enterpret'
+  readonly service: 'gladly' | 'enterpret' | 'enterpret-users'
   readonly status: 'ok' | 'failed' | 'skipped' | 'incomplete'
   readonly detail: string
   /** What this check means for the exit code: 2 for a credential missing or rejected, 1 for a service out of reach. */
@@ -175,6 +176,40 @@ function checkEnterpret(
   )
 }
 
+/** The Users webhook key is optional: without it customers are simply not sent, which is no failure. */
+function checkEnterpretUsers(
+  settings: Settings,
+  credentials: readonly CredentialReport[],
+  userAgent: string,
+): T.Task<ServiceCheck> {
+  const key = settings.values.ENTERPRET_USERS_API_KEY
+  if (key === undefined) {
+    const stored = credentials.find((credential) => credential.name === 'ENTERPRET_USERS_API_KEY')
+    return T.of(
+      stored?.unreadable === undefined
+        ? {
+            service: 'enterpret-users',
+            status: 'skipped',
+            detail: 'not set: customers are not sent as users',
+            exit: ExitCode.ok,
+          }
+        : incomplete('enterpret-users', credentials, ['ENTERPRET_USERS_API_KEY']),
+    )
+  }
+  return pipe(
+    probeApiKey(settings.values.ENTERPRET_API_URL, key, userAgent, USERS_WEBHOOK),
+    TE.match(
+      (error) => failed('enterpret-users', error),
+      (): ServiceCheck => ({
+        service: 'enterpret-users',
+        status: 'ok',
+        detail: `the ${USERS_WEBHOOK.name} key was accepted (checked with an empty batch; nothing was sent)`,
+        exit: ExitCode.ok,
+      }),
+    ),
+  )
+}
+
 export function authStatus(settings: Settings, options: StatusOptions): T.Task<AuthStatus> {
   const credentials = CREDENTIAL_NAMES.map((name) => report(settings, name, options.unreadable))
   const problems = credentials.flatMap(({name, unreadable}) =>
@@ -189,10 +224,11 @@ export function authStatus(settings: Settings, options: StatusOptions): T.Task<A
     exit: ExitCode.ok,
   })
   const checks: T.Task<ServiceCheck[]> = options.offline
-    ? T.of([skipped('gladly'), skipped('enterpret')])
+    ? T.of([skipped('gladly'), skipped('enterpret'), skipped('enterpret-users')])
     : (T.sequenceArray([
         checkGladly(settings, credentials, options.userAgent, options.logger),
         checkEnterpret(settings, credentials, options.userAgent),
+        checkEnterpretUsers(settings, credentials, options.userAgent),
       ]) as T.Task<ServiceCheck[]>)
   return pipe(
     checks,
