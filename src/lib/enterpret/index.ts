@@ -2,7 +2,7 @@
 export {probeApiKey, WEBHOOK_PATH} from './probe.js'
 export {ConversationRecord, UserRecord} from './schema.js'
 export {createBatcher, type Batch, type BatcherLimits, type WireRecord} from './batcher.js'
-export {requestBody, USERS_WEBHOOK, type Envelope} from './webhooks.js'
+export {FEEDBACK_WEBHOOK, requestBody, USERS_WEBHOOK, type Envelope, type Webhook} from './webhooks.js'
 export {type EnterpretFatal} from './errors.js'
 export {
   createSink,
