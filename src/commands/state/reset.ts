@@ -73,7 +73,7 @@ Asks for confirmation on a terminal; scripts pass --yes. Refuses while an import
     ].filter((part) => part !== undefined)
     const what =
       to === undefined
-        ? `forget everything profile ${settings.profile} imported${owed.length > 0 ? `, including ${owed.join(' and ')}` : ''}, and which customers were sent as users`
+        ? `forget everything profile ${settings.profile} imported${owed.length > 0 ? `, including ${owed.join(' and ')}` : ''}`
         : `move the watermark of profile ${settings.profile} to ${to.toISOString()} and send again the conversations closed since, with their customers as users`
     await this.confirm(what)
     if (to === undefined) {
@@ -84,7 +84,7 @@ Asks for confirmation on a terminal; scripts pass --yes. Refuses while an import
     }
     this.logger.success(
       to === undefined
-        ? `State of profile ${settings.profile} cleared, which customers were sent as users included.`
+        ? `State of profile ${settings.profile} cleared (the users sent too).`
         : `Watermark of profile ${settings.profile} moved to ${to.toISOString()}; which customers were sent as users is forgotten too.`,
     )
     return {

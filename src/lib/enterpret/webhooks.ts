@@ -35,7 +35,7 @@ export const USERS_WEBHOOK: Webhook = {
   maxPerRequest: 15,
   keySetting: 'ENTERPRET_USERS_API_KEY',
   keyHint:
-    "ENTERPRET_USERS_API_KEY must be the token Enterpret generates for User data (Enterpret's 'Syncing Users and Accounts' guide), not the feedback webhook's key; store a new one with `gladly-enterpret auth login`.",
+    "ENTERPRET_USERS_API_KEY must be the token Enterpret generates for User data (Enterpret's 'Syncing Users and Accounts' guide), not the feedback webhook key; store a new one with `gladly-enterpret auth login`.",
 }
 
 /** The exact request body for these items; dry runs write the same bytes. */

@@ -1,12 +1,12 @@
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import {pipe} from 'fp-ts/lib/function.js'
 import type {AppError} from '../common/index.js'
-import {createSink, requestBody, type ConversationRecord} from '../enterpret/index.js'
+import {FEEDBACK_WEBHOOK, requestBody, type ConversationRecord} from '../enterpret/index.js'
 import type {Conversation, CustomerSummary} from '../gladly/index.js'
 import {openDeadLetters, type DeadLetter, type Journal, type Ledger, type Spool} from '../state/index.js'
 import {recutRecord, type TransformOptions, type TransformResult} from '../transform/index.js'
 import {noteWarning, type ImportOptions, type RunTally, type StateCell} from './context.js'
-import {createOutbox, outputTarget, type LetterBase, type SinkPlug, type Target} from './outbox.js'
+import {createOutbox, outputTarget, webhookTarget, type LetterBase, type SinkPlug, type Target} from './outbox.js'
 import type {PreparedUser, UserDelivery} from './users.js'
 
 /** What delivery needs of the run: its settings, its stores, the state it keeps current, and its tally. */
@@ -70,25 +70,6 @@ async function userOfLetter(
   return users.prepare(meta.customerId, undefined, new Date(record.createdAt * 1000).toISOString())
 }
 
-function enterpretTarget(options: ImportOptions): Target<ConversationRecord> {
-  const values = options.settings.values
-  const sink = createSink<ConversationRecord>({
-    baseUrl: values.ENTERPRET_API_URL,
-    apiKey: values.ENTERPRET_API_KEY ?? '',
-    userAgent: options.userAgent,
-    maxRecordsPerRequest: values.BATCH_SIZE,
-    maxBodyBytes: values.ENTERPRET_MAX_BODY_BYTES,
-    maxRequestsPerMinute: values.ENTERPRET_MAX_RPM,
-    maxRetries: values.MAX_RETRIES,
-    retryDelayMs: values.RETRY_DELAY,
-    logger: options.logger,
-  })
-  return {
-    send: (batch) => sink.send(batch.records)(),
-    stats: () => ({requests: sink.stats.requests, rateLimited: sink.stats.rateLimited, retries: sink.stats.retries}),
-  }
-}
-
 /** The conversation webhook's bookkeeping: what the shared outbox calls as outcomes are known. */
 function conversationPlug(
   deps: DeliveryDeps,
@@ -98,8 +79,14 @@ function conversationPlug(
   const {settings, logger} = options
   const dryRun = options.dryRun !== undefined
   return {
-    target: options.dryRun ? outputTarget(options.dryRun.output, 'records') : enterpretTarget(options),
-    envelope: 'records',
+    target: options.dryRun
+      ? outputTarget(options.dryRun.output, FEEDBACK_WEBHOOK.envelope)
+      : webhookTarget(options, FEEDBACK_WEBHOOK, {
+          apiKey: settings.values.ENTERPRET_API_KEY ?? '',
+          maxRecordsPerRequest: settings.values.BATCH_SIZE,
+          maxRequestsPerMinute: settings.values.ENTERPRET_MAX_RPM,
+        }),
+    envelope: FEEDBACK_WEBHOOK.envelope,
     limits: {maxRecords: settings.values.BATCH_SIZE, maxBodyBytes: settings.values.ENTERPRET_MAX_BODY_BYTES},
     payloads: openDeadLetters(settings.paths.stateDir, settings.profile),
     letters: (state) => state.deadLetters,

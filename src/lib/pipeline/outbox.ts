@@ -3,9 +3,9 @@ import * as TE from 'fp-ts/lib/TaskEither.js'
 import {pipe} from 'fp-ts/lib/function.js'
 import {ExitCode, type AppError} from '../common/index.js'
 import type {Batch, BatcherLimits, BatchOutcome, Envelope, FailedRecord, WireRecord} from '../enterpret/index.js'
-import {createBatcher, requestBody} from '../enterpret/index.js'
+import {createBatcher, createSink, requestBody, type Webhook} from '../enterpret/index.js'
 import type {DeadLetterPayloads, State} from '../state/index.js'
-import type {StateCell} from './context.js'
+import type {ImportOptions, StateCell} from './context.js'
 import type {RunSummary} from './summary.js'
 
 /*
@@ -74,6 +74,36 @@ export interface Outbox<R extends WireRecord, M> {
   maxBodyBytes(): number
   /** Set once delivery cannot go on (a rejected API key, Enterpret down, a state write failing). */
   readonly fatal: AppError | undefined
+}
+
+/** What a webhook's target takes of its own settings; the rest (address, body limit, retries) all sinks share. */
+interface WebhookSettings {
+  readonly apiKey: string
+  readonly maxRecordsPerRequest: number
+  readonly maxRequestsPerMinute: number
+}
+
+/** A live target: an Enterpret webhook, sent to with the run's delivery settings. */
+export function webhookTarget<R extends WireRecord>(
+  options: ImportOptions,
+  webhook: Webhook,
+  own: WebhookSettings,
+): Target<R> {
+  const values = options.settings.values
+  const sink = createSink<R>({
+    baseUrl: values.ENTERPRET_API_URL,
+    webhook,
+    ...own,
+    userAgent: options.userAgent,
+    maxBodyBytes: values.ENTERPRET_MAX_BODY_BYTES,
+    maxRetries: values.MAX_RETRIES,
+    retryDelayMs: values.RETRY_DELAY,
+    logger: options.logger,
+  })
+  return {
+    send: (batch) => sink.send(batch.records)(),
+    stats: () => ({requests: sink.stats.requests, rateLimited: sink.stats.rateLimited, retries: sink.stats.retries}),
+  }
 }
 
 /** A dry run's target: the exact bodies that would be POSTed, one per line. */

@@ -1,12 +1,12 @@
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import {pipe} from 'fp-ts/lib/function.js'
 import {ExitCode, type AppError} from '../common/index.js'
-import {createSink, USERS_WEBHOOK, type UserRecord} from '../enterpret/index.js'
+import {USERS_WEBHOOK, type UserRecord} from '../enterpret/index.js'
 import type {CustomerDirectory, CustomerSummary} from '../gladly/index.js'
 import {openDeadLetters, type PendingUsers, type SentUsers, type UserDeadLetter} from '../state/index.js'
 import {toEnterpretUser, type UserOptions} from '../transform/index.js'
 import {noteWarning, type ImportOptions, type RunTally, type StateCell} from './context.js'
-import {createOutbox, outputTarget, type LetterBase, type SinkPlug, type Target} from './outbox.js'
+import {createOutbox, outputTarget, webhookTarget, type LetterBase, type SinkPlug} from './outbox.js'
 
 /*
  * persist, for customers: with ENTERPRET_USERS_API_KEY set, the customer of every delivered conversation goes to
@@ -54,32 +54,18 @@ interface UserMeta {
   readonly fingerprint: string
 }
 
-function usersTarget(options: ImportOptions): Target<UserRecord> {
-  const values = options.settings.values
-  const sink = createSink<UserRecord>({
-    baseUrl: values.ENTERPRET_API_URL,
-    webhook: USERS_WEBHOOK,
-    apiKey: values.ENTERPRET_USERS_API_KEY ?? '',
-    userAgent: options.userAgent,
-    maxRecordsPerRequest: USERS_WEBHOOK.maxPerRequest ?? values.BATCH_SIZE,
-    maxBodyBytes: values.ENTERPRET_MAX_BODY_BYTES,
-    maxRequestsPerMinute: values.ENTERPRET_USERS_MAX_RPM,
-    maxRetries: values.MAX_RETRIES,
-    retryDelayMs: values.RETRY_DELAY,
-    logger: options.logger,
-  })
-  return {
-    send: (batch) => sink.send(batch.records)(),
-    stats: () => ({requests: sink.stats.requests, rateLimited: sink.stats.rateLimited, retries: sink.stats.retries}),
-  }
-}
-
 function usersPlug(deps: UserDeliveryDeps): SinkPlug<UserRecord, UserMeta, UserDeadLetter> {
   const {options, tally} = deps
   const {settings, logger} = options
   const users = tally.summary.users
   return {
-    target: options.dryRun ? outputTarget(options.dryRun.output, USERS_WEBHOOK.envelope) : usersTarget(options),
+    target: options.dryRun
+      ? outputTarget(options.dryRun.output, USERS_WEBHOOK.envelope)
+      : webhookTarget(options, USERS_WEBHOOK, {
+          apiKey: settings.values.ENTERPRET_USERS_API_KEY ?? '',
+          maxRecordsPerRequest: USERS_WEBHOOK.maxPerRequest ?? settings.values.BATCH_SIZE,
+          maxRequestsPerMinute: settings.values.ENTERPRET_USERS_MAX_RPM,
+        }),
     envelope: USERS_WEBHOOK.envelope,
     limits: {
       maxRecords: USERS_WEBHOOK.maxPerRequest ?? settings.values.BATCH_SIZE,
