@@ -151,6 +151,25 @@ describe('metrics of every import, through the built CLI', function () {
     expect((await stateShow()).metrics.lastRun?.outcome).to.equal('failure')
   })
 
+  it('after a run stopped by SIGTERM (exit 143): outcome interrupted, sent when the batch in flight is done', async () => {
+    const child = sandbox.start(['import'], {env: fakes.env({METRICS_TEXTFILE: textfile, BATCH_SIZE: '4'})})
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+    let answered = 0
+    fakes.enterpret.configure({
+      latencyMs: 50,
+      onRequest: ({recordCount}) => {
+        if (recordCount && ++answered === 2) child.kill('SIGTERM')
+      },
+    })
+    expect(await exited).to.equal(143)
+    const metrics = scrape(readFileSync(textfile, 'utf8'))
+    expect(metrics.value(`${P}last_run_outcome`, {outcome: 'interrupted'})).to.equal(1)
+    expect(metrics.value(`${P}last_run_exit_code`)).to.equal(143)
+    const sent = metrics.value(`${P}last_run_conversations`, {result: 'sent'})
+    expect(sent).to.be.greaterThan(0).and.equal(fakes.enterpret.records.size)
+    expect(metrics.has(`${P}last_success_timestamp_seconds`), 'never succeeded').to.equal(false)
+  })
+
   it('a metrics sink that is down costs one warning each, never the import', async () => {
     const gateway = await startFakePushgateway(503)
     const blocker = join(sandbox.dir, 'not-a-folder')
