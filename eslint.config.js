@@ -10,7 +10,7 @@ const esmPatterns = [
 ]
 
 export default tseslint.config(
-  {ignores: ['lib/', 'node_modules/', 'tmp/', 'dist/']},
+  {ignores: ['lib/', 'node_modules/', 'tmp/', 'dist/', '.ci/tools/']},
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -5,6 +5,8 @@ import {setFlagsFromString} from 'node:v8'
 import {finished} from 'node:stream/promises'
 import {BaseCommand} from './base-command.js'
 import {ExitCode} from './lib/common/index.js'
+import type {Settings} from './lib/config/index.js'
+import {recordImport} from './lib/metrics/index.js'
 import {describeSummary, runImport, type RunSummary} from './lib/pipeline/index.js'
 import {progressView} from './terminal/progress-view.js'
 import {previewStream} from './terminal/preview.js'
@@ -28,6 +30,9 @@ export abstract class RunCommand<T extends typeof Command> extends BaseCommand<T
   static override enableJsonFlag = true
   static override settingFlags = {'batch-size': 'BATCH_SIZE'} as const
 
+  /** What the metrics listener needs when an import ends: its settings, once loaded, and its summary, if it got one. */
+  private readonly ended: {startedAt: Date; settings?: Settings; summary?: RunSummary} = {startedAt: new Date()}
+
   protected async execute(options: {readonly resendUpdated: boolean; readonly output?: string}): Promise<RunSummary> {
     const flags = this.flags as unknown as SelectionFlagValues
     const selected = selectionOf(flags, new Date())
@@ -40,6 +45,7 @@ export abstract class RunCommand<T extends typeof Command> extends BaseCommand<T
       })
     }
     const settings = await this.settings({secrets: true})
+    if (!dryRun) this.ended.settings = settings
     setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`)
     // A person watching: a status area owns the terminal, and the logger prints above it.
     const watched = Boolean(process.stderr.isTTY) && !this.flags.verbose && !this.jsonEnabled()
@@ -72,6 +78,7 @@ export abstract class RunCommand<T extends typeof Command> extends BaseCommand<T
       await finished(output)
     }
     const {summary, error} = result
+    this.ended.summary = summary
     this.record.info('run summary', summary)
     for (const line of describeSummary(summary)) this.logger.info(line)
     if (dryRun) this.describeDryRun(summary)
@@ -84,6 +91,19 @@ export abstract class RunCommand<T extends typeof Command> extends BaseCommand<T
     if (signalled !== undefined) process.exitCode = signalled
     else if (owesWork(summary, dryRun)) process.exitCode = ExitCode.partial
     return summary
+  }
+
+  /**
+   * Every import that got as far as its settings, however it ends (failed, stopped, partial), is recorded and its
+   * metrics sent; one whose settings are wrong has no sink to send to (its last success ages, which alerts).
+   */
+  protected override async finally(error: Error | undefined): Promise<unknown> {
+    const {settings, startedAt, summary} = this.ended
+    if (settings !== undefined) {
+      const exitCode = typeof process.exitCode === 'number' ? process.exitCode : error ? ExitCode.failure : ExitCode.ok
+      await recordImport(settings, this.logger, {startedAt, finishedAt: new Date(), exitCode, summary})
+    }
+    return super.finally(error)
   }
 
   /** The exact NDJSON to a file or a pipe; on a terminal, a preview a person can read. */

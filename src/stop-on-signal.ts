@@ -6,7 +6,7 @@ import type {Logger} from './lib/log/index.js'
  * exits as if killed: everything done is on disk (journal, state, lock released, scratch removed by exit handlers), and
  * the next run resumes. A second signal exits at once, in the same safe way.
  */
-const STOP_GRACE_MS = 25_000
+export const STOP_GRACE_MS = 25_000
 
 const SIGNAL_NUMBERS = {SIGINT: 2, SIGTERM: 15} as const
 type StopSignal = keyof typeof SIGNAL_NUMBERS

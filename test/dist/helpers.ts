@@ -26,10 +26,11 @@ export const VERSION_LINE = new RegExp(
 )
 
 /** Runs a build step (npm, tar, the tarball script), failing with its output when it fails. */
-export function step(file: string, args: string[], cwd: string): string {
+export function step(file: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): string {
   try {
     return execFileSync(file, args, {
       cwd,
+      env,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
       maxBuffer: 64 * 1024 * 1024,

@@ -202,9 +202,9 @@ describe('export job files', () => {
       writeFileSync(path, lines.join('\n'))
       const {customers, malformed} = await readLookups(job, new Map([['customers.jsonl', path]]))
       try {
-        expect(customers.get('c1')).to.deep.equal({id: 'c1', name: 'Zoë again', emails: []})
-        expect(customers.get('c2')).to.deep.equal({id: 'c2', name: undefined, emails: []})
-        expect(customers.get('c3')).to.deep.equal({id: 'c3', name: undefined, emails: ['only@example.com']})
+        expect(customers.get('c1')).to.deep.include({id: 'c1', name: 'Zoë again', emails: [], phones: []})
+        expect(customers.get('c2')).to.deep.include({id: 'c2', name: undefined, emails: []})
+        expect(customers.get('c3')).to.deep.include({id: 'c3', name: undefined, emails: ['only@example.com']})
         expect(customers.get('long')?.name).to.equal(long)
         expect(customers.get('last')?.name).to.equal('No newline at the end')
         expect([customers.get(twin)?.name, customers.get(otherTwin)?.name], 'ids that share a hash').to.deep.equal([
@@ -212,7 +212,7 @@ describe('export job files', () => {
           'Other twin',
         ])
         for (let index = 0; index < many.length; index += 97)
-          expect(customers.get(`m${index}`)).to.deep.equal({
+          expect(customers.get(`m${index}`)).to.deep.include({
             id: `m${index}`,
             name: `Many ${index}`,
             emails: [`m${index}@example.com`],

@@ -1,5 +1,6 @@
 import {BaseCommand} from '../../base-command.js'
 import {conformTo, displayInstant} from '../../lib/common/index.js'
+import {currentFigures, type Figures} from '../../lib/metrics/index.js'
 import {describeSummary, emptySummary} from '../../lib/pipeline/index.js'
 import {lockStatus, openJournal, openSpool, openStateStore, type LockStatus, type State} from '../../lib/state/index.js'
 
@@ -15,12 +16,26 @@ export interface StateReport {
   readonly checkpointDone: number
   /** Open conversations whose items are kept for when they close. */
   readonly spooledConversations: number
+  /** The figures the metrics sinks get (README, Operating it), as of now. */
+  readonly metrics: Figures
+}
+
+const hours = (seconds: number) => `${(seconds / 3600).toFixed(1)} h`
+
+/** The outcome of the last import and the last success: what a monitor reads from the metrics. */
+function describeLastImport({lastRun, lastSuccessAt, watermarkAgeSeconds, exportWindowHeadroomSeconds}: Figures) {
+  if (lastRun === null) return 'no record yet'
+  const behind =
+    watermarkAgeSeconds === null || exportWindowHeadroomSeconds === null
+      ? ''
+      : `; ${hours(watermarkAgeSeconds)} behind Gladly, ${(exportWindowHeadroomSeconds / 86_400).toFixed(1)} day(s) before unimported data expires`
+  return `${lastRun.outcome} (exit ${lastRun.exitCode}) at ${displayInstant(lastRun.finishedAt)}; last success ${lastSuccessAt === null ? 'never' : displayInstant(lastSuccessAt)}${behind}`
 }
 
 export default class StateShow extends BaseCommand<typeof StateShow> {
   static override summary = 'Show what the importer remembers for a profile'
   static override description =
-    'The watermark of the last successful import, the export jobs already processed, the checkpoint of an unfinished run, records and users that failed and wait for a retry (dead letters), conversations set aside to be fetched again (quarantine) with the reason, conversations Enterpret can never accept (skipped for good), the last run summary, and whether an import holds the lock.'
+    'The watermark of the last successful import, the export jobs already processed, the checkpoint of an unfinished run, records and users that failed and wait for a retry (dead letters), conversations set aside to be fetched again (quarantine) with the reason, conversations Enterpret can never accept (skipped for good), the last run summary, how the last import ended and when one last succeeded (the figures its metrics carry; --json: metrics), and whether an import holds the lock.'
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -43,12 +58,22 @@ export default class StateShow extends BaseCommand<typeof StateShow> {
       lock: lockStatus(stateDir, settings.profile),
       checkpointDone: state.checkpoint ? (await openJournal(stateDir, settings.profile)).size : 0,
       spooledConversations: await openSpool(stateDir, settings.profile).count(),
+      metrics: await currentFigures(settings, this.logger, new Date()),
     }
     this.render(report)
     return report
   }
 
-  private render({profile, stateFile, exists, state, lock, checkpointDone, spooledConversations}: StateReport): void {
+  private render({
+    profile,
+    stateFile,
+    exists,
+    state,
+    lock,
+    checkpointDone,
+    spooledConversations,
+    metrics,
+  }: StateReport): void {
     const quarantine = state.quarantine ?? []
     const skipped = state.skippedForGood ?? []
     const userLetters = state.userDeadLetters ?? []
@@ -81,6 +106,7 @@ export default class StateShow extends BaseCommand<typeof StateShow> {
           ? `unfinished run ${state.checkpoint.runId} in job ${state.checkpoint.jobId} since ${state.checkpoint.startedAt}, ${checkpointDone} conversation(s) of it done`
           : 'none',
       ],
+      ['Last import', describeLastImport(metrics)],
       ['Open conversations', `${spooledConversations} kept until they close`],
       [
         'Dead letters',

@@ -103,11 +103,11 @@ export function safeFileName(id: string): string {
     : `sha256-${createHash('sha256').update(id).digest('hex')}`
 }
 
-/** Replaces a file atomically (temporary file + rename). */
-export async function writeAtomically(path: string, content: string): Promise<void> {
+/** Replaces a file atomically (temporary file + rename); only its owner may read it unless `mode` says otherwise. */
+export async function writeAtomically(path: string, content: string, mode = 0o600): Promise<void> {
   await mkdir(dirname(path), {recursive: true, mode: 0o700})
   const temporary = `${path}.${process.pid}.tmp`
-  await writeFile(temporary, content, {mode: 0o600})
+  await writeFile(temporary, content, {mode})
   await rename(temporary, path)
 }
 

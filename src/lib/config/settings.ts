@@ -53,6 +53,13 @@ const httpUrl = fromString('an http(s) URL such as https://api.enterpret.com', (
   }
 })
 
+/** `host:port` of a StatsD agent; IPv6 hosts in brackets (`[::1]:8125`). */
+const hostAndPort = fromString('host:port, e.g. 127.0.0.1:8125', (text) => {
+  const match = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):(\d{1,5})$/i.exec(text)
+  const port = Number(match?.[2])
+  return match && port >= 1 && port <= 65535 ? text : undefined
+})
+
 /** The Gladly URL codec reports the specific problem, so it carries its own message. */
 const gladlyUrl = new t.Type<string, string, unknown>(
   'a Gladly address such as https://acme.gladly.com',
@@ -232,6 +239,25 @@ export const SETTINGS = {
     codec: integerWithin('a whole number of milliseconds from 1 to 600000', 1, 600_000),
     description: 'First retry delay in milliseconds; it doubles on each retry, with jitter',
     default: '1000',
+    storable: true,
+  },
+  // Metrics of every import (src/lib/metrics): each sink is off unless its setting is given.
+  METRICS_TEXTFILE: {
+    codec: fromString('a file path ending in .prom (node_exporter reads no other)', (text) =>
+      text.endsWith('.prom') ? text : undefined,
+    ),
+    description:
+      "Write the import's metrics to this file (atomically, mode 644) for node_exporter's textfile collector; give each profile its own file",
+    storable: true,
+  },
+  METRICS_PUSHGATEWAY_URL: {
+    codec: httpUrl,
+    description: "Push the import's metrics to this Prometheus Pushgateway (job gladly-enterpret, grouped by profile)",
+    storable: true,
+  },
+  METRICS_STATSD: {
+    codec: hostAndPort,
+    description: "Send the import's metrics as DogStatsD gauges over UDP to this host:port (e.g. 127.0.0.1:8125)",
     storable: true,
   },
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the table mixes codecs of several value types

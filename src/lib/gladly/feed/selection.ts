@@ -4,7 +4,7 @@ import type {ExportJob} from '../codecs.js'
 import {compareTimestamps} from '../time.js'
 
 /** Gladly removes export jobs and their files after 14 days (gladly-api.md §4.1). */
-const EXPORT_RETENTION_DAYS = 14
+export const EXPORT_RETENTION_DAYS = 14
 /** From this age on, the watermark is warned about: two more missed days and data is gone. */
 const WATERMARK_WARNING_DAYS = 12
 const DAY_MS = 24 * 60 * 60 * 1000
