@@ -5,7 +5,6 @@ import {ExitCode, type AppError} from '../common/index.js'
 import {
   normalizeGladlyUrl,
   requireSettings,
-  SECRET_NAMES,
   settingsFilePath,
   writeProfile,
   type SecretBackend,
@@ -35,7 +34,10 @@ export interface LoginPrompts {
    * A secret, masked. An empty answer skips an optional one, or keeps the value set in `current` (where the
    * secret is already set) when there is one.
    */
-  askSecret(name: SecretName, options: {readonly optional: boolean; readonly current?: string}): Promise<string>
+  askSecret(
+    name: 'GLADLY_API_TOKEN' | 'ENTERPRET_API_KEY',
+    options: {readonly optional: boolean; readonly current?: string},
+  ): Promise<string>
   /** The last answers failed: why, before they are asked again. */
   retry(problem: AppError, triesLeft: number): void
 }
@@ -121,6 +123,9 @@ function scriptGaveEnough(input: LoginInput): E.Either<AppError, void> {
  * Without a keychain, secrets that all come from the environment need no store at all; otherwise the person
  * chooses, and a script is told its ways around it.
  */
+/** The secrets login asks for and stores (watch's webhook secrets come from the environment or .env). */
+const LOGIN_SECRETS = ['GLADLY_API_TOKEN', 'ENTERPRET_API_KEY'] as const
+
 function decideStorage(input: LoginInput): TE.TaskEither<AppError, SecretStorage> {
   if (input.insecure) return TE.right('file')
   const {prompts, logger} = input
@@ -128,9 +133,9 @@ function decideStorage(input: LoginInput): TE.TaskEither<AppError, SecretStorage
     keychainReady(input.settings.profile),
     TE.map((): SecretStorage => 'keychain'),
     TE.orElse((unavailable) => {
-      const inEnvironment = SECRET_NAMES.filter((name) => fromEnvironment(input, name) !== undefined)
+      const inEnvironment = LOGIN_SECRETS.filter((name) => fromEnvironment(input, name) !== undefined)
       // What would need a store: secrets piped in, and at a terminal those not in the environment (they will be typed).
-      const toKeep = SECRET_NAMES.filter(
+      const toKeep = LOGIN_SECRETS.filter(
         (name) => input.piped[name] !== undefined || (prompts !== undefined && !inEnvironment.includes(name)),
       )
       if (toKeep.length === 0) {

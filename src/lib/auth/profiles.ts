@@ -27,7 +27,7 @@ interface ProfileEntry {
   /** Its stored settings (never a secret), in settings.json; empty when nothing is stored. */
   readonly settings: Omit<StoredProfile, 'secrets'>
   /** Each secret auth login stored, and where; null when none is (the environment or a .env may give it). */
-  readonly secrets: {readonly [N in SecretName]: SecretLocation | null}
+  readonly secrets: {readonly [N in SecretName]?: SecretLocation | null}
   readonly state: {readonly dir: string; readonly file: string; readonly exists: boolean}
 }
 
@@ -66,6 +66,9 @@ function secretLocation(paths: Paths, profile: string, name: SecretName, stored:
  * Every profile that has stored settings or state, and the current one, by name: where each one's settings,
  * secrets and state are. Reads settings.json and lists the state folder; never touches the keychain.
  */
+/** The secrets auth login keeps, always listed; others (watch's webhook secrets) only where a profile stores them. */
+const LOGIN_SECRETS: readonly string[] = ['GLADLY_API_TOKEN', 'ENTERPRET_API_KEY']
+
 export function listProfiles(paths: Paths, current: string): E.Either<AppError, ProfileList> {
   return pipe(
     readProfiles(paths),
@@ -79,7 +82,9 @@ export function listProfiles(paths: Paths, current: string): E.Either<AppError, 
           current: name === current,
           settings,
           secrets: Object.fromEntries(
-            SECRET_NAMES.map((secret) => [secret, secretLocation(paths, name, secret, stored[name] ?? {})]),
+            SECRET_NAMES.filter(
+              (secret) => LOGIN_SECRETS.includes(secret) || stored[name]?.secrets?.[secret] !== undefined,
+            ).map((secret) => [secret, secretLocation(paths, name, secret, stored[name] ?? {})]),
           ) as ProfileEntry['secrets'],
           state: {dir: profileStateDir(paths.stateDir, name), file: state.path, exists: state.exists()},
         }

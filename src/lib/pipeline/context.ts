@@ -47,6 +47,10 @@ export interface ImportOptions {
    */
   readonly signal?: AbortSignal
   readonly bucketBytes?: number
+  /** Told of each conversation Enterpret took, with the closedAt it was sent with (watch's close→delivery lag). */
+  readonly onDelivered?: (
+    conversations: ReadonlyArray<{readonly conversationId: string; readonly closedAt: string}>,
+  ) => void
 }
 
 // Open conversations untouched this long leave the spool; if one closes later it is fetched whole.

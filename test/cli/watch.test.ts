@@ -1,0 +1,229 @@
+import {expect} from 'chai'
+import {spawn} from 'node:child_process'
+import {existsSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import type {RunSummary} from '../../src/lib/pipeline/index.js'
+import {CLI, parseJson, type Sandbox} from '../helpers/cli.js'
+import {DAY_MS, fakesForEachTest, type Fakes} from '../helpers/e2e.js'
+
+const HOUR_MS = 60 * 60 * 1000
+const HOOK_USER = 'gladly-hooks'
+const HOOK_PASSWORD = 'test-not-a-real-password'
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
+
+async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+/** `watch` as a child whose stderr is kept; `url` once it listens. */
+function startWatch(sandbox: Sandbox, env: Record<string, string>, args: string[] = []) {
+  const child = spawn(process.execPath, [CLI, 'watch', ...args], {
+    cwd: sandbox.dir,
+    env: {...sandbox.env, ...env} as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  let stdout = ''
+  child.stderr.on('data', (chunk) => (stderr += chunk))
+  child.stdout.on('data', (chunk) => (stdout += chunk))
+  const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) =>
+    child.on('close', (code, signal) => resolve({code, signal})),
+  )
+  const listening = (async () => {
+    let found: RegExpExecArray | null = null
+    await until(
+      () =>
+        (found = /(?:webhooks at|metrics at) (https?:\/\/[\d.:[\]]+)/.exec(stderr)) !== null || child.exitCode !== null,
+      'watch to listen',
+    )
+    if (found === null) throw new Error(`watch exited ${child.exitCode}:\n${stderr}`)
+    return (found as RegExpExecArray)[1] as string
+  })()
+  return {child, exited, listening, stderr: () => stderr, stdout: () => stdout}
+}
+
+/** Conversations closed in the fake between two instants and still closed at the second. */
+function closedBetween(fakes: Fakes, fromMs: number, toMs: number): string[] {
+  const {dataset} = fakes.gladly
+  const ids = new Set(
+    dataset
+      .events(fromMs + 1, toMs, ['CONVERSATION'], toMs)
+      .filter((event) => event.type === 'CONVERSATION/CLOSED')
+      .map((event) => event.content.conversationId as string),
+  )
+  return [...ids].filter((id) => dataset.conversation(id, toMs)?.status === 'CLOSED').sort()
+}
+
+describe('watch: conversations delivered as Gladly says they close, end to end', function () {
+  this.timeout(180_000)
+  const start = Math.floor((Date.now() - 2 * DAY_MS) / 60_000) * 60_000
+  const context = fakesForEachTest({
+    now: new Date(start),
+    dataset: {seed: 18, conversations: 60, days: 2, end: start},
+    webhooks: {retryDelaysMs: [100, 200, 300, 400], tickMs: 50},
+  })
+  const stateDir = () => join(context.sandbox.home, 'state', 'default')
+  const queueFile = () => join(stateDir(), 'watch', 'queue.jsonl')
+  const delivered = () => [...context.fakes.enterpret.records.keys()].map((id) => id.replace(/^gladly_/, '')).sort()
+  const duplicates = () =>
+    [...context.fakes.enterpret.records.values()].reduce((sum, stored) => sum + stored.duplicates, 0)
+  const env = (extra: Record<string, string> = {}) =>
+    context.fakes.env({
+      WATCH_LISTEN: '127.0.0.1:0',
+      WATCH_WEBHOOK_USERNAME: HOOK_USER,
+      WATCH_WEBHOOK_PASSWORD: HOOK_PASSWORD,
+      WATCH_POLL_SECONDS: '0',
+      ...extra,
+    })
+  const createWebhook = (url: string) =>
+    context.fakes.gladly.webhooks.create({
+      url: `${url}/gladly/webhook`,
+      events: ['CONVERSATION/CLOSED'],
+      enabled: true,
+      credentials: {username: HOOK_USER, password: HOOK_PASSWORD},
+    })
+
+  it('answers the PING, and sends a conversation closed in Gladly within seconds, once', async () => {
+    const watch = startWatch(context.sandbox, env())
+    try {
+      const url = await watch.listening
+      await createWebhook(url)
+      const ping = context.fakes.gladly.webhooks.deliveries.find((delivery) => delivery.type === 'PING')
+      expect(ping?.status, 'PING answered 200').to.equal(200)
+
+      const later = start + 3 * HOUR_MS
+      const expected = closedBetween(context.fakes, start, later)
+      expect(expected.length, 'the fake closes conversations in those hours').to.be.greaterThan(2)
+      context.fakes.gladly.clock.set(later)
+      await until(() => expected.every((id) => delivered().includes(id)), 'the closed conversations in Enterpret')
+      expect(delivered()).to.deep.equal(expected)
+      expect(duplicates()).to.equal(0)
+      expect(context.fakes.gladly.webhooks.deliveries.filter((delivery) => !delivery.ok)).to.deep.equal([])
+    } finally {
+      watch.child.kill('SIGTERM')
+      const {code} = await watch.exited
+      expect(code, watch.stderr()).to.equal(143)
+    }
+    expect(watch.stderr()).to.not.include(HOOK_PASSWORD)
+    expect(watch.stderr()).to.not.match(/\n\s+at /)
+  })
+
+  it('refuses wrong credentials (401), other paths (404), large bodies (413) and non-events (400), and queues nothing', async () => {
+    const watch = startWatch(context.sandbox, env())
+    try {
+      const url = await watch.listening
+      const closed = JSON.stringify({
+        id: 'event-1',
+        type: 'CONVERSATION/CLOSED',
+        timestamp: new Date(start).toISOString(),
+        initiator: {id: 'agent-1', type: 'AGENT'},
+        content: {customerId: 'customer-1', conversationId: 'conversation-1', context: {}},
+      })
+      const post = (path: string, body: string, authorization?: string) =>
+        fetch(`${url}${path}`, {
+          method: 'POST',
+          headers: {'Content-Type': 'application/json', ...(authorization ? {Authorization: authorization} : {})},
+          body,
+        })
+      const refusals = [
+        await post('/gladly/webhook', closed),
+        await post('/gladly/webhook', closed, basic(HOOK_USER, 'test-not-the-password')),
+        await post('/gladly/webhook', closed, basic('someone-else', HOOK_PASSWORD)),
+        await post('/other', closed, basic(HOOK_USER, HOOK_PASSWORD)),
+        await post('/gladly/webhook', 'x'.repeat(200_000), basic(HOOK_USER, HOOK_PASSWORD)),
+        await post('/gladly/webhook', 'not json', basic(HOOK_USER, HOOK_PASSWORD)),
+        await post('/gladly/webhook', '{"type":"CONVERSATION/CLOSED","content":{}}', basic(HOOK_USER, HOOK_PASSWORD)),
+      ]
+      expect(refusals.map((response) => response.status)).to.deep.equal([401, 401, 401, 404, 413, 400, 400])
+      expect(refusals[0]?.headers.get('www-authenticate')).to.match(/^Basic /)
+      const bodies = await Promise.all(refusals.map((response) => response.text()))
+      for (const body of bodies) expect(body).to.not.match(/\bat \S+:\d+:\d+/)
+      const queued = existsSync(queueFile()) ? readFileSync(queueFile(), 'utf8') : ''
+      expect(queued, 'nothing queued').to.equal('')
+
+      const ping = await post('/gladly/webhook', '{"type":"PING"}', basic(HOOK_USER, HOOK_PASSWORD))
+      expect(ping.status).to.equal(200)
+      expect(existsSync(queueFile()) ? readFileSync(queueFile(), 'utf8') : '').to.equal('')
+    } finally {
+      watch.child.kill('SIGTERM')
+      await watch.exited
+    }
+    expect(context.fakes.enterpret.records.size).to.equal(0)
+  })
+
+  it('keeps its queue through an Enterpret outage, SIGTERM and a kill -9, and delivers it all after a restart', async () => {
+    // Enterpret down: every send fails, watch backs off with the conversations queued.
+    context.fakes.enterpret.configure({errorRate: 1})
+    const first = startWatch(context.sandbox, env({MAX_RETRIES: '0'}))
+    const url = await first.listening
+    await createWebhook(url)
+    const later = start + 3 * HOUR_MS
+    const expected = closedBetween(context.fakes, start, later)
+    const acknowledged = () =>
+      new Set(context.fakes.gladly.webhooks.deliveries.filter((delivery) => delivery.ok && delivery.type !== 'PING'))
+        .size
+    context.fakes.gladly.clock.set(later)
+    await until(() => acknowledged() >= expected.length, 'every close acknowledged')
+    first.child.kill('SIGTERM')
+    const stopped = await first.exited
+    expect(stopped.code, first.stderr()).to.equal(143)
+    expect(first.stderr()).to.include('stay queued')
+    expect(context.fakes.enterpret.records.size).to.equal(0)
+    const lines = readFileSync(queueFile(), 'utf8').trim().split('\n')
+    expect(
+      lines.map((line) => (JSON.parse(line) as {add: {conversationId: string}}).add.conversationId).sort(),
+    ).to.deep.equal(expected)
+
+    // Up again, but killed outright (no chance to clean up) before Enterpret answers anything.
+    context.fakes.enterpret.configure({errorRate: 0})
+    const second = startWatch(context.sandbox, env())
+    await second.listening
+    context.fakes.enterpret.configure({latencyMs: 60_000})
+    const itemsRead = () => context.fakes.gladly.stats.byRoute['GET /api/v1/conversations/:id/items'] ?? 0
+    const readBefore = itemsRead()
+    await until(() => itemsRead() > readBefore, 'a delivery to start')
+    second.child.kill('SIGKILL')
+    await second.exited
+
+    context.fakes.enterpret.configure({latencyMs: 0})
+    const third = startWatch(context.sandbox, env())
+    try {
+      await third.listening
+      expect(third.stderr()).to.match(/\d+ conversation\(s\) queued before the last stop are delivered first/)
+      await until(() => expected.every((id) => delivered().includes(id)), 'the queued conversations in Enterpret')
+      expect(delivered()).to.deep.equal(expected)
+    } finally {
+      third.child.kill('SIGTERM')
+      await third.exited
+    }
+  })
+
+  it('shares the state with import: a conversation seen by watch and later by import is sent once', async () => {
+    const watch = startWatch(context.sandbox, env())
+    try {
+      const url = await watch.listening
+      await createWebhook(url)
+      const later = start + 3 * HOUR_MS
+      const expected = closedBetween(context.fakes, start, later)
+      context.fakes.gladly.clock.set(later)
+      await until(() => expected.every((id) => delivered().includes(id)), 'the closed conversations in Enterpret')
+
+      // A day on: the export jobs cover what watch sent, and watch gets the day's closes while the import runs.
+      context.fakes.gladly.clock.set(later + DAY_MS)
+      const imported = await context.sandbox.run(['import', '--json'], {env: env()})
+      expect(imported.code, imported.stderr).to.be.oneOf([0, 3])
+      const summary = parseJson<RunSummary>(imported)
+      expect(summary.conversations.alreadySent, 'what watch sent is skipped').to.be.at.least(expected.length)
+      await until(() => context.fakes.gladly.webhooks.deliveries.every((delivery) => delivery.ok), 'webhooks settle')
+      expect(duplicates(), 'no conversation sent twice').to.equal(0)
+    } finally {
+      watch.child.kill('SIGTERM')
+      await watch.exited
+    }
+    expect(duplicates(), 'no conversation sent twice').to.equal(0)
+  })
+})
