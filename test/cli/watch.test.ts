@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {spawn} from 'node:child_process'
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import type {RunSummary} from '../../src/lib/pipeline/index.js'
 import {CLI, parseJson, type Sandbox} from '../helpers/cli.js'
@@ -225,5 +225,85 @@ describe('watch: conversations delivered as Gladly says they close, end to end',
       await watch.exited
     }
     expect(duplicates(), 'no conversation sent twice').to.equal(0)
+  })
+})
+
+describe('watch: the Events API poller fills what the webhook misses, end to end', function () {
+  this.timeout(180_000)
+  const start = Math.floor((Date.now() - 2 * DAY_MS) / 60_000) * 60_000
+  const context = fakesForEachTest({
+    now: new Date(start),
+    dataset: {seed: 19, conversations: 60, days: 2, end: start},
+  })
+  const cursorFile = () => join(context.sandbox.home, 'state', 'default', 'watch', 'events-cursor.json')
+  const delivered = () => [...context.fakes.enterpret.records.keys()].map((id) => id.replace(/^gladly_/, '')).sort()
+  const env = (extra: Record<string, string> = {}) =>
+    context.fakes.env({WATCH_LISTEN: '127.0.0.1:0', WATCH_POLL_SECONDS: '1', ...extra})
+  const SETTLE_MS = 20_000
+
+  it('with no webhook, sends what closed from its persisted cursor, and resumes from it after a restart', async () => {
+    const first = startWatch(context.sandbox, env())
+    const later = start + 3 * HOUR_MS
+    try {
+      await first.listening
+      expect(first.stderr()).to.include('the webhook path is off')
+      // The first look goes an hour back from Gladly's clock, less the 20 s the Events API may lag.
+      await until(() => existsSync(cursorFile()), 'the first poll')
+      context.fakes.gladly.clock.set(later)
+      const expected = closedBetween(context.fakes, start - SETTLE_MS - HOUR_MS - 1, later - SETTLE_MS)
+      expect(expected.length).to.be.greaterThan(2)
+      await until(() => expected.every((id) => delivered().includes(id)), 'the closes in Enterpret')
+      expect(delivered()).to.deep.equal(expected)
+      // Gladly's clock as its Date headers tell it (to the second), moving on between two answers.
+      const cursorAt = () => Date.parse((JSON.parse(readFileSync(cursorFile(), 'utf8')) as {until: string}).until)
+      await until(() => cursorAt() >= later - SETTLE_MS - 1000, 'the cursor to reach the settled end')
+      expect(cursorAt()).to.be.below(later)
+    } finally {
+      first.child.kill('SIGTERM')
+      await first.exited
+    }
+
+    // Stopped for two hours: the next start reads from the cursor, nothing before it again.
+    const before = delivered()
+    const evenLater = later + 2 * HOUR_MS
+    context.fakes.gladly.clock.set(evenLater)
+    const second = startWatch(context.sandbox, env())
+    try {
+      await second.listening
+      const expected = closedBetween(context.fakes, later - SETTLE_MS - 1, evenLater - SETTLE_MS)
+      await until(() => expected.every((id) => delivered().includes(id)), 'the closes while it was down')
+      expect(delivered()).to.deep.equal([...new Set([...before, ...expected])].sort())
+    } finally {
+      second.child.kill('SIGTERM')
+      await second.exited
+    }
+    const resent = [...context.fakes.enterpret.records.values()].reduce((sum, stored) => sum + stored.duplicates, 0)
+    expect(resent).to.equal(0)
+  })
+
+  it('warns well before the 24 h window loses events, and skips to what Gladly still has', async () => {
+    mkdirSync(join(context.sandbox.home, 'state', 'default', 'watch'), {recursive: true})
+    writeFileSync(cursorFile(), JSON.stringify({until: new Date(start - 13 * HOUR_MS).toISOString()}))
+    const behind = startWatch(context.sandbox, env())
+    try {
+      await behind.listening
+      await until(() => behind.stderr().includes('h behind'), 'the warning')
+      expect(behind.stderr()).to.match(/The Events API cursor is 13\.0 h behind; Gladly keeps events 24 hours/)
+    } finally {
+      behind.child.kill('SIGTERM')
+      await behind.exited
+    }
+
+    writeFileSync(cursorFile(), JSON.stringify({until: new Date(start - 30 * HOUR_MS).toISOString()}))
+    const lost = startWatch(context.sandbox, env())
+    try {
+      await lost.listening
+      await until(() => lost.stderr().includes('older than the 24 hours'), 'the warning')
+      expect(lost.stderr()).to.include('The next import sends it from the export jobs.')
+      expect(lost.stderr()).to.not.include('The Events API could not be read')
+    } finally {
+      lost.child.kill('SIGTERM')
+      await lost.exited
+    }
   })
 })

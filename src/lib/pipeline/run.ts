@@ -122,7 +122,7 @@ export function prepare(options: ImportOptions, feedStores?: FeedStores): TE.Tas
           userAgent: options.userAgent,
           maxRetries: settings.values.MAX_RETRIES,
           retryDelayMs: settings.values.RETRY_DELAY,
-          budget: createBudget(settings.values.GLADLY_MAX_RPS),
+          budget: options.budget ?? createBudget(settings.values.GLADLY_MAX_RPS),
           logger,
           stats: gladlyStats,
         }),

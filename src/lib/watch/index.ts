@@ -8,12 +8,14 @@ import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {ExitCode, type AppError} from '../common/index.js'
 import type {Settings} from '../config/index.js'
+import {createBudget, createGladlyHttp, type Budget} from '../gladly/index.js'
 import {registerSecret, type Logger} from '../log/index.js'
 import {openWatchSession, type WatchSession} from '../pipeline/index.js'
 import {acquireLock, profileStateDir, type LockHeld} from '../state/index.js'
 import type {WebhookAuth} from './auth.js'
 import {startListener, type HealthReport} from './listener.js'
 import {createWatchMetrics, type WatchMetrics} from './metrics.js'
+import {pollEvents} from './poller.js'
 import {openQueue, type DurableQueue} from './queue.js'
 
 export interface WatchOptions {
@@ -113,9 +115,13 @@ class Health {
     this.checks.enterpret = 'ok'
   }
 
-  failed(error: AppError): void {
+  failed(error: Pick<AppError, '_tag' | 'message'>): void {
     const part = error._tag.startsWith('Enterpret') ? 'enterpret' : 'gladly'
     this.checks[part] = error.message
+  }
+
+  gladlyOk(): void {
+    this.checks.gladly = 'ok'
   }
 
   report(): HealthReport {
@@ -130,6 +136,8 @@ interface Context {
   readonly metrics: WatchMetrics
   readonly health: Health
   readonly now: () => Date
+  /** Gladly's request budget, shared by the deliveries and the Events API poller. */
+  readonly budget: Budget
 }
 
 /** One session of the core: connections checked, lookups read. Left when Gladly or Enterpret refuses or is down. */
@@ -145,6 +153,7 @@ async function openSession(ctx: Context): Promise<E.Either<AppError, WatchSessio
     resendUpdated: false,
     signal: options.signal,
     now: ctx.now,
+    budget: ctx.budget,
     onDelivered: (conversations) => ctx.metrics.delivered(conversations, ctx.now()),
   })()
   if (opened._tag === 'Left') {
@@ -229,6 +238,35 @@ async function deliverQueued(ctx: Context, first: WatchSession | undefined): Pro
   return sent
 }
 
+/** The Events API poller, on its own connection to Gladly within the same request budget. */
+function pollEventsApi(ctx: Context): Promise<void> {
+  const {settings, logger, userAgent, signal} = ctx.options
+  const values = settings.values
+  const http = createGladlyHttp({
+    origin: values.GLADLY_API_URL ?? '',
+    username: values.GLADLY_USERNAME ?? '',
+    token: values.GLADLY_API_TOKEN ?? '',
+    userAgent,
+    maxRetries: values.MAX_RETRIES,
+    retryDelayMs: values.RETRY_DELAY,
+    budget: ctx.budget,
+    logger,
+    stats: {requests: 0, rateLimited: 0, retries: 0},
+  })
+  return pollEvents({
+    http,
+    queue: ctx.queue,
+    metrics: ctx.metrics,
+    logger,
+    cursorPath: join(profileStateDir(settings.paths.stateDir, settings.profile), 'watch', 'events-cursor.json'),
+    intervalMs: values.WATCH_POLL_SECONDS * 1000,
+    signal,
+    sleep,
+    onFailure: (message) => ctx.health.failed({_tag: 'Gladly', message}),
+    onSuccess: () => ctx.health.gladlyOk(),
+  })
+}
+
 export function runWatch(options: WatchOptions): TE.TaskEither<AppError, WatchSummary> {
   const {settings, logger} = options
   const now = options.now ?? (() => new Date())
@@ -252,7 +290,8 @@ export function runWatch(options: WatchOptions): TE.TaskEither<AppError, WatchSu
     try {
       const metrics = createWatchMetrics()
       metrics.queueDepth(queue.depth)
-      const ctx: Context = {options, queue, metrics, health: new Health(queue), now}
+      const budget = createBudget(settings.values.GLADLY_MAX_RPS)
+      const ctx: Context = {options, queue, metrics, health: new Health(queue), now, budget}
       // Credentials and addresses are checked before anything listens: a wrong one exits 2 at once. A service that is
       // down is not: watch listens (events are queued) and delivers once it is back.
       const first = await openSession(ctx)
@@ -278,7 +317,10 @@ export function runWatch(options: WatchOptions): TE.TaskEither<AppError, WatchSu
           : `No webhook credentials are set: the webhook path is off; /healthz and /metrics at ${listener.url}.`,
       )
       options.onListening?.(listener.url)
-      const sent = await deliverQueued(ctx, first._tag === 'Right' ? first.right : undefined)
+      const [sent] = await Promise.all([
+        deliverQueued(ctx, first._tag === 'Right' ? first.right : undefined),
+        settings.values.WATCH_POLL_SECONDS > 0 ? pollEventsApi(ctx) : Promise.resolve(),
+      ])
       await listener.close()
       logger.info(`watch stopped: ${sent} conversation(s) sent; ${queue.depth} queued for the next start.`)
       return E.right({conversationsSent: sent, queued: queue.depth})
