@@ -307,3 +307,96 @@ describe('watch: the Events API poller fills what the webhook misses, end to end
     }
   })
 })
+
+describe('watch: /healthz and /metrics, end to end', function () {
+  this.timeout(120_000)
+  const start = Math.floor((Date.now() - 2 * DAY_MS) / 60_000) * 60_000
+  const context = fakesForEachTest({
+    now: new Date(start),
+    dataset: {seed: 20, conversations: 60, days: 2, end: start},
+    webhooks: {retryDelaysMs: [100, 200, 300, 400], tickMs: 50},
+  })
+  const delivered = () => [...context.fakes.enterpret.records.keys()].map((id) => id.replace(/^gladly_/, '')).sort()
+  /** The value of one sample of the Prometheus text, 0 when absent. */
+  const sample = (text: string, name: string) => {
+    const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `))
+    return line === undefined ? 0 : Number(line.slice(name.length + 1))
+  }
+
+  it('is not ready while Enterpret is down, ready once it delivers, and counts what happened', async () => {
+    context.fakes.enterpret.configure({errorRate: 1})
+    const watch = startWatch(
+      context.sandbox,
+      context.fakes.env({
+        WATCH_LISTEN: '127.0.0.1:0',
+        WATCH_WEBHOOK_HEADER: 'X-Gladly-Token',
+        WATCH_WEBHOOK_TOKEN: HOOK_PASSWORD,
+        WATCH_POLL_SECONDS: '0',
+        MAX_RETRIES: '0',
+      }),
+    )
+    try {
+      const url = await watch.listening
+      const down = await fetch(`${url}/healthz`)
+      expect(down.status).to.equal(503)
+      const report = (await down.json()) as {status: string; checks: Record<string, string>}
+      expect(report.status).to.equal('not ready')
+      expect(report.checks.queue).to.equal('ok (0 waiting)')
+      expect(report.checks.enterpret).to.match(/Enterpret/)
+
+      const refused = await fetch(`${url}/gladly/webhook`, {
+        method: 'POST',
+        headers: {'X-Gladly-Token': 'wrong'},
+        body: '{}',
+      })
+      expect(refused.status).to.equal(401)
+
+      context.fakes.enterpret.configure({errorRate: 0})
+      await context.fakes.gladly.webhooks.create({
+        url: `${url}/gladly/webhook`,
+        events: ['CONVERSATION/CLOSED'],
+        enabled: true,
+        headers: {'X-Gladly-Token': HOOK_PASSWORD},
+      })
+      const later = start + 3 * HOUR_MS
+      const expected = closedBetween(context.fakes, start, later)
+      context.fakes.gladly.clock.set(later)
+      await until(() => expected.every((id) => delivered().includes(id)), 'the closes in Enterpret')
+      await until(() => context.fakes.gladly.webhooks.deliveries.length > expected.length, 'the acknowledgements')
+
+      // The queue is emptied once a batch is settled, just after Enterpret took it.
+      let up = await fetch(`${url}/healthz`)
+      let checks = ((await up.json()) as {checks: Record<string, string>}).checks
+      for (const deadline = Date.now() + 10_000; checks.queue !== 'ok (0 waiting)' && Date.now() < deadline;) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        up = await fetch(`${url}/healthz`)
+        checks = ((await up.json()) as {checks: Record<string, string>}).checks
+      }
+      expect(up.status).to.equal(200)
+      expect(checks).to.deep.equal({
+        queue: 'ok (0 waiting)',
+        gladly: 'ok',
+        enterpret: 'ok',
+      })
+
+      const metrics = await fetch(`${url}/metrics`)
+      expect(metrics.headers.get('content-type')).to.match(/^text\/plain; version=0\.0\.4/)
+      const text = await metrics.text()
+      const closes = context.fakes.gladly.webhooks.deliveries.filter((delivery) => delivery.type !== 'PING').length
+      expect(
+        sample(text, 'gladly_enterpret_watch_events_received_total{type="CONVERSATION/CLOSED",via="webhook"}'),
+      ).to.equal(closes)
+      expect(sample(text, 'gladly_enterpret_watch_conversations_sent_total')).to.equal(expected.length)
+      expect(sample(text, 'gladly_enterpret_watch_close_to_delivery_seconds_count')).to.equal(expected.length)
+      expect(sample(text, 'gladly_enterpret_watch_queue_depth')).to.equal(0)
+      expect(sample(text, 'gladly_enterpret_watch_requests_refused_total{status="401"}')).to.equal(1)
+      // The fake's clock is two days behind: every close waited about that long.
+      expect(sample(text, 'gladly_enterpret_watch_close_to_delivery_seconds_bucket{le="86400"}')).to.equal(0)
+      expect(sample(text, 'gladly_enterpret_watch_rate_limited_total{service="gladly"}')).to.equal(0)
+      expect(text).to.not.include(HOOK_PASSWORD)
+    } finally {
+      watch.child.kill('SIGTERM')
+      await watch.exited
+    }
+  })
+})

@@ -125,8 +125,9 @@ class Health {
   }
 
   report(): HealthReport {
-    const checks: Record<string, string> = {queue: `ok (${this.queue.depth} waiting)`, ...this.checks}
-    return {ready: checks.gladly === 'ok' && checks.enterpret === 'ok', checks}
+    const queue = this.queue.problem ?? `ok (${this.queue.depth} waiting)`
+    const checks: Record<string, string> = {queue, ...this.checks}
+    return {ready: this.queue.problem === undefined && checks.gladly === 'ok' && checks.enterpret === 'ok', checks}
   }
 }
 

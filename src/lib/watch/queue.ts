@@ -32,6 +32,8 @@ export interface DurableQueue {
   peek(max: number): readonly QueuedConversation[]
   markDone(conversationIds: readonly string[]): Promise<void>
   readonly depth: number
+  /** Why the last write failed (a full disk), until one succeeds again. */
+  readonly problem: string | undefined
   /** Resolves when something waits (at once if something does), or when the signal aborts. */
   waitForWork(signal: AbortSignal): Promise<void>
   close(): Promise<void>
@@ -58,11 +60,18 @@ export async function openQueue(path: string): Promise<DurableQueue> {
   let tail: Promise<unknown> = Promise.resolve()
   let wake: (() => void) | undefined
   const writing = new Map<string, Promise<void>>()
+  let problem: string | undefined
 
   const append = (text: string) => {
     const written = tail.then(async () => {
-      await handle.appendFile(text)
-      await handle.datasync()
+      try {
+        await handle.appendFile(text)
+        await handle.datasync()
+      } catch (error) {
+        problem = `the queue ${path} cannot be written: ${(error as Error).message}`
+        throw error
+      }
+      problem = undefined
       lines += text.split('\n').length - 1
     })
     tail = written.catch(() => undefined)
@@ -115,6 +124,9 @@ export async function openQueue(path: string): Promise<DurableQueue> {
     },
     get depth() {
       return waiting.size
+    },
+    get problem() {
+      return problem
     },
     waitForWork(signal) {
       if (waiting.size > 0 || signal.aborted) return Promise.resolve()
