@@ -400,3 +400,83 @@ describe('watch: /healthz and /metrics, end to end', function () {
     }
   })
 })
+
+describe('watch setup, end to end', function () {
+  this.timeout(180_000)
+  const start = Math.floor((Date.now() - 2 * DAY_MS) / 60_000) * 60_000
+  const context = fakesForEachTest({
+    now: new Date(start),
+    dataset: {seed: 21, conversations: 60, days: 2, end: start},
+    webhooks: {retryDelaysMs: [50, 100, 150, 200], tickMs: 50},
+  })
+  const delivered = () => [...context.fakes.enterpret.records.keys()].map((id) => id.replace(/^gladly_/, '')).sort()
+  const env = (extra: Record<string, string> = {}) =>
+    context.fakes.env({
+      WATCH_LISTEN: '127.0.0.1:0',
+      WATCH_WEBHOOK_USERNAME: HOOK_USER,
+      WATCH_WEBHOOK_PASSWORD: HOOK_PASSWORD,
+      WATCH_POLL_SECONDS: '1',
+      ...extra,
+    })
+
+  it('creates the webhook, updates it, re-enables it after Gladly deactivated it, and the poller fills the gap', async () => {
+    const noAuth = await context.sandbox.run(['watch', 'setup', '--url', 'https://hooks.example.com/gladly/webhook'], {
+      env: context.fakes.env(),
+    })
+    expect(noAuth.code, noAuth.stderr).to.equal(2)
+    expect(noAuth.stderr).to.include('watch setup needs the credentials Gladly will send')
+    const notHttps = await context.sandbox.run(['watch', 'setup', '--url', 'http://hooks.example.com/gladly/webhook'], {
+      env: env(),
+    })
+    expect(notHttps.code, notHttps.stderr).to.equal(2)
+    expect(notHttps.stderr).to.include('is not HTTPS')
+
+    const first = startWatch(context.sandbox, env())
+    const firstUrl = `${await first.listening}/gladly/webhook`
+    const created = await context.sandbox.run(['watch', 'setup', '--url', firstUrl, '--json'], {env: env()})
+    expect(created.code, created.stderr).to.equal(0)
+    const setup = parseJson<{id: string; action: string; auth: string}>(created)
+    expect(setup).to.deep.include({action: 'created', auth: 'basic'})
+    expect(created.stdout + created.stderr).to.not.include(HOOK_PASSWORD)
+    const again = await context.sandbox.run(['watch', 'setup', '--url', firstUrl, '--json'], {env: env()})
+    expect(parseJson<{id: string; action: string}>(again)).to.deep.include({id: setup.id, action: 'updated'})
+    const hooks = context.fakes.gladly.webhooks.list()
+    expect(hooks).to.have.length(1)
+    expect(hooks[0]).to.deep.include({url: firstUrl, events: ['CONVERSATION/CLOSED'], enabled: true})
+    expect(hooks[0]).to.deep.include({hasCredentials: true})
+    expect(context.fakes.gladly.webhooks.deliveries.filter((delivery) => delivery.type === 'PING')).to.have.length(1)
+
+    // watch down: Gladly's deliveries fail, are retried, and the webhook is deactivated.
+    first.child.kill('SIGTERM')
+    await first.exited
+    const deactivated = new Promise((resolve) => context.fakes.gladly.webhooks.once('deactivated', resolve))
+    const later = start + 3 * HOUR_MS
+    context.fakes.gladly.clock.set(later)
+    await deactivated
+    expect(context.fakes.gladly.webhooks.get(setup.id)).to.deep.include({enabled: false})
+    const failed = context.fakes.gladly.webhooks.deliveries.filter((delivery) => !delivery.ok)
+    expect(Math.max(...failed.map((delivery) => delivery.attempt))).to.equal(4)
+
+    // A new address, no PING answer: Gladly refuses, and says why.
+    const refused = await context.sandbox.run(['watch', 'setup', '--url', firstUrl], {env: env()})
+    expect(refused.code, refused.stderr).to.equal(1)
+    expect(refused.stderr).to.include('PING')
+    expect(refused.stderr).to.include('Start gladly-enterpret watch first')
+
+    // Up again elsewhere: setup finds the webhook by name, moves and re-enables it; the Events API brings what it missed.
+    const second = startWatch(context.sandbox, env())
+    try {
+      const secondUrl = `${await second.listening}/gladly/webhook`
+      const moved = await context.sandbox.run(['watch', 'setup', '--url', secondUrl, '--json'], {env: env()})
+      expect(moved.code, moved.stderr).to.equal(0)
+      expect(parseJson<{id: string; action: string}>(moved)).to.deep.include({id: setup.id, action: 'updated'})
+      expect(context.fakes.gladly.webhooks.get(setup.id)).to.deep.include({url: secondUrl, enabled: true})
+      const missed = closedBetween(context.fakes, start, later - 20_000)
+      expect(missed.length).to.be.greaterThan(0)
+      await until(() => missed.every((id) => delivered().includes(id)), 'the missed closes in Enterpret')
+    } finally {
+      second.child.kill('SIGTERM')
+      await second.exited
+    }
+  })
+})

@@ -1,5 +1,13 @@
+import * as E from 'fp-ts/lib/Either.js'
 import {createHash, timingSafeEqual} from 'node:crypto'
 import type {IncomingHttpHeaders} from 'node:http'
+import {ExitCode, type AppError} from '../common/index.js'
+import type {Settings} from '../config/index.js'
+import {registerSecret} from '../log/index.js'
+
+export function usage(message: string, suggestions?: string[]): AppError {
+  return {_tag: 'WatchConfigError', exit: ExitCode.usage, message, ...(suggestions ? {suggestions} : {})}
+}
 
 /**
  * How Gladly proves a webhook request is its own (gladly-openapi.yml, "Securing Webhooks"): Basic auth from the
@@ -39,4 +47,27 @@ export function authorized(headers: IncomingHttpHeaders, auth: WebhookAuth): boo
   const basicOk = auth.basic === undefined || basicMatches(headers, auth.basic)
   const headerOk = auth.header === undefined || headerMatches(headers, auth.header)
   return (auth.basic !== undefined || auth.header !== undefined) && basicOk && headerOk
+}
+
+/** The webhook's credentials as set; none at all turns the webhook path off (the Events API alone is used). */
+export function webhookAuth(settings: Settings): E.Either<AppError, WebhookAuth> {
+  const v = settings.values
+  if ((v.WATCH_WEBHOOK_USERNAME === undefined) !== (v.WATCH_WEBHOOK_PASSWORD === undefined))
+    return E.left(
+      usage('WATCH_WEBHOOK_USERNAME and WATCH_WEBHOOK_PASSWORD go together (Basic auth): set both, or neither.'),
+    )
+  if ((v.WATCH_WEBHOOK_HEADER === undefined) !== (v.WATCH_WEBHOOK_TOKEN === undefined))
+    return E.left(
+      usage('WATCH_WEBHOOK_HEADER and WATCH_WEBHOOK_TOKEN go together (a header token): set both, or neither.'),
+    )
+  registerSecret(v.WATCH_WEBHOOK_PASSWORD)
+  registerSecret(v.WATCH_WEBHOOK_TOKEN)
+  return E.right({
+    ...(v.WATCH_WEBHOOK_USERNAME && v.WATCH_WEBHOOK_PASSWORD
+      ? {basic: {username: v.WATCH_WEBHOOK_USERNAME, password: v.WATCH_WEBHOOK_PASSWORD}}
+      : {}),
+    ...(v.WATCH_WEBHOOK_HEADER && v.WATCH_WEBHOOK_TOKEN
+      ? {header: {name: v.WATCH_WEBHOOK_HEADER, token: v.WATCH_WEBHOOK_TOKEN}}
+      : {}),
+  })
 }

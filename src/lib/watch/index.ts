@@ -9,14 +9,16 @@ import {join} from 'node:path'
 import {ExitCode, type AppError} from '../common/index.js'
 import type {Settings} from '../config/index.js'
 import {createBudget, createGladlyHttp, type Budget} from '../gladly/index.js'
-import {registerSecret, type Logger} from '../log/index.js'
+import type {Logger} from '../log/index.js'
 import {openWatchSession, type WatchSession} from '../pipeline/index.js'
 import {acquireLock, profileStateDir, type LockHeld} from '../state/index.js'
-import type {WebhookAuth} from './auth.js'
+import {usage, webhookAuth} from './auth.js'
 import {startListener, type HealthReport} from './listener.js'
 import {createWatchMetrics, type WatchMetrics} from './metrics.js'
 import {pollEvents} from './poller.js'
 import {openQueue, type DurableQueue} from './queue.js'
+
+export {setupWebhook, type WebhookSetup} from './setup.js'
 
 export interface WatchOptions {
   readonly settings: Settings
@@ -46,33 +48,6 @@ const FIRST_BACKOFF_MS = 1000
 const MAX_BACKOFF_MS = 5 * 60_000
 /** A session (Gladly's agents, topics and inboxes, the customers seen) is opened again after this long. */
 const SESSION_MAX_AGE_MS = 60 * 60_000
-
-function usage(message: string, suggestions?: string[]): AppError {
-  return {_tag: 'WatchConfigError', exit: ExitCode.usage, message, ...(suggestions ? {suggestions} : {})}
-}
-
-/** The webhook's credentials as set; none at all turns the webhook path off (the Events API alone is used). */
-function webhookAuth(settings: Settings): E.Either<AppError, WebhookAuth> {
-  const v = settings.values
-  if ((v.WATCH_WEBHOOK_USERNAME === undefined) !== (v.WATCH_WEBHOOK_PASSWORD === undefined))
-    return E.left(
-      usage('WATCH_WEBHOOK_USERNAME and WATCH_WEBHOOK_PASSWORD go together (Basic auth): set both, or neither.'),
-    )
-  if ((v.WATCH_WEBHOOK_HEADER === undefined) !== (v.WATCH_WEBHOOK_TOKEN === undefined))
-    return E.left(
-      usage('WATCH_WEBHOOK_HEADER and WATCH_WEBHOOK_TOKEN go together (a header token): set both, or neither.'),
-    )
-  registerSecret(v.WATCH_WEBHOOK_PASSWORD)
-  registerSecret(v.WATCH_WEBHOOK_TOKEN)
-  return E.right({
-    ...(v.WATCH_WEBHOOK_USERNAME && v.WATCH_WEBHOOK_PASSWORD
-      ? {basic: {username: v.WATCH_WEBHOOK_USERNAME, password: v.WATCH_WEBHOOK_PASSWORD}}
-      : {}),
-    ...(v.WATCH_WEBHOOK_HEADER && v.WATCH_WEBHOOK_TOKEN
-      ? {header: {name: v.WATCH_WEBHOOK_HEADER, token: v.WATCH_WEBHOOK_TOKEN}}
-      : {}),
-  })
-}
 
 async function tlsFiles(settings: Settings): Promise<E.Either<AppError, {cert: Buffer; key: Buffer} | undefined>> {
   const {WATCH_TLS_CERT: certPath, WATCH_TLS_KEY: keyPath} = settings.values
