@@ -278,7 +278,7 @@ export function runWatch(options: WatchOptions): TE.TaskEither<AppError, WatchSu
         logger.info(`${queue.depth} conversation(s) queued before the last stop are delivered first.`)
       const listener = await startListener({
         ...hostAndPort(settings.values.WATCH_LISTEN),
-        path: webhookOn ? settings.values.WATCH_WEBHOOK_PATH : '\0no webhook',
+        ...(webhookOn ? {path: settings.values.WATCH_WEBHOOK_PATH} : {}),
         auth: auth.right,
         ...(tls.right ? {tls: tls.right} : {}),
         queue,

@@ -29,7 +29,8 @@ export interface HealthReport {
 export interface ListenerOptions {
   readonly host: string
   readonly port: number
-  readonly path: string
+  /** The webhook's path; without it (no webhook credentials set) the webhook is off and only the probes answer. */
+  readonly path?: string
   readonly auth: WebhookAuth
   readonly tls?: {readonly cert: Buffer; readonly key: Buffer}
   readonly queue: DurableQueue
@@ -88,13 +89,13 @@ function parseEvent(body: string): {type: string; value: unknown} {
 export async function startListener(options: ListenerOptions): Promise<Listener> {
   const {queue, metrics, logger} = options
   let lastRefusalLog = 0
-  const noteRefusal = (req: IncomingMessage, status: number, reason: string) => {
+  const noteRefusal = (req: IncomingMessage, path: string, status: number, reason: string) => {
     metrics.refused(status)
     const now = Date.now()
     if (now - lastRefusalLog < REFUSAL_LOG_EVERY_MS) return
     lastRefusalLog = now
     logger.warn(
-      `Refused a request to ${options.path} from ${req.socket.remoteAddress ?? 'an unknown address'}: ${status}, ${reason}.`,
+      `Refused ${req.method ?? 'a request'} ${path.slice(0, 200)} from ${req.socket.remoteAddress ?? 'an unknown address'}: ${status}, ${reason}.`,
     )
   }
 
@@ -128,7 +129,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://listener').pathname
     try {
-      if (path === options.path) return await webhook(req, res)
+      if (options.path !== undefined && path === options.path) return await webhook(req, res)
       if (req.method === 'GET' && path === '/healthz') {
         const report = options.health()
         return send(res, report.ready ? 200 : 503, {
@@ -144,7 +145,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
       throw new Refusal(404, 'no such path')
     } catch (error) {
       if (error instanceof Refusal) {
-        noteRefusal(req, error.status, error.message)
+        noteRefusal(req, path, error.status, error.message)
         if (error.status === 413) res.setHeader('Connection', 'close')
         return send(res, error.status, {error: error.message}, error.headers)
       }
