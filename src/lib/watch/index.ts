@@ -208,7 +208,6 @@ async function deliverQueued(ctx: Context, first: WatchSession | undefined): Pro
     // Stopped by a signal midway: what was delivered is in the ledger; the rest is asked again at the next start.
     if (delivered.right === 'stopped') break
     await queue.markDone(ids)
-    metrics.queueDepth(queue.depth)
     if (queue.depth > 0) await sleep(YIELD_MS, signal)
   }
   return sent
@@ -264,8 +263,7 @@ export function runWatch(options: WatchOptions): TE.TaskEither<AppError, WatchSu
       join(profileStateDir(settings.paths.stateDir, settings.profile), 'watch', 'queue.jsonl'),
     )
     try {
-      const metrics = createWatchMetrics()
-      metrics.queueDepth(queue.depth)
+      const metrics = createWatchMetrics(() => queue.depth)
       const budget = createBudget(settings.values.GLADLY_MAX_RPS)
       const ctx: Context = {options, queue, metrics, health: new Health(queue), now, budget}
       // Credentials and addresses are checked before anything listens: a wrong one exits 2 at once. A service that is

@@ -120,7 +120,6 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
         ...(id === undefined ? {} : {eventId: id}),
         ...(timestamp === undefined ? {} : {closedAt: timestamp}),
       })
-      metrics.queueDepth(queue.depth)
     }
     // PING must get a 200; other event types are acknowledged and not used.
     send(res, 200, {ok: true})

@@ -16,7 +16,6 @@ interface CoreTotals {
 export interface WatchMetrics {
   received(type: string, via?: 'webhook' | 'events'): void
   refused(status: number): void
-  queueDepth(depth: number): void
   /** Conversations Enterpret took, with the closedAt they were sent with. */
   delivered(conversations: ReadonlyArray<{readonly closedAt: string}>, now: Date): void
   /** A delivery or a poll that failed as a whole (Gladly or Enterpret down, the state's lock, …). */
@@ -27,7 +26,8 @@ export interface WatchMetrics {
   readonly contentType: string
 }
 
-export function createWatchMetrics(): WatchMetrics {
+/** `queueDepth`: read at each scrape, so the gauge is never behind the queue. */
+export function createWatchMetrics(queueDepth: () => number): WatchMetrics {
   const registry = new Registry()
   const received = new Counter({
     name: `${PREFIX}watch_events_received_total`,
@@ -46,10 +46,13 @@ export function createWatchMetrics(): WatchMetrics {
     help: 'Conversations Enterpret took from watch.',
     registers: [registry],
   })
-  const depth = new Gauge({
+  new Gauge({
     name: `${PREFIX}watch_queue_depth`,
     help: 'Closed conversations acknowledged and not yet delivered.',
     registers: [registry],
+    collect() {
+      this.set(queueDepth())
+    },
   })
   const lag = new Histogram({
     name: `${PREFIX}watch_close_to_delivery_seconds`,
@@ -90,7 +93,6 @@ export function createWatchMetrics(): WatchMetrics {
   return {
     received: (type, via = 'webhook') => received.inc({type, via}),
     refused: (status) => refused.inc({status: String(status)}),
-    queueDepth: (value) => depth.set(value),
     delivered(conversations, now) {
       sent.inc(conversations.length)
       for (const {closedAt} of conversations) {

@@ -100,7 +100,6 @@ export async function pollEvents(deps: PollerDeps): Promise<void> {
           eventId: event.eventId,
           closedAt: event.at,
         })
-      metrics.queueDepth(queue.depth)
       cursor = new Date(endAt)
       await writeAtomically(deps.cursorPath, JSON.stringify({until: cursor.toISOString()}))
       deps.onSuccess()
