@@ -1,6 +1,7 @@
 import {expect} from 'chai'
-import {spawn} from 'node:child_process'
+import {execFileSync, spawn} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {request as httpsRequest} from 'node:https'
 import {join} from 'node:path'
 import type {RunSummary} from '../../src/lib/pipeline/index.js'
 import {CLI, parseJson, type Sandbox} from '../helpers/cli.js'
@@ -477,6 +478,60 @@ describe('watch setup, end to end', function () {
     } finally {
       second.child.kill('SIGTERM')
       await second.exited
+    }
+  })
+})
+
+describe('watch serving HTTPS itself', function () {
+  this.timeout(120_000)
+  const context = fakesForEachTest({dataset: {seed: 22, conversations: 10, days: 1}})
+
+  it('answers over TLS with the certificate and key given, and refuses a half-set pair', async () => {
+    const cert = join(context.sandbox.dir, 'tls.crt')
+    const key = join(context.sandbox.dir, 'tls.key')
+    execFileSync(
+      'openssl',
+      [
+        ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1'],
+        ...['-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert],
+      ],
+      {stdio: 'ignore'},
+    )
+    const settings = context.fakes.env({
+      WATCH_LISTEN: '127.0.0.1:0',
+      WATCH_WEBHOOK_USERNAME: HOOK_USER,
+      WATCH_WEBHOOK_PASSWORD: HOOK_PASSWORD,
+      WATCH_POLL_SECONDS: '0',
+    })
+    const half = await context.sandbox.run(['watch'], {env: {...settings, WATCH_TLS_CERT: cert}})
+    expect(half.code, half.stderr).to.equal(2)
+    expect(half.stderr).to.include('WATCH_TLS_CERT and WATCH_TLS_KEY go together')
+
+    const watch = startWatch(context.sandbox, {...settings, WATCH_TLS_CERT: cert, WATCH_TLS_KEY: key})
+    try {
+      const url = await watch.listening
+      expect(url).to.match(/^https:\/\/127\.0\.0\.1:\d+$/)
+      const answer = await new Promise<{status: number; body: string}>((resolve, reject) => {
+        const request = httpsRequest(
+          `${url}/gladly/webhook`,
+          {
+            method: 'POST',
+            ca: readFileSync(cert),
+            headers: {'Content-Type': 'application/json', Authorization: basic(HOOK_USER, HOOK_PASSWORD)},
+          },
+          (response) => {
+            let body = ''
+            response.on('data', (chunk) => (body += chunk))
+            response.on('end', () => resolve({status: response.statusCode ?? 0, body}))
+          },
+        )
+        request.on('error', reject)
+        request.end('{"type":"PING"}')
+      })
+      expect(answer).to.deep.equal({status: 200, body: '{"ok":true}\n'})
+    } finally {
+      watch.child.kill('SIGTERM')
+      await watch.exited
     }
   })
 })
