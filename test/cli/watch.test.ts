@@ -486,6 +486,33 @@ describe('watch serving HTTPS itself', function () {
   this.timeout(120_000)
   const context = fakesForEachTest({dataset: {seed: 22, conversations: 10, days: 1}})
 
+  it('says why it cannot start: a port in use, another watch of the profile', async () => {
+    const settings = context.fakes.env({
+      WATCH_WEBHOOK_USERNAME: HOOK_USER,
+      WATCH_WEBHOOK_PASSWORD: HOOK_PASSWORD,
+      WATCH_POLL_SECONDS: '0',
+    })
+    const first = startWatch(context.sandbox, {...settings, WATCH_LISTEN: '127.0.0.1:0'})
+    try {
+      const port = new URL(await first.listening).port
+      const sameProfile = await context.sandbox.run(['watch', '--listen', '127.0.0.1:0'], {env: settings})
+      expect(sameProfile.code, sameProfile.stderr).to.equal(1)
+      expect(sameProfile.stderr).to.include(`Another watch is running for this profile: pid ${first.child.pid}`)
+      const portTaken = await context.sandbox.run(['watch', '--listen', `127.0.0.1:${port}`, '--profile', 'other'], {
+        env: settings,
+      })
+      expect(portTaken.code, portTaken.stderr).to.equal(1)
+      expect(portTaken.stderr).to.include(`watch cannot listen on 127.0.0.1:${port} (WATCH_LISTEN)`)
+      expect(portTaken.stderr).to.include('Try: Another process uses that port')
+      const badAddress = await context.sandbox.run(['watch', '--listen', 'localhost'], {env: settings})
+      expect(badAddress.code, badAddress.stderr).to.equal(2)
+      expect(badAddress.stderr).to.include('host:port')
+    } finally {
+      first.child.kill('SIGTERM')
+      await first.exited
+    }
+  })
+
   it('answers over TLS with the certificate and key given, and refuses a half-set pair', async () => {
     const cert = join(context.sandbox.dir, 'tls.crt')
     const key = join(context.sandbox.dir, 'tls.key')

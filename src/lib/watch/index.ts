@@ -27,8 +27,6 @@ export interface WatchOptions {
   /** Aborted on SIGTERM/SIGINT: the listener closes, the batch in flight is delivered, the queue stays on disk. */
   readonly signal: AbortSignal
   readonly includeNotes: boolean
-  /** Told where the listener listens, once it does. */
-  readonly onListening?: (url: string) => void
   readonly now?: () => Date
 }
 
@@ -274,7 +272,7 @@ export function runWatch(options: WatchOptions): TE.TaskEither<AppError, WatchSu
         logger.error(`${first.left.message} watch listens anyway and delivers once it can; trying again with back-off.`)
       if (queue.depth > 0)
         logger.info(`${queue.depth} conversation(s) queued before the last stop are delivered first.`)
-      const listener = await startListener({
+      const listening = await startListener({
         ...hostAndPort(settings.values.WATCH_LISTEN),
         ...(webhookOn ? {path: settings.values.WATCH_WEBHOOK_PATH} : {}),
         auth: auth.right,
@@ -285,12 +283,13 @@ export function runWatch(options: WatchOptions): TE.TaskEither<AppError, WatchSu
         logger,
         now,
       })
+      if (listening._tag === 'Left') return listening
+      const listener = listening.right
       logger.info(
         webhookOn
           ? `Listening for Gladly webhooks at ${listener.url}${settings.values.WATCH_WEBHOOK_PATH} (and /healthz, /metrics).`
           : `No webhook credentials are set: the webhook path is off; /healthz and /metrics at ${listener.url}.`,
       )
-      options.onListening?.(listener.url)
       const [sent] = await Promise.all([
         deliverQueued(ctx, first._tag === 'Right' ? first.right : undefined),
         settings.values.WATCH_POLL_SECONDS > 0 ? pollEventsApi(ctx) : Promise.resolve(),

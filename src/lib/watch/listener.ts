@@ -1,7 +1,9 @@
+import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import {createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import {createServer as createHttpsServer} from 'node:https'
 import type {AddressInfo} from 'node:net'
+import {ExitCode, type AppError} from '../common/index.js'
 import type {Logger} from '../log/index.js'
 import {authorized, type WebhookAuth} from './auth.js'
 import type {WatchMetrics} from './metrics.js'
@@ -86,7 +88,8 @@ function parseEvent(body: string): {type: string; value: unknown} {
   return {type: value.type, value}
 }
 
-export async function startListener(options: ListenerOptions): Promise<Listener> {
+/** Left when the address cannot be listened on (in use, not this machine's) or the TLS files are not a key pair. */
+export async function startListener(options: ListenerOptions): Promise<E.Either<AppError, Listener>> {
   const {queue, metrics, logger} = options
   let lastRefusalLog = 0
   const noteRefusal = (req: IncomingMessage, path: string, status: number, reason: string) => {
@@ -156,26 +159,55 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
   }
 
   const listener = (req: IncomingMessage, res: ServerResponse) => void handle(req, res)
-  const server: Server = options.tls
-    ? createHttpsServer({cert: options.tls.cert, key: options.tls.key}, listener)
-    : createHttpServer(listener)
-  server.requestTimeout = REQUEST_TIMEOUT_MS
-  server.headersTimeout = REQUEST_TIMEOUT_MS
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
+  let server: Server
+  try {
+    server = options.tls
+      ? createHttpsServer({cert: options.tls.cert, key: options.tls.key}, listener)
+      : createHttpServer(listener)
+    server.requestTimeout = REQUEST_TIMEOUT_MS
+    server.headersTimeout = REQUEST_TIMEOUT_MS
+    await listen(server, options.port, options.host)
+  } catch (error) {
+    return E.left(listenProblem(error as NodeJS.ErrnoException, options))
+  }
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  return {
+  return E.right({
     url: `${options.tls ? 'https' : 'http'}://${host}:${address.port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeIdleConnections()
       }),
+  })
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+}
+
+function listenProblem(error: NodeJS.ErrnoException, options: ListenerOptions): AppError {
+  const {code, message} = error
+  // No system error code: the TLS files were read but are not a certificate and its key.
+  if (options.tls && code === undefined)
+    return {
+      _tag: 'WatchListenError',
+      exit: ExitCode.usage,
+      message: `WATCH_TLS_CERT and WATCH_TLS_KEY are not a usable certificate and key: ${message}.`,
+    }
+  return {
+    _tag: 'WatchListenError',
+    // Taken by another process or a privileged port: this machine's business; an address it does not have: a setting.
+    exit: code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' ? ExitCode.usage : ExitCode.failure,
+    message: `watch cannot listen on ${options.host}:${options.port} (WATCH_LISTEN): ${message}.`,
+    ...(code === 'EADDRINUSE'
+      ? {suggestions: ['Another process uses that port: stop it, or give watch another one (--listen).']}
+      : {}),
   }
 }
