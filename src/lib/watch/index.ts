@@ -6,7 +6,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js'
 import {randomBytes} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {ExitCode, type AppError} from '../common/index.js'
+import {ExitCode, type AppError, type RequestStats} from '../common/index.js'
 import type {Settings} from '../config/index.js'
 import {createBudget, createGladlyHttp, type Budget} from '../gladly/index.js'
 import type {Logger} from '../log/index.js'
@@ -112,6 +112,8 @@ interface Context {
   readonly now: () => Date
   /** Gladly's request budget, shared by the deliveries and the Events API poller. */
   readonly budget: Budget
+  /** The poller's Gladly requests (its 429s are counted with the deliveries'). */
+  readonly pollerStats: RequestStats
 }
 
 /** One session of the core: connections checked, lookups read. Left when Gladly or Enterpret refuses or is down. */
@@ -137,7 +139,7 @@ async function openSession(ctx: Context): Promise<E.Either<AppError, WatchSessio
   const session = opened.right
   ctx.health.ok()
   ctx.metrics.followCore(() => ({
-    gladlyRateLimited: session.tally.gladly.rateLimited,
+    gladlyRateLimited: session.tally.gladly.rateLimited + ctx.pollerStats.rateLimited,
     enterpretRateLimited: session.enterpretStats().rateLimited,
     quarantined: session.tally.summary.conversations.quarantined,
     deadLettered: session.tally.summary.conversations.failed,
@@ -224,7 +226,7 @@ function pollEventsApi(ctx: Context): Promise<void> {
     retryDelayMs: values.RETRY_DELAY,
     budget: ctx.budget,
     logger,
-    stats: {requests: 0, rateLimited: 0, retries: 0},
+    stats: ctx.pollerStats,
   })
   return pollEvents({
     http,
@@ -263,7 +265,8 @@ export function runWatch(options: WatchOptions): TE.TaskEither<AppError, WatchSu
     try {
       const metrics = createWatchMetrics(() => queue.depth)
       const budget = createBudget(settings.values.GLADLY_MAX_RPS)
-      const ctx: Context = {options, queue, metrics, health: new Health(queue), now, budget}
+      const pollerStats: RequestStats = {requests: 0, rateLimited: 0, retries: 0}
+      const ctx: Context = {options, queue, metrics, health: new Health(queue), now, budget, pollerStats}
       // Credentials and addresses are checked before anything listens: a wrong one exits 2 at once. A service that is
       // down is not: watch listens (events are queued) and delivers once it is back.
       const first = await openSession(ctx)
