@@ -1,4 +1,4 @@
-// `npm run bench`: the performance figures of issue 5, measured, never asserted. Starts the fake
+// `npm run bench`: the performance figures of issues 5 and 18 (watch latency), measured, never asserted. Starts the fake
 // Gladly and the fake Enterpret on loopback, runs the built CLI as a child process against them, and
 // prints a table (or JSON with --json). `--only <name>` runs one scenario; `--quick` shrinks them;
 // `--node-flags='--trace-gc …'` runs the CLI's Node with those flags, to profile it.
@@ -259,7 +259,99 @@ async function startup() {
   return {helpMs: help, stateShowMs: median(samples.stateShow), bareOclifMs: bare, ratio: help / bare}
 }
 
-const scenarios = {throughput, scaling, memory, transform, startup}
+/**
+ * watch: close→delivery latency at a steady rate of closes. The fake Gladly's clock is frozen and moved, at a steady
+ * real-time rate, to each next close of its dataset: its webhook sends that close as soon as it sees it (every 50 ms),
+ * as Gladly would. Measured for each: Enterpret's receipt of the record − the real time its close was made to happen.
+ * Settings at their defaults (ENTERPRET_MAX_RPM=20, BATCH_SIZE=20), Gladly at 10 req/s; no Events API poller.
+ */
+async function watchLatency() {
+  const perSecond = 2
+  const seconds = flags.quick ? 20 : 60
+  const start = Math.floor((Date.now() - 3 * DAY_MS) / 60_000) * 60_000
+  const gladly = await startFakeGladly({
+    now: start,
+    dataset: {seed: 42, conversations: 2000, days: 2, edgeCases: false, end: start},
+    webhooks: {tickMs: 50},
+  })
+  const enterpret = await startFakeEnterpret({apiKeys: [apiKey], maxRecords: 100})
+  const home = mkdtempSync(join(tmpdir(), 'gladly-enterpret-bench-'))
+  const password = 'bench-not-a-real-password'
+  const wanted = perSecond * seconds
+  // The closes of the next two days of the fake org, each the conversation's last (not reopened later).
+  const horizon = start + 2 * DAY_MS
+  const closes = gladly.dataset
+    .events(start + 1, horizon, ['CONVERSATION'], horizon)
+    .filter((event) => event.type === 'CONVERSATION/CLOSED')
+    .filter((event) => {
+      const id = event.content.conversationId as string
+      return gladly.dataset.conversation(id, horizon)?.closedAt === event.timestamp
+    })
+    .slice(0, wanted)
+  log(`watch: ${closes.length} closes at ${perSecond}/s, close → Enterpret latency…`)
+  const child = spawn(...cliCommand(['watch']), {
+    env: {
+      PATH: pathWithThisNode,
+      HOME: home,
+      GLADLY_ENTERPRET_HOME: home,
+      ...fakeConnectionEnv(gladly.url, enterpret.url, apiKey),
+      WATCH_LISTEN: '127.0.0.1:0',
+      WATCH_WEBHOOK_USERNAME: 'bench',
+      WATCH_WEBHOOK_PASSWORD: password,
+      WATCH_POLL_SECONDS: '0',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.on('data', (chunk) => (stderr += chunk))
+  try {
+    let url: string | undefined
+    while (url === undefined) {
+      if (child.exitCode !== null) throw new Error(`watch exited ${child.exitCode}:\n${stderr}`)
+      url = /webhooks at (http:\/\/[\d.:]+)/.exec(stderr)?.[1]
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    await gladly.webhooks.create({
+      url: `${url}/gladly/webhook`,
+      events: ['CONVERSATION/CLOSED'],
+      enabled: true,
+      credentials: {username: 'bench', password},
+    })
+    const closedAt = new Map<string, number>()
+    const began = performance.now()
+    for (const [index, event] of closes.entries()) {
+      const due = began + (index * 1000) / perSecond
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())))
+      gladly.clock.set(Date.parse(event.timestamp))
+      closedAt.set(`gladly_${event.content.conversationId as string}`, Date.now())
+    }
+    const deadline = Date.now() + 60_000
+    const arrived = () => [...closedAt.keys()].filter((id) => enterpret.records.has(id)).length
+    while (arrived() < closedAt.size && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+    const latencies = [...closedAt.entries()]
+      .flatMap(([id, at]) => {
+        const stored = enterpret.records.get(id)
+        return stored === undefined ? [] : [(stored.receivedAt - at) / 1000]
+      })
+      .sort((a, b) => a - b)
+    const quantile = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN
+    return {
+      perSecond,
+      closes: closedAt.size,
+      delivered: latencies.length,
+      medianSeconds: quantile(0.5),
+      p95Seconds: quantile(0.95),
+      maxSeconds: latencies.at(-1) ?? NaN,
+    }
+  } finally {
+    child.kill('SIGTERM')
+    await new Promise((resolve) => child.once('exit', resolve))
+    await Promise.all([gladly.close(), enterpret.close()])
+    rmSync(home, {recursive: true, force: true})
+  }
+}
+
+const scenarios = {throughput, scaling, memory, transform, startup, watch: watchLatency}
 const selected = flags.only ? {[flags.only]: scenarios[flags.only as keyof typeof scenarios]} : scenarios
 const results: Record<string, unknown> = {}
 for (const [name, scenario] of Object.entries(selected)) {
@@ -284,6 +376,7 @@ if (flags.json) {
     memory?: Awaited<ReturnType<typeof memory>>
     transform?: Awaited<ReturnType<typeof transform>>
     startup?: Awaited<ReturnType<typeof startup>>
+    watch?: Awaited<ReturnType<typeof watchLatency>>
   }
   const rows: [string, string, string][] = []
   const fixed = (value: number, digits = 2) => value.toFixed(digits)
@@ -332,6 +425,12 @@ if (flags.json) {
       `--help / bare oclif import (${fixed(r.startup.helpMs, 0)} / ${fixed(r.startup.bareOclifMs, 0)} ms; state show ${fixed(r.startup.stateShowMs, 0)} ms)`,
       `${fixed(r.startup.ratio)}×`,
       '≤ 1.3×',
+    ])
+  if (r.watch)
+    rows.push([
+      `watch: close → delivery latency at ${r.watch.perSecond} closes/s (${r.watch.delivered} of ${r.watch.closes} delivered; median / p95, max ${fixed(r.watch.maxSeconds, 1)} s)`,
+      `${fixed(r.watch.medianSeconds, 1)} s / ${fixed(r.watch.p95Seconds, 1)} s`,
+      '≤ 60 s',
     ])
   console.log(
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, ${machine.os}, Node ${machine.node}${flags.quick ? ' (quick sizes)' : ''}\n`,

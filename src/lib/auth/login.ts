@@ -5,7 +5,6 @@ import {ExitCode, type AppError} from '../common/index.js'
 import {
   normalizeGladlyUrl,
   requireSettings,
-  SECRET_NAMES,
   settingsFilePath,
   writeProfile,
   type SecretBackend,
@@ -35,7 +34,10 @@ export interface LoginPrompts {
    * A secret, masked. An empty answer skips an optional one, or keeps the value set in `current` (where the
    * secret is already set) when there is one.
    */
-  askSecret(name: SecretName, options: {readonly optional: boolean; readonly current?: string}): Promise<string>
+  askSecret(
+    name: (typeof LOGIN_SECRETS)[number],
+    options: {readonly optional: boolean; readonly current?: string},
+  ): Promise<string>
   /** The last answers failed: why, before they are asked again. */
   retry(problem: AppError, triesLeft: number): void
 }
@@ -126,8 +128,11 @@ function scriptGaveEnough(input: LoginInput): E.Either<AppError, void> {
  * Not the optional Users webhook key at a terminal: a setup whose other secrets all come from the environment is not
  * made to choose a store for it; it is read from the environment like the rest.
  */
+/** The secrets login asks for and stores (watch's webhook secrets come from the environment or .env). */
+export const LOGIN_SECRETS = ['GLADLY_API_TOKEN', 'ENTERPRET_API_KEY', 'ENTERPRET_USERS_API_KEY'] as const
+
 function secretsToKeep(input: LoginInput): SecretName[] {
-  return SECRET_NAMES.filter(
+  return LOGIN_SECRETS.filter(
     (name) =>
       input.piped[name] !== undefined ||
       (input.prompts !== undefined && name !== USERS_WEBHOOK.keySetting && fromEnvironment(input, name) === undefined),
@@ -141,6 +146,7 @@ const inWords = (names: readonly string[]): string => new Intl.ListFormat('en').
  * Without a keychain, secrets that all come from the environment need no store at all; otherwise the person
  * chooses, and a script is told its ways around it.
  */
+
 function decideStorage(input: LoginInput): TE.TaskEither<AppError, SecretStorage> {
   if (input.insecure) return TE.right('file')
   const {prompts, logger} = input
@@ -148,7 +154,7 @@ function decideStorage(input: LoginInput): TE.TaskEither<AppError, SecretStorage
     keychainReady(input.settings.profile),
     TE.map((): SecretStorage => 'keychain'),
     TE.orElse((unavailable) => {
-      const inEnvironment = SECRET_NAMES.filter((name) => fromEnvironment(input, name) !== undefined)
+      const inEnvironment = LOGIN_SECRETS.filter((name) => fromEnvironment(input, name) !== undefined)
       if (secretsToKeep(input).length === 0) {
         logger.info(
           `${unavailable.message} ${inWords(inEnvironment)} come${inEnvironment.length === 1 ? 's' : ''} from the environment: checked here, and read from there on every run; nothing secret is stored.`,

@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js'
+import {LOGIN_SECRETS} from './login.js'
 import {pipe} from 'fp-ts/lib/function.js'
 import {readdirSync} from 'node:fs'
 import {resolve} from 'node:path'
@@ -27,7 +28,7 @@ interface ProfileEntry {
   /** Its stored settings (never a secret), in settings.json; empty when nothing is stored. */
   readonly settings: Omit<StoredProfile, 'secrets'>
   /** Each secret auth login stored, and where; null when none is (the environment or a .env may give it). */
-  readonly secrets: {readonly [N in SecretName]: SecretLocation | null}
+  readonly secrets: {readonly [N in SecretName]?: SecretLocation | null}
   readonly state: {readonly dir: string; readonly file: string; readonly exists: boolean}
 }
 
@@ -64,7 +65,8 @@ function secretLocation(paths: Paths, profile: string, name: SecretName, stored:
 
 /**
  * Every profile that has stored settings or state, and the current one, by name: where each one's settings,
- * secrets and state are. Reads settings.json and lists the state folder; never touches the keychain.
+ * secrets and state are. Reads settings.json and lists the state folder; never touches the keychain. The secrets
+ * auth login keeps are always listed; others (watch's webhook secrets) only where a profile stores them.
  */
 export function listProfiles(paths: Paths, current: string): E.Either<AppError, ProfileList> {
   return pipe(
@@ -79,7 +81,10 @@ export function listProfiles(paths: Paths, current: string): E.Either<AppError, 
           current: name === current,
           settings,
           secrets: Object.fromEntries(
-            SECRET_NAMES.map((secret) => [secret, secretLocation(paths, name, secret, stored[name] ?? {})]),
+            SECRET_NAMES.filter(
+              (secret) =>
+                (LOGIN_SECRETS as readonly string[]).includes(secret) || stored[name]?.secrets?.[secret] !== undefined,
+            ).map((secret) => [secret, secretLocation(paths, name, secret, stored[name] ?? {})]),
           ) as ProfileEntry['secrets'],
           state: {dir: profileStateDir(paths.stateDir, name), file: state.path, exists: state.exists()},
         }

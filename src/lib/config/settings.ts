@@ -72,6 +72,23 @@ const gladlyUrl = new t.Type<string, string, unknown>(
   String,
 )
 
+/** `host:port`, `[ipv6]:port` or `:port` (every address). */
+const listenAddress = fromString('host:port, e.g. 0.0.0.0:8080 or :8080', (text) => {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]*)):(\d{1,5})$/.exec(text)
+  if (match === null) return undefined
+  const port = Number(match[3])
+  // Port 0: any free port (the one chosen is logged).
+  return port <= 65_535 ? text : undefined
+})
+
+const urlPath = fromString('a URL path starting with /, e.g. /gladly/webhook', (text) =>
+  /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(text) ? text : undefined,
+)
+
+const headerName = fromString('an HTTP header name such as X-Gladly-Token', (text) =>
+  /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(text) ? text : undefined,
+)
+
 const oneOf = <V extends string>(values: readonly V[]) =>
   fromString<V>(`one of ${values.join(', ')}`, (text) => values.find((value) => value === text.toLowerCase()))
 
@@ -258,6 +275,57 @@ export const SETTINGS = {
   METRICS_STATSD: {
     codec: hostAndPort,
     description: "Send the import's metrics as DogStatsD gauges over UDP to this host:port (e.g. 127.0.0.1:8125)",
+    storable: true,
+  },
+  // watch: the webhook listener and the Events API poller.
+  WATCH_LISTEN: {
+    codec: listenAddress,
+    description: 'Address and port watch listens on for Gladly webhooks, /healthz and /metrics (host:port, :port)',
+    default: '0.0.0.0:8080',
+    storable: true,
+  },
+  WATCH_WEBHOOK_PATH: {
+    codec: urlPath,
+    description: 'Path of the webhook URL Gladly posts to (the path of the public URL given to watch setup)',
+    default: '/gladly/webhook',
+    storable: true,
+  },
+  WATCH_WEBHOOK_USERNAME: {
+    codec: nonEmpty('a non-empty user name'),
+    description: "User name of the webhook's Basic auth (its credentials in Gladly)",
+    storable: true,
+  },
+  WATCH_WEBHOOK_PASSWORD: {
+    codec: nonEmpty('a non-empty password'),
+    description: "Password of the webhook's Basic auth",
+    secret: true,
+  },
+  WATCH_WEBHOOK_HEADER: {
+    codec: headerName,
+    description: 'Name of the header carrying the webhook token (its headers in Gladly), e.g. X-Gladly-Token',
+    storable: true,
+  },
+  WATCH_WEBHOOK_TOKEN: {
+    codec: nonEmpty('a non-empty token'),
+    description: 'Value of the webhook token header',
+    secret: true,
+  },
+  WATCH_TLS_CERT: {
+    codec: nonEmpty('a file path'),
+    description:
+      'PEM certificate (chain) file: watch serves HTTPS itself instead of plain HTTP behind your TLS ingress',
+    storable: true,
+  },
+  WATCH_TLS_KEY: {
+    codec: nonEmpty('a file path'),
+    description: 'PEM private key file of WATCH_TLS_CERT',
+    storable: true,
+  },
+  WATCH_POLL_SECONDS: {
+    codec: integerWithin('a whole number of seconds from 0 to 3600', 0, 3600),
+    description:
+      "Seconds between two reads of Gladly's Events API, the fallback that fills the webhook's gaps (0: off)",
+    default: '60',
     storable: true,
   },
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the table mixes codecs of several value types

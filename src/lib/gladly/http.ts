@@ -72,6 +72,8 @@ export interface GladlyHttp {
   get(path: string, searchParams?: Record<string, string>): TE.TaskEither<GladlyError, GladlyResponse>
   /** POST a JSON body under /api/v1, with the same handling as `get`; `ownLimit` paces an endpoint with a limit of its own. */
   post(path: string, body: unknown, ownLimit?: RateLimiter): TE.TaskEither<GladlyError, GladlyResponse>
+  /** PATCH a JSON body under /api/v1 (the Webhooks API), with the same handling as `get`. */
+  patch(path: string, body: unknown): TE.TaskEither<GladlyError, GladlyResponse>
   /** Streams a response body to a file; a body cut short is retried like a reset. */
   download(path: string, destination: string): TE.TaskEither<GladlyError, {readonly bytes: number}>
 }
@@ -195,7 +197,7 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
 
   /** One JSON-sized exchange; the retry policy decides what to do with 401/403/429/5xx and failures. */
   const request = (
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PATCH',
     path: string,
     options: {searchParams?: Record<string, string>; json?: unknown; headers?: Headers; deadline: number},
     ownLimit?: RateLimiter,
@@ -236,6 +238,7 @@ export function createGladlyHttp(connection: GladlyConnection): GladlyHttp {
         },
         ownLimit,
       ),
+    patch: (path, body) => request('PATCH', path, {json: body, deadline: deadlines.request}),
     download: (path, destination) =>
       pipe(
         retrying<{status: number; bytes: number}>(`GET ${path}`, async (startedAt, attempt) => {

@@ -14,6 +14,8 @@ export {
   listCompletedJobs,
 } from './client.js'
 export {concernsWholeRun, type GladlyError} from './errors.js'
+export {createWebhook, listWebhooks, updateWebhook, type WebhookFields} from './webhooks.js'
+export {EVENTS_RETENTION_MS, EVENTS_SETTLE_MS, listConversationEvents} from './events.js'
 export * from './feed/index.js'
 export {compareTimestamps} from './time.js'
 export type {Agent, Conversation, ExportJob, Inbox, Topic} from './codecs.js'

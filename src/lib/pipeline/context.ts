@@ -2,7 +2,7 @@ import type * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import {ExitCode, localFileProblem, type AppError, type RequestStats} from '../common/index.js'
 import type {Settings} from '../config/index.js'
-import type {CustomerDirectory, GladlyHttp, Selection} from '../gladly/index.js'
+import type {Budget, CustomerDirectory, GladlyHttp, Selection} from '../gladly/index.js'
 import type {Logger} from '../log/index.js'
 import type {Journal, Ledger, Spool, State} from '../state/index.js'
 import type {Delivery} from './delivery.js'
@@ -47,6 +47,12 @@ export interface ImportOptions {
    */
   readonly signal?: AbortSignal
   readonly bucketBytes?: number
+  /** Gladly's request budget, when the run shares it with other work of the process (watch's Events API poller). */
+  readonly budget?: Budget
+  /** Told of each conversation Enterpret took, with the closedAt it was sent with (watch's close→delivery lag). */
+  readonly onDelivered?: (
+    conversations: ReadonlyArray<{readonly conversationId: string; readonly closedAt: string}>,
+  ) => void
 }
 
 // Open conversations untouched this long leave the spool; if one closes later it is fetched whole.

@@ -117,9 +117,9 @@ function conversationPlug(
         for (const channel of meta.channels) summary.channels[channel] = (summary.channels[channel] ?? 0) + 1
       }
       // A dry run's ledger only remembers in memory, so a conversation the run would send twice counts once.
-      await deps.ledger.record(
-        entries.map(({meta}) => ({conversationId: meta.conversationId, closedAt: meta.closedAt})),
-      )
+      const booked = entries.map(({meta}) => ({conversationId: meta.conversationId, closedAt: meta.closedAt}))
+      await deps.ledger.record(booked)
+      options.onDelivered?.(booked)
     },
     failed({record, meta}, reason) {
       tally.summary.conversations.failed++

@@ -32,7 +32,10 @@ import {
   readOnlyLedger,
   readOnlySentUsers,
   type Backfill,
+  type Journal,
+  type Ledger,
   type Lock,
+  type LockHeld,
 } from '../state/index.js'
 import {
   GLADLY_DOCUMENTED_RPS,
@@ -87,7 +90,14 @@ function requiredCredentials(options: ImportOptions) {
   return TE.fromEither(requireSettings(options.settings, names, options.dryRun ? 'dry-run' : 'import'))
 }
 
-function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
+/** Stores a feed other than the import brings: `watch` keeps no journal of export jobs and its own scratch folder. */
+export interface FeedStores {
+  readonly workDir: string
+  readonly ledger: Ledger
+  readonly journal: Journal
+}
+
+export function prepare(options: ImportOptions, feedStores?: FeedStores): TE.TaskEither<AppError, Run> {
   const {settings, logger} = options
   const {stateDir} = settings.paths
   const usersEnabled = settings.values.ENTERPRET_USERS_API_KEY !== undefined
@@ -124,7 +134,7 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
           userAgent: options.userAgent,
           maxRetries: settings.values.MAX_RETRIES,
           retryDelayMs: settings.values.RETRY_DELAY,
-          budget: createBudget(settings.values.GLADLY_MAX_RPS),
+          budget: options.budget ?? createBudget(settings.values.GLADLY_MAX_RPS),
           logger,
           stats: gladlyStats,
         }),
@@ -135,6 +145,12 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
     TE.bindW('lookups', ({http}) => fetchLookups(http)),
     TE.bindW('stores', () =>
       guard(async () => {
+        const sentUsers = !usersEnabled
+          ? undefined
+          : options.dryRun
+            ? await readOnlySentUsers(stateDir, settings.profile)
+            : await openSentUsers(stateDir, settings.profile)
+        if (feedStores !== undefined) return {...feedStores, sentUsers}
         // A dry run must leave the state folder byte for byte as it was: its scratch goes elsewhere.
         const workDir = options.dryRun ? await scratchDir() : join(profileStateDir(stateDir, settings.profile), 'work')
         // Downloads of a run that was killed are of no use: the jobs are read again.
@@ -145,11 +161,7 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
             ? await readOnlyLedger(stateDir, settings.profile)
             : await openLedger(stateDir, settings.profile),
           journal: await openJournal(stateDir, settings.profile),
-          sentUsers: !usersEnabled
-            ? undefined
-            : options.dryRun
-              ? await readOnlySentUsers(stateDir, settings.profile)
-              : await openSentUsers(stateDir, settings.profile),
+          sentUsers,
         }
       }),
     ),
@@ -309,25 +321,48 @@ function withLock<A>(
   const {settings, logger} = options
   const lost = new AbortController()
   const signal = options.signal === undefined ? lost.signal : AbortSignal.any([options.signal, lost.signal])
+  const acquire = () =>
+    acquireLock(settings.paths.stateDir, settings.profile, {
+      command: 'import',
+      onStaleLock: (holder) =>
+        logger.warn(
+          `Took over the lock of an import that is gone (pid ${holder.pid} on ${holder.host}, started ${holder.startedAt}).`,
+        ),
+      onLost: () => {
+        logger.warn(
+          `Another process took over the lock of profile ${settings.profile}: this import's lease went stale. It stops at the next conversation.`,
+        )
+        lost.abort('the lock was taken over by another process')
+      },
+    })
   return TE.bracket(
-    TE.fromEither(
-      acquireLock(settings.paths.stateDir, settings.profile, {
-        command: 'import',
-        onStaleLock: (holder) =>
-          logger.warn(
-            `Took over the lock of an import that is gone (pid ${holder.pid} on ${holder.host}, started ${holder.startedAt}).`,
-          ),
-        onLost: () => {
-          logger.warn(
-            `Another process took over the lock of profile ${settings.profile}: this import's lease went stale. It stops at the next conversation.`,
-          )
-          lost.abort('the lock was taken over by another process')
-        },
-      }),
-    ) as TE.TaskEither<AppError, Lock>,
+    () => waitOutWatch(acquire, logger),
     () => work({...options, signal}),
     (lock) => TE.fromIO(() => lock.release()),
   )
+}
+
+/**
+ * `watch` holds the state's lock only while it delivers a few conversations (seconds); an import that meets it waits
+ * for it rather than failing, up to WATCH_HOLD_WAIT_MS. Any other holder is refused at once, as before.
+ */
+const WATCH_HOLD_WAIT_MS = 120_000
+const WATCH_HOLD_POLL_MS = 200
+
+async function waitOutWatch(
+  acquire: () => E.Either<AppError, Lock>,
+  logger: ImportOptions['logger'],
+): Promise<E.Either<AppError, Lock>> {
+  const deadline = Date.now() + WATCH_HOLD_WAIT_MS
+  let told = false
+  for (;;) {
+    const taken = acquire()
+    const heldByWatch = taken._tag === 'Left' && (taken.left as LockHeld).holder?.command === 'watch'
+    if (!heldByWatch || Date.now() > deadline) return taken
+    if (!told) logger.info('watch is delivering conversations for this profile; the import starts when it is done.')
+    told = true
+    await new Promise((resolve) => setTimeout(resolve, WATCH_HOLD_POLL_MS))
+  }
 }
 
 export interface RunResult {

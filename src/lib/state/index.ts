@@ -1,6 +1,7 @@
 // What the importer remembers between runs, per profile: watermark, processed jobs, checkpoint and its
 // journal, the spool of open conversations, the ledger of sent ones, the users sent, dead letters, and the lock.
 export {openStateStore, profileStateDir} from './store.js'
+export type {LockHeld} from './errors.js'
 export {acquireLock, LEASE_STALE_MS, lockPath, lockStatus, type Lock, type LockStatus} from './lock.js'
 export {
   EMPTY_STATE,

@@ -24,8 +24,8 @@ export interface LockStatus {
   readonly holder?: LockInfo & {readonly alive: boolean; readonly leaseAgeMs?: number}
 }
 
-export function lockPath(stateDir: string, profile: string): string {
-  return join(profileStateDir(stateDir, profile), 'import.lock')
+export function lockPath(stateDir: string, profile: string, file = 'import.lock'): string {
+  return join(profileStateDir(stateDir, profile), file)
 }
 
 function isAlive(pid: number): boolean {
@@ -75,7 +75,7 @@ function held(path: string, holder: LockInfo & {leaseAgeMs?: number}): LockHeld 
     _tag: 'LockHeld',
     exit: ExitCode.failure,
     holder,
-    message: `Another import is running for this profile: pid ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.startedAt}${lease}).`,
+    message: `Another ${holder.command === 'watch' ? 'watch' : 'import'} is running for this profile: pid ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.startedAt}${lease}).`,
     suggestions: [
       holder.refreshedAt === undefined
         ? `Wait for it to finish. If that process is gone for good, remove ${path}.`
@@ -100,6 +100,8 @@ export interface AcquireOptions {
   /** Another process took the lock over (this one's lease had gone stale, e.g. while it was frozen). */
   readonly onLost?: () => void
   readonly renewEveryMs?: number
+  /** Another lock file of the profile than the state's (`import.lock`), e.g. `watch.lock`. */
+  readonly file?: string
 }
 
 /**
@@ -111,7 +113,7 @@ export function acquireLock(
   profile: string,
   options: AcquireOptions,
 ): E.Either<LockHeld | StateError, Lock> {
-  const path = lockPath(stateDir, profile)
+  const path = lockPath(stateDir, profile, options.file)
   mkdirSync(profileStateDir(stateDir, profile), {recursive: true, mode: 0o700})
   const startedAt = new Date().toISOString()
   const info: LockInfo = {

@@ -15,6 +15,7 @@ import {
 } from './dataset.js'
 import {MINUTE, parseTime, rng, type Rng, type TimeArg, toMs} from './random.js'
 import {conversationExportReport, parseReportRequest} from './reports.js'
+import {FakeWebhooks, WebhookInputError, type WebhookOptions} from './webhooks.js'
 
 interface RateLimitOptions {
   perSecond: number
@@ -90,6 +91,8 @@ export interface FakeGladlyOptions extends Partial<FaultSwitches> {
   now?: TimeArg
   /** Seeds the per-request fault draws. */
   faultSeed?: number
+  /** Webhook delivery: retry delays, timeout, how often new events are looked for. */
+  webhooks?: WebhookOptions
 }
 
 interface FailNextFault {
@@ -104,6 +107,8 @@ export interface FakeGladly {
   dataset: GladlyDataset
   clock: FakeClock
   stats: RequestStats
+  /** The webhooks created through the Webhooks API, and every delivery made to them. */
+  webhooks: FakeWebhooks
   configure(switches: Partial<FaultSwitches>): void
   /** Answers the next `times` (default 1) requests whose route key or path matches with a status or a reset. */
   failNext(match: RegExp | string, fault: FailNextFault): void
@@ -309,6 +314,7 @@ class FakeGladlyServer {
   private readonly hooks: Array<{match: RegExp | string; fault: FailNextFault; left: number}> = []
   private cutDone = new Set<string>()
   private readonly server: Server
+  readonly webhooks: FakeWebhooks
 
   constructor(
     readonly dataset: GladlyDataset,
@@ -330,6 +336,7 @@ class FakeGladlyServer {
       damaged: options.damaged ?? {},
     }
     this.faults = rng(options.faultSeed ?? dataset.options.seed, 0xfa17)
+    this.webhooks = new FakeWebhooks(dataset, () => clock.nowMs(), options.webhooks)
     this.routes = this.buildRoutes()
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
@@ -350,6 +357,7 @@ class FakeGladlyServer {
       dataset: this.dataset,
       clock: this.clock,
       stats: this.stats,
+      webhooks: this.webhooks,
       configure: (switches) => this.configure(switches),
       failNext: (match, fault) => {
         this.hooks.push({match, fault, left: fault.times ?? 1})
@@ -405,6 +413,7 @@ class FakeGladlyServer {
   }
 
   private async close(): Promise<void> {
+    this.webhooks.close()
     const closed = new Promise<void>((resolve) => {
       this.server.close(() => resolve())
     })
@@ -612,6 +621,22 @@ class FakeGladlyServer {
       ],
       ['/api/v1/events', (ctx) => this.events(ctx)],
       ['POST /api/v1/reports', (ctx) => this.report(ctx)],
+      ['/api/v1/webhooks', (ctx) => json(ctx, this.webhooks.list())],
+      ['POST /api/v1/webhooks', (ctx) => this.createWebhook(ctx)],
+      [
+        '/api/v1/webhooks/:id',
+        (ctx) => json(ctx, this.webhooks.get(param(ctx, 0)) ?? throwing(notFound('webhook', param(ctx, 0)))),
+      ],
+      ['PATCH /api/v1/webhooks/:id', (ctx) => this.updateWebhook(ctx)],
+      [
+        'DELETE /api/v1/webhooks/:id',
+        (ctx) => {
+          const outcome = this.webhooks.delete(param(ctx, 0))
+          if (outcome === 'missing') throw notFound('webhook', param(ctx, 0))
+          if (outcome === 'enabled') throw errors(400, 'invalid', 'webhook must be disabled to be deleted')
+          sendText(ctx.res, 204, '', ctx.headers)
+        },
+      ],
     ]
     return table.map(([route, handler]) => {
       const [method, pattern] = route.includes(' ') ? (route.split(' ') as [string, string]) : ['GET', route]
@@ -622,6 +647,32 @@ class FakeGladlyServer {
         handler,
       }
     })
+  }
+
+  private async createWebhook(ctx: RequestContext): Promise<void> {
+    const id = await this.webhookChange(ctx, (body) => this.webhooks.create(body))
+    sendText(ctx.res, 201, '', {...ctx.headers, Location: `/api/v1/webhooks/${id}`})
+  }
+
+  private async updateWebhook(ctx: RequestContext): Promise<void> {
+    const found = await this.webhookChange(ctx, (body) => this.webhooks.update(ctx.params[0] ?? '', body))
+    if (!found) throw notFound('webhook', ctx.params[0] ?? '')
+    sendText(ctx.res, 204, '', ctx.headers)
+  }
+
+  private async webhookChange<A>(ctx: RequestContext, change: (body: unknown) => Promise<A>): Promise<A> {
+    let body: unknown
+    try {
+      body = JSON.parse(await readBody(ctx.req))
+    } catch {
+      throw errors(400, 'invalid', 'the request body must be JSON')
+    }
+    try {
+      return await change(body)
+    } catch (error) {
+      if (error instanceof WebhookInputError) throw errors(400, 'invalid', error.message)
+      throw error
+    }
   }
 
   /** POST /api/v1/reports: the Reports API's limits, then validation, generation time, and the CSV (or garbage). */
