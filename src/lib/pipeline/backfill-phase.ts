@@ -2,6 +2,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import {createRateLimiter} from '../common/index.js'
 import {addDays, backfillFeed, dayOf, daysBetween, type ExportJob, type JobPlan} from '../gladly/index.js'
 import type {Backfill} from '../state/index.js'
+import {customAttributesWanted} from './custom-attributes.js'
 import {DEFAULT_CONCURRENCY, noteWarning, type Run} from './context.js'
 import {skipRules, type FeedUnit} from './units.js'
 
@@ -78,6 +79,7 @@ export async function* backfillUnits(run: Run, backfill: Backfill): AsyncGenerat
     inboxIds: [...run.lookups.inboxes.keys()],
     onReread: (problem: string) => noteWarning(run, `${problem} Asking for it again.`),
   }
+  const wantCustomAttributes = customAttributesWanted(run)
   for (
     let startDay = backfill.next;
     startDay !== null && startDay <= backfill.to;
@@ -98,6 +100,8 @@ export async function* backfillUnits(run: Run, backfill: Backfill): AsyncGenerat
             reports,
             window,
             directory: run.customers,
+            topics: () => run.lookups.topics.values(),
+            customAttributes: wantCustomAttributes,
             concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
             onWarning: (message) => noteWarning(run, message),
           }),

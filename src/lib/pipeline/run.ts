@@ -170,7 +170,10 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
         mergesFollowed: new Set(),
         quarantineResolved: new Set(),
       }
-      const customers = customerDirectory(http, logger)
+      // A customer's profile is needed for the records' customer fields, or for the Users webhook.
+      const customers = customerDirectory(http, logger, {
+        profilesNeeded: options.settings.values.RECORD_CUSTOMER_FIELDS === 'yes' || stores.sentUsers !== undefined,
+      })
       tally.summary.users.enabled = stores.sentUsers !== undefined
       const users =
         stores.sentUsers === undefined
