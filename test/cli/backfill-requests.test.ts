@@ -106,6 +106,34 @@ describe('backfill requests: the report row is the conversation, customers once 
     )
   })
 
+  it('reads a quiet history in fewer, longer windows, each report asked for while the window before is read', async () => {
+    const result = await sandbox.run(['import', '--start-date', startDate, '--json'], {env: env()})
+    expect(result.code, result.stderr).to.equal(0)
+    const summary = parseJson<RunSummary>(result)
+    const days = Math.round((Date.parse(summary.backfill.to ?? '') - Date.parse(startDate)) / DAY_MS) + 1
+    // A week first; then, at a few conversations a day, as long a window as allowed (28 days).
+    expect(summary.backfill.windows).to.equal(1 + Math.ceil((days - 7) / 28))
+    const {requests} = fakes.gladly.stats
+    const reportsAt = requests.flatMap((request, index) => (request === 'POST /api/v1/reports' ? [index] : []))
+    expect(reportsAt).to.have.length(summary.backfill.windows)
+    const firstWeek = new Set(
+      fakes.gladly.dataset.conversationsCreatedBetween(
+        Date.parse(`${startDate}T00:00:00Z`),
+        Date.parse(`${startDate}T00:00:00Z`) + 7 * DAY_MS,
+        fakes.gladly.clock.now(),
+      ),
+    )
+    const firstWeekItems = requests.flatMap((request, index) => {
+      const id = /^GET \/api\/v1\/conversations\/([^/]+)\/items$/.exec(request)?.[1]
+      return id !== undefined && firstWeek.has(id) ? [index] : []
+    })
+    expect(firstWeekItems.length).to.be.greaterThan(5)
+    expect(
+      reportsAt[1],
+      "the second window's report, before the first window's conversations are all read",
+    ).to.be.below(Math.max(...firstWeekItems))
+  })
+
   it('asks for no customer profile when records carry no customer fields and users are not sent', async () => {
     const result = await sandbox.run(['import', '--start-date', startDate, '--json'], {
       env: env({RECORD_CUSTOMER_FIELDS: 'no'}),
