@@ -351,7 +351,54 @@ async function watchLatency() {
   }
 }
 
-const scenarios = {throughput, scaling, memory, transform, startup, watch: watchLatency}
+/**
+ * A backfill of history only (every conversation older than the export jobs' 14 days), where a customer has three
+ * conversations on average and none has custom attributes: Gladly requests per history conversation, and wall time
+ * against the floor, the longer of the requests at Gladly's 10 a second and the reports at the CLI's share of the
+ * Reports API's 10 a minute. Once with the records' customer fields (a profile per customer), once without.
+ */
+async function backfill() {
+  const rate = 10
+  const days = 42
+  const reportsPerMinute = 6
+  const conversations = scale(1500)
+  const history = {
+    ...dataset(conversations, days),
+    end: Date.now() - 20 * DAY_MS,
+    conversationsPerCustomer: 3,
+    customAttributes: false,
+  }
+  const measure = async (customerFields: 'yes' | 'no') => {
+    log(
+      `backfill: ${conversations} conversations over ${days} days, 3 per customer, customer fields ${customerFields}…`,
+    )
+    const run = await runImport(
+      {dataset: history, rateLimit: {perSecond: rate}, latencyMs: 30},
+      {
+        ENTERPRET_MAX_RPM: '100',
+        IMPORT_HISTORY_DAYS: String(days + 25),
+        GLADLY_REPORTS_PER_MINUTE: String(reportsPerMinute),
+        RECORD_CUSTOMER_FIELDS: customerFields,
+      },
+    )
+    const sent = run.summary.conversations.sent
+    const windows = run.summary.backfill.windows
+    const floorSeconds = Math.max(run.gladlyRequests / rate, (windows * 60) / reportsPerMinute)
+    return {
+      conversations: sent,
+      windows,
+      gladlyRequests: run.gladlyRequests,
+      profileRequests: run.summary.users.profileRequests,
+      requestsPerConversation: run.gladlyRequests / sent,
+      wallSeconds: run.wallMs / 1000,
+      floorSeconds,
+      ratio: run.wallMs / 1000 / floorSeconds,
+    }
+  }
+  return {withCustomerFields: await measure('yes'), withoutCustomerFields: await measure('no')}
+}
+
+const scenarios = {throughput, scaling, memory, transform, startup, watch: watchLatency, backfill}
 const selected = flags.only ? {[flags.only]: scenarios[flags.only as keyof typeof scenarios]} : scenarios
 const results: Record<string, unknown> = {}
 for (const [name, scenario] of Object.entries(selected)) {
@@ -377,6 +424,7 @@ if (flags.json) {
     transform?: Awaited<ReturnType<typeof transform>>
     startup?: Awaited<ReturnType<typeof startup>>
     watch?: Awaited<ReturnType<typeof watchLatency>>
+    backfill?: Awaited<ReturnType<typeof backfill>>
   }
   const rows: [string, string, string][] = []
   const fixed = (value: number, digits = 2) => value.toFixed(digits)
@@ -432,6 +480,24 @@ if (flags.json) {
       `${fixed(r.watch.medianSeconds, 1)} s / ${fixed(r.watch.p95Seconds, 1)} s`,
       '≤ 60 s',
     ])
+  if (r.backfill) {
+    const cases = [
+      ['records with customer fields', r.backfill.withCustomerFields],
+      ['RECORD_CUSTOMER_FIELDS=no', r.backfill.withoutCustomerFields],
+    ] as const
+    for (const [name, b] of cases) {
+      rows.push([
+        `backfill, ${name}: Gladly requests per history conversation (${b.gladlyRequests} for ${b.conversations}, ${b.profileRequests} profiles, ${b.windows} report windows; 3 conversations per customer)`,
+        fixed(b.requestsPerConversation, 3),
+        '≤ 1.3',
+      ])
+      rows.push([
+        `backfill, ${name}: wall time / floor (${fixed(b.wallSeconds, 0)} s / ${fixed(b.floorSeconds, 0)} s: requests at 10/s, reports at 6/min)`,
+        fixed(b.ratio),
+        '',
+      ])
+    }
+  }
   console.log(
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, ${machine.os}, Node ${machine.node}${flags.quick ? ' (quick sizes)' : ''}\n`,
   )

@@ -2,7 +2,7 @@ import {expect} from 'chai'
 import nock from 'nock'
 import {createRateLimiter, type RequestStats} from '../../src/lib/common/index.js'
 import {createBudget, createGladlyHttp} from '../../src/lib/gladly/index.js'
-import {conversationIdsOfReport, reportConversations, type ReportSource} from '../../src/lib/gladly/reports.js'
+import {reportRows, reportConversations, type ReportSource} from '../../src/lib/gladly/reports.js'
 import {silentLogger} from '../../src/lib/log/index.js'
 
 const ORIGIN = 'https://acme.gladly.com'
@@ -17,9 +17,12 @@ describe('Gladly conversation reports', () => {
   describe('reading the CSV', () => {
     it('takes ids from a real CSV: BOM, blank leading lines, quoted commas, quotes and newlines', () => {
       const body = `\uFEFF\r\n\r\n${csv([header, ['2026-09-01T10:00:00Z', 'conv-1', 'cust-1', 'Hello, "world"\nsecond line'], ['2026-09-01T11:00:00Z', 'conv-2', 'cust-2', 'plain']])}`
-      expect(conversationIdsOfReport(response(body), {startDay: '2026-09-01', endDay: '2026-09-01'})).to.deep.equal({
+      expect(reportRows(response(body), {startDay: '2026-09-01', endDay: '2026-09-01'})).to.deep.equal({
         _tag: 'Right',
-        right: ['conv-1', 'conv-2'],
+        right: [
+          {createdAt: '2026-09-01T10:00:00Z', conversationId: 'conv-1', customerId: 'cust-1'},
+          {createdAt: '2026-09-01T11:00:00Z', conversationId: 'conv-2', customerId: 'cust-2'},
+        ],
       })
     })
 
@@ -28,21 +31,21 @@ describe('Gladly conversation reports', () => {
         ['created_at', 'conversation_id'],
         ['x', 'conv-9'],
       ])
-      expect(conversationIdsOfReport(response(body), {startDay: '2026-09-01', endDay: '2026-09-01'})).to.deep.equal({
+      expect(reportRows(response(body), {startDay: '2026-09-01', endDay: '2026-09-01'})).to.deep.equal({
         _tag: 'Right',
-        right: ['conv-9'],
+        right: [{createdAt: 'x', conversationId: 'conv-9'}],
       })
     })
 
     it('treats a body that is not CSV as an error of its window', () => {
-      const html = conversationIdsOfReport(response('<html><body>Maintenance</body></html>', 'text/html'), {
+      const html = reportRows(response('<html><body>Maintenance</body></html>', 'text/html'), {
         startDay: '2026-09-01',
         endDay: '2026-09-07',
       })
       expect(html._tag === 'Left' && html.left.message).to.equal(
         "Gladly's conversation report for 2026-09-01 – 2026-09-07 is not CSV (Content-Type text/html).",
       )
-      const noColumn = conversationIdsOfReport(
+      const noColumn = reportRows(
         response(
           csv([
             ['a', 'b'],

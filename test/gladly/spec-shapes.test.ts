@@ -18,7 +18,7 @@ import {
   ExportJobListing,
   Topic,
 } from '../../src/lib/gladly/codecs.js'
-import {conversationIdsOfReport, REPORT_METRIC_SET} from '../../src/lib/gladly/reports.js'
+import {reportRows, REPORT_METRIC_SET} from '../../src/lib/gladly/reports.js'
 
 /*
  * Gladly's OpenAPI spec, read as it is rather than through fixtures, against the codecs: every example the spec gives
@@ -299,11 +299,11 @@ describe('gladly/codecs against the OpenAPI spec', () => {
     it('has no example to decode: the spec gives it only as binary CSV, the media type reports.ts reads', () => {
       expect(answer).to.deep.equal({'text/csv': {schema: {description: 'CSV report', format: 'binary'}}})
       const body = 'Conversation ID\r\nHXRqKC5GSV-jAlq0-sxYTA\r\n'
-      const ids = conversationIdsOfReport(
+      const rows = reportRows(
         {status: 200, headers: {'content-type': 'text/csv'}, body},
         {startDay: '2019-05-01', endDay: '2019-05-01'},
       )
-      expect(ids).to.deep.equal({_tag: 'Right', right: ['HXRqKC5GSV-jAlq0-sxYTA']})
+      expect(rows).to.deep.equal({_tag: 'Right', right: [{conversationId: 'HXRqKC5GSV-jAlq0-sxYTA'}]})
     })
 
     it(`asks for a metric set the spec names (${REPORT_METRIC_SET})`, () => {

@@ -328,6 +328,21 @@ export const SETTINGS = {
     default: '60',
     storable: true,
   },
+  // The backfill's cost in Gladly requests (issue 20).
+  RECORD_CUSTOMER_FIELDS: {
+    codec: oneOf(['yes', 'no'] as const),
+    description:
+      "Whether records carry customer_name and customer_email. 'no' leaves them out, and a customer's profile is then read from Gladly only for the Users webhook (ENTERPRET_USERS_API_KEY): a backfill saves one request per customer",
+    default: 'yes',
+    storable: true,
+  },
+  BACKFILL_CUSTOM_ATTRIBUTES: {
+    codec: oneOf(['auto', 'yes', 'no'] as const),
+    description:
+      "Whether backfilled records carry the conversations' custom attributes, which the report lacks (one more Gladly request per conversation, GET /conversations/{id}): 'auto' once a conversation of this profile showed any (an export job's, or one of the first the backfill reads whole), 'yes', or 'no'",
+    default: 'auto',
+    storable: true,
+  },
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the table mixes codecs of several value types
 } as const satisfies Record<string, SettingSpec<any>>
 

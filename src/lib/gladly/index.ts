@@ -19,4 +19,4 @@ export {EVENTS_RETENTION_MS, EVENTS_SETTLE_MS, listConversationEvents} from './e
 export * from './feed/index.js'
 export {compareTimestamps} from './time.js'
 export type {Agent, Conversation, ExportJob, Inbox, Topic} from './codecs.js'
-export {addDays, dayOf, daysBetween} from './reports.js'
+export {addDays, dayOf, daysBetween, type ReportWindow} from './reports.js'

@@ -59,13 +59,34 @@ function windowError(window: ReportWindow, message: string): GladlyError {
 
 // Headers are matched loosely: Gladly's UI exports say "Conversation ID", API clients have seen conversation_id.
 const normalizeHeader = (header: string) => header.toLowerCase().replace(/[^a-z0-9]/g, '')
-const ID_HEADER = 'conversationid'
 
-/** The conversation ids of a report body; an error when it is not the CSV Gladly documents. */
-export function conversationIdsOfReport(
-  response: GladlyResponse,
-  window: ReportWindow,
-): E.Either<GladlyError, string[]> {
+/**
+ * The columns of a ConversationExportReport row the backfill uses, each under the names it is known by (normalized:
+ * lower case, letters and digits only): help.gladly.com's "Conversation Export" report and the snake_case columns
+ * other integrations read (gladly-api.md §4.7). INFERRED where neither source is exact: "current" inbox and agent
+ * columns are the conversation's assignee now, as `GET /conversations/{id}` gives them; "Topics" lists topic names.
+ */
+const REPORT_COLUMN_NAMES = {
+  conversationId: ['conversationid'],
+  createdAt: ['conversationcreatedat', 'createdat', 'timestampcreatedat'],
+  customerId: ['customerid'],
+  link: ['conversationlink'],
+  status: ['status', 'conversationstatus'],
+  agentId: ['assignedagentid', 'assignedagentidcurrent', 'currentassignedagentid', 'agentid'],
+  inboxId: ['inboxid', 'inboxidcurrent', 'currentinboxid'],
+  closedAt: ['lastclosedat', 'closedat', 'conversationclosedat'],
+  topics: ['topics', 'topicnames'],
+} as const
+
+type ReportColumn = keyof typeof REPORT_COLUMN_NAMES
+
+/** One row of a conversation report: its id, and whichever of the other columns the report has (empty = absent). */
+export type ReportRow = {readonly conversationId: string} & {
+  readonly [K in Exclude<ReportColumn, 'conversationId'>]?: string
+}
+
+/** The rows of a report body; an error when it is not the CSV Gladly documents. */
+export function reportRows(response: GladlyResponse, window: ReportWindow): E.Either<GladlyError, ReportRow[]> {
   const type = String(response.headers['content-type'] ?? '')
   if (!/csv/i.test(type)) return E.left(windowError(window, `is not CSV (Content-Type ${type || 'missing'}).`))
   let rows: string[][]
@@ -76,12 +97,24 @@ export function conversationIdsOfReport(
     return E.left(windowError(window, `is not valid CSV (${(error as Error).message}).`))
   }
   const [header, ...records] = rows
-  const column = header?.findIndex((name) => normalizeHeader(name) === ID_HEADER) ?? -1
-  if (column === -1)
+  const names = (header ?? []).map(normalizeHeader)
+  const columns = Object.entries(REPORT_COLUMN_NAMES).flatMap(([column, known]) => {
+    const index = names.findIndex((name) => (known as readonly string[]).includes(name))
+    return index === -1 ? [] : [[column as ReportColumn, index] as const]
+  })
+  if (!columns.some(([column]) => column === 'conversationId'))
     return E.left(
       windowError(window, `has no "Conversation ID" column (columns: ${(header ?? []).join(', ') || 'none'}).`),
     )
-  return E.right(records.map((record) => (record[column] ?? '').trim()).filter((id) => id !== ''))
+  const toRow = (record: string[]): ReportRow => {
+    const row: Record<string, string> = {}
+    for (const [column, index] of columns) {
+      const value = (record[index] ?? '').trim()
+      if (value !== '') row[column] = value
+    }
+    return row as ReportRow
+  }
+  return E.right(records.map(toRow).filter((row) => row.conversationId !== undefined))
 }
 
 /**
@@ -97,8 +130,8 @@ function requestReport(
   reportLimit: RateLimiter,
   window: ReportWindow,
   onReread?: (problem: string) => void,
-): TE.TaskEither<GladlyError, string[]> {
-  const attempt = (rereadsLeft: number): TE.TaskEither<GladlyError, string[]> =>
+): TE.TaskEither<GladlyError, ReportRow[]> {
+  const attempt = (rereadsLeft: number): TE.TaskEither<GladlyError, ReportRow[]> =>
     pipe(
       askReport(http, reportLimit, window),
       TE.orElse((error) => {
@@ -117,7 +150,7 @@ function askReport(
   http: GladlyHttp,
   reportLimit: RateLimiter,
   window: ReportWindow,
-): TE.TaskEither<GladlyError, string[]> {
+): TE.TaskEither<GladlyError, ReportRow[]> {
   const body = {
     metricSet: REPORT_METRIC_SET,
     startAt: window.startDay,
@@ -129,8 +162,8 @@ function askReport(
     http.post('/reports', body, reportLimit),
     TE.chainEitherK((response) =>
       response.status === 200
-        ? conversationIdsOfReport(response, window)
-        : E.left<GladlyError, string[]>({
+        ? reportRows(response, window)
+        : E.left<GladlyError, ReportRow[]>({
             _tag: 'GladlyHttpError',
             status: response.status,
             path: '/reports',
@@ -148,7 +181,7 @@ function halves<A>(list: readonly A[]): [A[], A[]] {
 
 export interface WindowIds {
   readonly window: ReportWindow
-  readonly conversationIds: readonly string[]
+  readonly rows: readonly ReportRow[]
   /** Rows at the cap with nothing left to split by: some conversations may be missing. */
   readonly possiblyCut: boolean
 }
@@ -174,7 +207,7 @@ export async function* reportConversations(
 ): AsyncGenerator<E.Either<GladlyError, WindowIds>> {
   const ids = await requestReport(source.http, source.limit, window, source.onReread)()
   if (ids._tag === 'Left' || ids.right.length < Math.floor(source.rowCap * SPLIT_AT_SHARE)) {
-    yield E.map((conversationIds: string[]) => ({window, conversationIds, possiblyCut: false}))(ids)
+    yield E.map((rows: ReportRow[]) => ({window, rows, possiblyCut: false}))(ids)
     return
   }
   const days = daysBetween(window.startDay, window.endDay)
@@ -189,5 +222,5 @@ export async function* reportConversations(
     for (const part of halves(inboxes)) yield* reportConversations(source, {...window, inboxes: part})
     return
   }
-  yield E.right({window, conversationIds: ids.right, possiblyCut: true})
+  yield E.right({window, rows: ids.right, possiblyCut: true})
 }

@@ -11,6 +11,7 @@ import {
   type FeedEvent,
 } from '../gladly/index.js'
 import {toEnterpretRecord, type TransformResult} from '../transform/index.js'
+import {noteCustomAttributes} from './custom-attributes.js'
 import {guard, progress, stopRequested, type Run, type Unit} from './context.js'
 import {malformedReport} from './malformed.js'
 import {noteResolved, quarantine, skipForGood} from './quarantine.js'
@@ -80,10 +81,12 @@ function transform(run: Run, event: ClosedEvent): Transformed {
   const input = {
     conversation: event.conversation,
     items: event.items,
-    customer: event.customer,
+    // Customer fields only where records carry them (RECORD_CUSTOMER_FIELDS); the Users webhook has its own.
+    customer: run.options.settings.values.RECORD_CUSTOMER_FIELDS === 'yes' ? event.customer : undefined,
     lookups: run.lookups,
     gladlyAppUrl: run.gladlyAppUrl,
     itemsTruncated: event.itemsTruncated,
+    ...(event.link === undefined ? {} : {conversationLink: event.link}),
   }
   try {
     const result = toEnterpretRecord(input, run.delivery.transformOptions(run.now()))
@@ -150,6 +153,7 @@ function handleClosed(run: Run, unit: Unit, event: ClosedEvent): TE.TaskEither<A
   return pipe(
     reportUnreadable(run, event),
     TE.map(() => {
+      noteCustomAttributes(run, event.conversation)
       if (event.fetchedItems) run.tally.summary.conversations.fetchedWhole++
       run.tally.records++
       return transform(run, event)

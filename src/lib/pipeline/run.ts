@@ -182,7 +182,10 @@ export function prepare(options: ImportOptions, feedStores?: FeedStores): TE.Tas
         mergesFollowed: new Set(),
         quarantineResolved: new Set(),
       }
-      const customers = customerDirectory(http, logger)
+      // A customer's profile is needed for the records' customer fields, or for the Users webhook.
+      const customers = customerDirectory(http, logger, {
+        profilesNeeded: options.settings.values.RECORD_CUSTOMER_FIELDS === 'yes' || stores.sentUsers !== undefined,
+      })
       tally.summary.users.enabled = stores.sentUsers !== undefined
       const users =
         stores.sentUsers === undefined

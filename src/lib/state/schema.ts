@@ -86,6 +86,8 @@ export const StateV1 = t.intersection(
       quarantine: t.array(Quarantined),
       skippedForGood: t.array(SkippedForGood),
       userDeadLetters: t.array(UserDeadLetter),
+      /** A conversation of this profile had custom attributes: backfills then read each conversation whole. */
+      customAttributesSeen: t.boolean,
     }),
   ],
   'state',

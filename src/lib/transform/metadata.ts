@@ -127,6 +127,8 @@ export interface MetadataInput {
   readonly customer?: CustomerSummary
   readonly lookups: Lookups
   readonly gladlyAppUrl: string
+  /** Gladly's own link, where known: it wins over the inferred pattern. */
+  readonly conversationLink?: string | undefined
   readonly channels: readonly string[]
   readonly messageCount: number
   readonly truncated: boolean
@@ -155,7 +157,9 @@ function metadataValues(input: MetadataInput): MetadataValues {
     gladly_customer_id: [conversation.customerId],
     customer_name: one(customer?.name),
     customer_email: present(customer?.emails ?? []),
-    gladly_url: [conversationLink(input.gladlyAppUrl, conversation.customerId, conversation.id)],
+    gladly_url: [
+      input.conversationLink ?? conversationLink(input.gladlyAppUrl, conversation.customerId, conversation.id),
+    ],
     truncated: input.truncated ? [true] : [],
   }
 }

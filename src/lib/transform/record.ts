@@ -98,13 +98,14 @@ export function toEnterpretRecord(input: TransformInput, options: TransformOptio
   if (createdAt._tag !== 'Ok') return createdAt
 
   const id = recordId(conversation.id)
-  const {customer, lookups, gladlyAppUrl} = input
+  const {customer, lookups, gladlyAppUrl, conversationLink} = input
   const metadata = (messageCount: number, truncated: boolean) =>
     buildMetadata({
       conversation,
       customer,
       lookups,
       gladlyAppUrl,
+      conversationLink,
       channels: transcript.channels,
       messageCount,
       truncated,

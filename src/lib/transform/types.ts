@@ -19,6 +19,8 @@ export interface TransformInput {
   readonly lookups: Lookups
   /** Base of the Gladly web app, e.g. https://acme.gladly.com (for the link back) */
   readonly gladlyAppUrl: string
+  /** Gladly's own link to the conversation (a report's "Conversation Link"): used instead of the inferred one. */
+  readonly conversationLink?: string
   /** true when Gladly cut the item list (Gladly-Limited-Data) */
   readonly itemsTruncated?: boolean
 }

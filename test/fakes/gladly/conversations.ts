@@ -69,6 +69,8 @@ export interface GenerationContext {
   themeTopicId(theme: number): string
   extraTopicId(random: Rng): string
   customAttributeIds: {order: string; carrier: string}
+  /** Regular conversations carry custom attributes (some of them); false: none does. */
+  withCustomAttributes: boolean
 }
 
 export interface PlannedItem {
@@ -858,7 +860,7 @@ export function regularPlan(ctx: GenerationContext, h: RegularHeader, random: Rn
     ...spread(random, main, start, start + h.mainSpanMs),
     ...spread(random, reopen, reopenStart, reopenStart + h.reopenSpanMs),
   ]
-  const customAttributes = random.chance(0.4)
+  const drawn = random.chance(0.4)
     ? [
         {id: ctx.customAttributeIds.order, value: w.customerFacts.order},
         ...(random.chance(0.4)
@@ -866,6 +868,7 @@ export function regularPlan(ctx: GenerationContext, h: RegularHeader, random: Rn
           : []),
       ]
     : []
+  const customAttributes = ctx.withCustomAttributes ? drawn : []
   return finalize(
     ctx,
     {

@@ -89,6 +89,10 @@ export interface DatasetOptions {
   /** true/false for all, or per case. Default: all on, except bigCustomer above 5,000 conversations. */
   edgeCases?: boolean | Partial<EdgeCaseSwitches>
   bigConversationItems?: number
+  /** How many conversations a regular customer has on average (1.25 by default; a backfill bench uses 3). */
+  conversationsPerCustomer?: number
+  /** Whether regular conversations carry custom attributes (some do by default). */
+  customAttributes?: boolean
 }
 
 export interface ResolvedDatasetOptions {
@@ -100,6 +104,8 @@ export interface ResolvedDatasetOptions {
   end: number
   edgeCases: EdgeCaseSwitches
   bigConversationItems: number
+  conversationsPerCustomer: number
+  customAttributes: boolean
 }
 
 export interface EdgeCaseIds {
@@ -266,7 +272,7 @@ export class GladlyDataset {
     this.startMs = o.end - o.days * DAY
     this.windowMs = o.jobWindowHours * HOUR
     this.regularCount = o.conversations
-    this.regularCustomers = Math.max(1, Math.ceil(o.conversations / 1.25))
+    this.regularCustomers = Math.max(1, Math.ceil(o.conversations / o.conversationsPerCustomer))
     this.spacing = (o.days * DAY) / o.conversations
     this.agentCount = 1 + Math.min(50, Math.max(6, Math.round(o.conversations / 400)))
     this.failedWindow = o.edgeCases.failedJob ? Math.floor((o.end - 7 * DAY) / this.windowMs) : undefined
@@ -883,6 +889,7 @@ export class GladlyDataset {
       },
       themeTopicId: (theme) => this.topicRecord(THEME_TOPICS[theme % THEME_TOPICS.length] ?? 0).id,
       extraTopicId: (random) => this.topicRecord(random.pick(EXTRA_TOPICS)).id,
+      withCustomAttributes: this.options.customAttributes,
       customAttributeIds: {
         order: this.ids.encode('custom-attribute', 0),
         carrier: this.ids.encode('custom-attribute', 1),
@@ -1267,5 +1274,7 @@ function resolveOptions(options: DatasetOptions): ResolvedDatasetOptions {
       failedJob: flag('failedJob', true),
     },
     bigConversationItems: options.bigConversationItems ?? 1200,
+    conversationsPerCustomer: options.conversationsPerCustomer ?? 1.25,
+    customAttributes: options.customAttributes ?? true,
   }
 }

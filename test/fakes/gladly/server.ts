@@ -179,6 +179,8 @@ class RequestStats {
   reportRows: number[] = []
   /** Report requests refused by the Reports API's own limits (also counted in byStatus[429]). */
   reportsRateLimited = 0
+  /** Every request as `<method> <path>`, in arrival order (to tell what overlapped what). */
+  requests: string[] = []
   private acceptedArrivals: number[] = []
   private allArrivals: number[] = []
 
@@ -216,11 +218,13 @@ class RequestStats {
     this.byStatus = {}
     this.reportRows = []
     this.reportsRateLimited = 0
+    this.requests = []
     this.acceptedArrivals = []
     this.allArrivals = []
   }
 
-  record(routeKey: string, arrival: number): void {
+  record(routeKey: string, arrival: number, request: string): void {
+    this.requests.push(request)
     this.total++
     this.byRoute[routeKey] = (this.byRoute[routeKey] ?? 0) + 1
     this.allArrivals.push(arrival)
@@ -427,7 +431,7 @@ class FakeGladlyServer {
     const method = req.method ?? 'GET'
     const matched = this.match(method, url.pathname)
     const routeKey = matched ? matched.route.key : `${method} (unmatched)`
-    this.stats.record(routeKey, arrival)
+    this.stats.record(routeKey, arrival, `${method} ${url.pathname}`)
     res.on('finish', () => this.stats.status(res.statusCode))
 
     const limit = this.switches.rateLimit

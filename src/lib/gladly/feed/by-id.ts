@@ -1,8 +1,11 @@
 import {mapOrdered} from '../../common/index.js'
 import {getConversation, getConversationItems} from '../client.js'
+import type {Conversation} from '../codecs.js'
 import type {GladlyHttp} from '../http.js'
+import type {ReportRow} from '../reports.js'
 import type {CustomerDirectory, FeedEvent} from './feed.js'
 import {CustomerFile} from './job-lookups.js'
+import {conversationOfRow, type RowUse} from './report-row.js'
 import {skipBeforeLookup, skipUnchanged, type SkipRules} from './skip.js'
 
 export interface ByIdOptions extends SkipRules {
@@ -23,6 +26,12 @@ async function resolveById(options: ByIdOptions, conversationId: string): Promis
   if (lookup.right._tag === 'Vanished') return {_tag: 'Vanished', conversationId}
   const {conversation} = lookup.right
   if (conversation.status !== 'CLOSED') return {_tag: 'Skipped', conversationId, reason: 'still open'}
+  return closedWithItems(options, conversation)
+}
+
+/** A closed conversation whose metadata is known: its items (the one request it needs), and its customer. */
+async function closedWithItems(options: ByIdOptions, conversation: Conversation, link?: string): Promise<FeedEvent> {
+  const conversationId = conversation.id
   const unchanged = skipUnchanged(options, conversation)
   if (unchanged !== undefined) return {_tag: 'Skipped', conversationId, reason: unchanged}
   const page = await getConversationItems(options.http, conversationId)()
@@ -37,7 +46,23 @@ async function resolveById(options: ByIdOptions, conversationId: string): Promis
     customer,
     itemsTruncated: page.right.limited,
     fetchedItems: true,
+    ...(link === undefined ? {} : {link}),
   }
+}
+
+/**
+ * A conversation of a report: its row stands for `GET /conversations/{id}` where it can (see `conversationOfRow`),
+ * so a closed one costs only its items; otherwise it is read whole, as by id.
+ */
+async function resolveFromRow(options: ByIdOptions, use: RowUse, row: ReportRow): Promise<FeedEvent> {
+  const skipped = skipBeforeLookup(options, row.conversationId)
+  if (skipped !== undefined) return {_tag: 'Skipped', conversationId: row.conversationId, reason: skipped}
+  const conversation = conversationOfRow(row, use)
+  if (conversation === undefined) {
+    const event = await resolveById(options, row.conversationId)
+    return event._tag === 'Closed' && row.link !== undefined ? {...event, link: row.link} : event
+  }
+  return closedWithItems(options, conversation, row.link)
 }
 
 /** The given conversations, each read whole from the API (several in flight, paced by the shared budget). */
@@ -47,4 +72,14 @@ export async function* conversationsById(
 ): AsyncGenerator<FeedEvent> {
   yield {_tag: 'Planned', conversations: conversationIds.length}
   yield* mapOrdered(conversationIds, options.concurrency, (conversationId) => resolveById(options, conversationId))
+}
+
+/** The conversations of report rows, each from its row and items where the row serves, else whole from the API. */
+export async function* conversationsOfRows(
+  options: ByIdOptions,
+  use: RowUse,
+  rows: readonly ReportRow[],
+): AsyncGenerator<FeedEvent> {
+  yield {_tag: 'Planned', conversations: rows.length}
+  yield* mapOrdered(rows, options.concurrency, (row) => resolveFromRow(options, use, row))
 }

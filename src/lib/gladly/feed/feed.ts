@@ -1,3 +1,4 @@
+import {LRUCache} from 'lru-cache'
 import {decode, mapOrdered} from '../../common/index.js'
 import type {Logger} from '../../log/index.js'
 import {getConversation, getConversationItems, getCustomerProfile, type UnreadableItem} from '../client.js'
@@ -23,6 +24,8 @@ export type FeedEvent =
       readonly itemsTruncated: boolean
       /** The local items did not cover the conversation's life, so GET /items was needed. */
       readonly fetchedItems: boolean
+      /** Gladly's own link to the conversation (a report's "Conversation Link"), where known. */
+      readonly link?: string
     }
   | {
       readonly _tag: 'Open'
@@ -57,8 +60,13 @@ interface SpoolReader {
   ): Promise<{readonly since: string; readonly items: readonly unknown[]; readonly damaged?: boolean} | undefined>
 }
 
-/** Customers of the job's file first, then the API (following a merge), each looked up once per run. */
+/**
+ * Customers of the job's file first, then the API (following a merge), each looked up once per run while it is among
+ * the `PROFILES_KEPT` most recently used (a backfill's conversations are in creation order, so a customer's come close
+ * together; one evicted is asked again, never lost).
+ */
 export interface CustomerDirectory {
+  /** Undefined without a request when nothing needs the API's profile (`profilesNeeded` false). */
   find(customerId: string, fromJob: CustomerLookup): Promise<CustomerSummary | undefined>
   /** The API's profile, custom attributes and creation time included (the job's file has neither). */
   profile(customerId: string): Promise<CustomerSummary | undefined>
@@ -66,8 +74,17 @@ export interface CustomerDirectory {
   readonly fetched: number
 }
 
-export function customerDirectory(http: GladlyHttp, logger: Logger): CustomerDirectory {
-  const answers = new Map<string, Promise<CustomerSummary | undefined>>()
+/** Profiles kept in memory at most (a summary is a few hundred bytes: about 10 MB). */
+const PROFILES_KEPT = 20_000
+
+export interface DirectoryOptions {
+  /** Whether records need a customer the job's file does not have (customer fields); else `find` asks no one. */
+  readonly profilesNeeded: boolean
+  readonly kept?: number
+}
+
+export function customerDirectory(http: GladlyHttp, logger: Logger, options: DirectoryOptions): CustomerDirectory {
+  const answers = new LRUCache<string, Promise<CustomerSummary | undefined>>({max: options.kept ?? PROFILES_KEPT})
   let fetched = 0
   const fetch = async (customerId: string): Promise<CustomerSummary | undefined> => {
     fetched++
@@ -89,7 +106,7 @@ export function customerDirectory(http: GladlyHttp, logger: Logger): CustomerDir
   }
   return {
     async find(customerId, fromJob) {
-      return fromJob.get(customerId) ?? profile(customerId)
+      return fromJob.get(customerId) ?? (options.profilesNeeded ? profile(customerId) : undefined)
     },
     profile,
     get fetched() {

@@ -4,6 +4,6 @@ export {EXPORT_RETENTION_DAYS, planJobs, lostPeriodWarning, type JobPlan, type S
 export {downloadJob, scanConversationIds, ITEMS_FILE} from './job-files.js'
 export {readLookups, type CustomerSummary} from './job-lookups.js'
 export {jobFeed, customerDirectory, type CustomerDirectory, type FeedEvent} from './feed.js'
-export {backfillFeed} from './backfill.js'
+export {backfillFeed, reportRowCount, windowReport, type WindowReport} from './backfill.js'
 export {conversationsById} from './by-id.js'
 export type {SkipRules} from './skip.js'
