@@ -43,7 +43,7 @@ describe('profile list', function () {
           name: 'default',
           current: true,
           settings: {},
-          secrets: {GLADLY_API_TOKEN: null, ENTERPRET_API_KEY: null},
+          secrets: {GLADLY_API_TOKEN: null, ENTERPRET_API_KEY: null, REDACT_PII_KEY: null},
           state: {
             dir: join(sandbox.home, 'state', 'default'),
             file: join(sandbox.home, 'state', 'default', 'state.json'),
@@ -85,10 +85,12 @@ describe('profile list', function () {
     expect(acme?.secrets).to.deep.equal({
       GLADLY_API_TOKEN: {store: 'file', file: join(sandbox.home, 'credentials.json')},
       ENTERPRET_API_KEY: null,
+      REDACT_PII_KEY: null,
     })
     expect(beta?.secrets).to.deep.equal({
       GLADLY_API_TOKEN: null,
       ENTERPRET_API_KEY: {store: 'keychain', service: 'gladly-enterpret', account: 'beta:ENTERPRET_API_KEY'},
+      REDACT_PII_KEY: null,
     })
     expect(gamma).to.deep.include({settings: {}})
     expect(gamma?.state).to.deep.include({dir: join(sandbox.home, 'state', 'gamma'), exists: true})

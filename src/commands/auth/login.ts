@@ -34,6 +34,9 @@ Nothing is stored until the checks pass. Without a keychain, secrets that come f
     'with-enterpret-key': Flags.boolean({
       description: 'Read the Enterpret API key from stdin (the line after the token when both are given)',
     }),
+    'with-redaction-key': Flags.boolean({
+      description: 'Read REDACT_PII_KEY, the key of the PII redaction tokens, from stdin (the line after the others)',
+    }),
     'insecure-storage': Flags.boolean({
       description: 'Store secrets in a plain 0600 file instead of the system keychain',
     }),
@@ -47,7 +50,7 @@ Nothing is stored until the checks pass. Without a keychain, secrets that come f
 
   public async run(): Promise<LoginResult> {
     const piped: Partial<Record<SecretName, string>> = {}
-    if (this.flags['with-token'] || this.flags['with-enterpret-key']) {
+    if (this.flags['with-token'] || this.flags['with-enterpret-key'] || this.flags['with-redaction-key']) {
       const lines = await this.readStdinLines()
       if (this.flags['with-token']) piped.GLADLY_API_TOKEN = this.pipedLine(lines, 0, '--with-token', 'the token')
       if (this.flags['with-enterpret-key'])
@@ -56,6 +59,13 @@ Nothing is stored until the checks pass. Without a keychain, secrets that come f
           this.flags['with-token'] ? 1 : 0,
           '--with-enterpret-key',
           'the key',
+        )
+      if (this.flags['with-redaction-key'])
+        piped.REDACT_PII_KEY = this.pipedLine(
+          lines,
+          Number(this.flags['with-token']) + Number(this.flags['with-enterpret-key']),
+          '--with-redaction-key',
+          'the redaction key',
         )
     }
     const settings = await this.settings({secrets: false})
@@ -124,6 +134,7 @@ Nothing is stored until the checks pass. Without a keychain, secrets that come f
       GLADLY_USERNAME: 'Email of the Gladly API user',
       GLADLY_API_TOKEN: 'Gladly API token',
       ENTERPRET_API_KEY: 'Enterpret API key',
+      REDACT_PII_KEY: 'Key of the PII redaction tokens',
     }
     return {
       chooseStorage: async (problem) => {

@@ -5,7 +5,6 @@ import {ExitCode, type AppError} from '../common/index.js'
 import {
   normalizeGladlyUrl,
   requireSettings,
-  SECRET_NAMES,
   settingsFilePath,
   writeProfile,
   type SecretBackend,
@@ -18,6 +17,9 @@ import {probeApiKey} from '../enterpret/index.js'
 import {getOrganization} from '../gladly/index.js'
 import {registerSecret, type Logger} from '../log/index.js'
 import {checkConnection} from './gladly-connection.js'
+
+/** The secrets login asks for at a terminal; REDACT_PII_KEY is only ever piped in (--with-redaction-key). */
+const LOGIN_SECRETS = ['GLADLY_API_TOKEN', 'ENTERPRET_API_KEY'] as const satisfies readonly SecretName[]
 
 /** Where the secrets go: a store of ours, or nowhere (every run reads them from the environment or a .env file). */
 type SecretStorage = SecretBackend | 'environment'
@@ -128,11 +130,14 @@ function decideStorage(input: LoginInput): TE.TaskEither<AppError, SecretStorage
     keychainReady(input.settings.profile),
     TE.map((): SecretStorage => 'keychain'),
     TE.orElse((unavailable) => {
-      const inEnvironment = SECRET_NAMES.filter((name) => fromEnvironment(input, name) !== undefined)
+      const inEnvironment = LOGIN_SECRETS.filter((name) => fromEnvironment(input, name) !== undefined)
       // What would need a store: secrets piped in, and at a terminal those not in the environment (they will be typed).
-      const toKeep = SECRET_NAMES.filter(
-        (name) => input.piped[name] !== undefined || (prompts !== undefined && !inEnvironment.includes(name)),
-      )
+      const toKeep = [
+        ...LOGIN_SECRETS.filter(
+          (name) => input.piped[name] !== undefined || (prompts !== undefined && !inEnvironment.includes(name)),
+        ),
+        ...(input.piped.REDACT_PII_KEY === undefined ? [] : ['REDACT_PII_KEY']),
+      ]
       if (toKeep.length === 0) {
         logger.info(
           `${unavailable.message} ${inEnvironment.join(' and ')} come${inEnvironment.length === 1 ? 's' : ''} from the environment: checked here, and read from there on every run; nothing secret is stored.`,
@@ -270,6 +275,8 @@ function save(input: LoginInput, verified: Verified): TE.TaskEither<AppError, Lo
   const {storage, account, organization, enterpretKey} = verified
   const secrets: Partial<Record<SecretName, string>> = {GLADLY_API_TOKEN: account.token}
   if (enterpretKey !== undefined) secrets.ENTERPRET_API_KEY = enterpretKey
+  // Nothing to check it against: stored as given.
+  if (input.piped.REDACT_PII_KEY !== undefined) secrets.REDACT_PII_KEY = input.piped.REDACT_PII_KEY
   const names = Object.keys(secrets) as SecretName[]
   const stored: TE.TaskEither<AppError, Partial<Record<SecretName, SecretBackend>>> = storage === 'environment'
     ? TE.right(settings.stored.secrets ?? {})

@@ -65,6 +65,20 @@ const gladlyUrl = new t.Type<string, string, unknown>(
   String,
 )
 
+/** A comma-separated list: items trimmed, empty ones dropped; at least one. */
+const commaList = (name: string) =>
+  fromString<readonly string[]>(
+    name,
+    (text) => {
+      const items = text
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '')
+      return items.length === 0 ? undefined : items
+    },
+    (items) => items.join(','),
+  )
+
 const oneOf = <V extends string>(values: readonly V[]) =>
   fromString<V>(`one of ${values.join(', ')}`, (text) => values.find((value) => value === text.toLowerCase()))
 
@@ -185,6 +199,24 @@ export const SETTINGS = {
     codec: integerWithin('a whole number of milliseconds from 1 to 600000', 1, 600_000),
     description: 'First retry delay in milliseconds; it doubles on each retry, with jitter',
     default: '1000',
+    storable: true,
+  },
+  // Issue 17: what is sent (PII redaction, filters).
+  REDACT_PII: {
+    codec: oneOf(['off', 'mask', 'hash'] as const),
+    description:
+      "Redact emails, phone numbers, card numbers, IBANs and the mapping file's patterns from message text and REDACT_PII_FIELDS: 'mask' replaces each with [email], [phone]…, 'hash' with a keyed token ([email:…], the same for the same value) made with REDACT_PII_KEY",
+    default: 'off',
+    storable: true,
+  },
+  REDACT_PII_KEY: {
+    codec: nonEmpty('a non-empty key'),
+    description: "Key of REDACT_PII=hash's tokens (HMAC-SHA256): keep it, or the same values get new tokens",
+    secret: true,
+  },
+  REDACT_PII_FIELDS: {
+    codec: commaList('a comma-separated list of metadata keys, e.g. customer_email,customer_name'),
+    description: 'Metadata keys (as sent, after the mapping file) whose values are redacted too',
     storable: true,
   },
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the table mixes codecs of several value types

@@ -5,7 +5,13 @@ import type {AppError} from '../common/index.js'
 import {createSink, requestBody, type ConversationRecord} from '../enterpret/index.js'
 import type {Conversation} from '../gladly/index.js'
 import {openDeadLetters, type DeadLetter, type Journal, type Ledger, type Spool} from '../state/index.js'
-import {recutRecord, type TransformOptions, type TransformResult} from '../transform/index.js'
+import {
+  recutRecord,
+  redactRecord,
+  type Redactor,
+  type TransformOptions,
+  type TransformResult,
+} from '../transform/index.js'
 import {noteWarning, type ImportOptions, type RunTally, type StateCell} from './context.js'
 import {createOutbox, type LetterBase, type SinkPlug, type Target} from './outbox.js'
 
@@ -18,6 +24,8 @@ export interface DeliveryDeps {
   readonly journal: Journal
   readonly state: StateCell
   readonly tally: RunTally
+  /** REDACT_PII, when on: records and dead letters are redacted before they are sent. */
+  readonly redactor?: Redactor
 }
 
 /**
@@ -118,6 +126,7 @@ function conversationPlug(
       else logger.warn(`Record ${record.id} failed: ${reason}. It waits in the dead-letter store for the next run.`)
     },
     recut: recutRecord,
+    ...(deps.redactor === undefined ? {} : {revise: (record) => redactRecord(record, deps.redactor as Redactor)}),
     warn: (message) => noteWarning(deps, message),
     async settled(entries) {
       if (dryRun) return
@@ -161,6 +170,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       metadataNesting: values.ENTERPRET_METADATA_NESTING,
       maxRecordBytes: outbox.maxBodyBytes() - ENVELOPE_BYTES,
       now,
+      ...(deps.redactor === undefined ? {} : {redactor: deps.redactor}),
     }),
 
     async add(conversation, result) {

@@ -140,6 +140,8 @@ function deliverStep(
         options.logger.warn(`Conversation ${id}: ${warning}.`)
       }
       for (const type of transformed.unknownContentTypes) run.delivery.noteUnknownType(type)
+      for (const [kind, count] of Object.entries(transformed.redactions))
+        summary.redacted[kind] = (summary.redacted[kind] ?? 0) + count
       noteResolved(run, id)
       return guard(() => run.delivery.add(event.conversation, transformed))
   }

@@ -47,6 +47,7 @@ import {exportJobUnits} from './export-phase.js'
 import {lastWindowEnd} from './jobs.js'
 import {fetchLookups} from './lookups.js'
 import {retryQuarantined} from './quarantine-phase.js'
+import {redactorOf} from './shaping.js'
 import {quarantined, requeueUnreadable} from './quarantine.js'
 import {emptySummary, type RunSummary} from './summary.js'
 import {processUnits, type FeedUnit} from './units.js'
@@ -94,14 +95,16 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
     )
   }
   return pipe(
-    requiredCredentials(options),
+    // A shaping setting that cannot work fails before anything is read or sent.
+    TE.fromEither(redactorOf(settings)),
+    TE.bindTo('redactor'),
+    TE.bindW('credentials', () => requiredCredentials(options)),
     // A wrong Enterpret address or key fails here in seconds, before any Gladly work (a dry run sends nothing).
-    TE.chainFirst((credentials) =>
+    TE.chainFirst(({credentials}) =>
       options.dryRun
         ? TE.right(undefined)
         : probeApiKey(settings.values.ENTERPRET_API_URL, credentials.ENTERPRET_API_KEY, options.userAgent),
     ),
-    TE.bindTo('credentials'),
     TE.bindW('state', () => TE.fromEither(openStateStore(stateDir, settings.profile).read())),
     TE.bindW('http', ({credentials}) =>
       TE.right(
@@ -136,7 +139,7 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
         }
       }),
     ),
-    TE.map(({state, http, organization, lookups, stores}) => {
+    TE.map(({redactor, state, http, organization, lookups, stores}) => {
       const realSpool = openSpool(stateDir, settings.profile)
       const store = openStateStore(stateDir, settings.profile)
       const cell: StateCell = {
@@ -169,7 +172,7 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
         lookups,
         customers: customerDirectory(http, logger),
         workDir: stores.workDir,
-        delivery: createDelivery(stateParts),
+        delivery: createDelivery({...stateParts, ...(redactor === undefined ? {} : {redactor})}),
       })
     }),
   )

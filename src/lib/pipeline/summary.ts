@@ -44,6 +44,8 @@ export interface RunSummary {
   warnings: string[]
   /** Where the lines and items that could not be read were written, when there were any. */
   malformedReport?: string
+  /** REDACT_PII: values redacted from the records made this run, by kind (email, phone, card, iban, custom). */
+  redacted: Record<string, number>
   /** Dry run: the start of one transcript, to see what Enterpret would get. */
   sample?: {conversationId: string; messages: ReadonlyArray<{actor: string; text: string}>}
 }
@@ -82,6 +84,7 @@ export function emptySummary(mode: RunSummary['mode'], profile: string, startedA
     conversationsPerSecond: 0,
     watermark: null,
     warnings: [],
+    redacted: {},
   }
 }
 
@@ -96,6 +99,8 @@ export function describeSummary(summary: RunSummary): string[] {
     `Conversations: ${c.seen} seen, ${c.sent} ${delivered} (Enterpret skips the ids it already has), ${c.keptOpen} kept open, ${c.failed} failed, ${c.quarantined} quarantined, ${c.vanished} vanished, ${c.alreadySent} already delivered, ${c.noMessages} without messages; ${summary.messages} messages.`,
     `Requests: Gladly ${summary.gladly.requests} (${summary.gladly.rateLimited} × 429), Enterpret ${summary.enterpret.requests} (${summary.enterpret.rateLimited} × 429); ${summary.conversationsPerSecond.toFixed(1)} conversations/s.`,
   ]
+  const redacted = Object.entries(summary.redacted)
+  if (redacted.length > 0) lines.push(`Redacted: ${redacted.map(([kind, count]) => `${count} ${kind}`).join(', ')}.`)
   if (summary.malformedLines > 0)
     lines.push(
       `${summary.malformedLines} export line(s) could not be read${summary.malformedReport ? `: see ${summary.malformedReport}` : ''}.`,

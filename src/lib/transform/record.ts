@@ -9,6 +9,7 @@ import {
 import {parseTimestamp} from '../gladly/time.js'
 import {buildTranscript, type Transcript} from './messages.js'
 import {buildMetadata, truncationFields} from './metadata.js'
+import type {RedactionCounts, Redactor} from './pii.js'
 import {fitMessages, jsonBytes} from './truncate.js'
 import type {TransformInput, TransformOptions, TransformResult} from './types.js'
 
@@ -99,8 +100,14 @@ export function toEnterpretRecord(input: TransformInput, options: TransformOptio
 
   const id = recordId(conversation.id)
   const {customer, lookups, gladlyAppUrl} = input
-  const metadata = (messageCount: number, truncated: boolean) =>
-    buildMetadata({
+  const {redactor} = options
+  const redactions: RedactionCounts = {}
+  // Redacted once, before the size bound: a cut never splits a value the redactor would have found.
+  const messages =
+    redactor === undefined ? transcript.messages : redactMessages(transcript.messages, redactor, redactions)
+  // Only the first build counts what it redacts: the others build the same fields again.
+  const metadata = (messageCount: number, truncated: boolean, counts: RedactionCounts = {}): MetadataFields => {
+    const fields = buildMetadata({
       conversation,
       customer,
       lookups,
@@ -109,13 +116,20 @@ export function toEnterpretRecord(input: TransformInput, options: TransformOptio
       messageCount,
       truncated,
     })
-  const assemble = (msgs: readonly Message[], messageCount: number, truncated: boolean): ConversationRecord => ({
+    return redactor === undefined ? fields : redactor.metadata(fields, counts)
+  }
+  const assemble = (
+    msgs: readonly Message[],
+    messageCount: number,
+    truncated: boolean,
+    counts?: RedactionCounts,
+  ): ConversationRecord => ({
     id,
     fileID: options.fileId,
     type: 'CONVERSATION',
     createdAt: createdAt.seconds,
     conversation: {msgs: [...msgs]},
-    metadata: wrapMetadata(metadata(messageCount, truncated), options.metadataNesting),
+    metadata: wrapMetadata(metadata(messageCount, truncated, counts), options.metadataNesting),
   })
 
   const warnings: string[] = []
@@ -124,8 +138,7 @@ export function toEnterpretRecord(input: TransformInput, options: TransformOptio
   if (input.itemsTruncated === true)
     warnings.push('Gladly returned only part of the items (Gladly-Limited-Data): the record is marked truncated')
 
-  const messages = transcript.messages
-  let record = assemble(messages, messages.length, input.itemsTruncated === true)
+  let record = assemble(messages, messages.length, input.itemsTruncated === true, redactions)
   const fullBytes = surelyFits(record, options.maxRecordBytes) ? 0 : jsonBytes(record)
   if (fullBytes > options.maxRecordBytes) {
     // Sized with the largest count and the flag set, so the final record can only be smaller.
@@ -159,6 +172,25 @@ export function toEnterpretRecord(input: TransformInput, options: TransformOptio
     channels: transcript.channels,
     warnings,
     unknownContentTypes: transcript.unknownContentTypes,
+    redactions,
+  }
+}
+
+function redactMessages(messages: readonly Message[], redactor: Redactor, counts: RedactionCounts): Message[] {
+  return messages.map((message) => ({...message, text: redactor.text(message.text, counts)}))
+}
+
+/**
+ * A record made earlier (a dead letter), redacted as the transform redacts now. Redaction is idempotent, so a record
+ * already redacted comes back the same.
+ */
+export function redactRecord(record: ConversationRecord, redactor: Redactor): ConversationRecord {
+  const counts: RedactionCounts = {}
+  const {fields, rewrap} = metadataOf(record)
+  return {
+    ...record,
+    conversation: {msgs: redactMessages(record.conversation.msgs, redactor, counts)},
+    metadata: rewrap(redactor.metadata(fields, counts)),
   }
 }
 

@@ -1,6 +1,7 @@
 import type {ConversationRecord, MetadataNesting} from '../enterpret/schema.js'
 import type {Agent, Conversation, ConversationItem, Inbox, Topic} from '../gladly/codecs.js'
 import type {CustomerSummary} from '../gladly/index.js'
+import type {RedactionCounts, Redactor} from './pii.js'
 
 export type {CustomerSummary}
 
@@ -31,6 +32,8 @@ export interface TransformOptions {
   readonly maxRecordBytes: number
   /** For the createdAt-not-in-the-future check */
   readonly now: Date
+  /** REDACT_PII: applied to message text and the chosen metadata fields, before the size bound. */
+  readonly redactor?: Redactor
 }
 
 export type TransformResult =
@@ -42,6 +45,8 @@ export type TransformResult =
       readonly channels: readonly string[]
       readonly warnings: readonly string[]
       readonly unknownContentTypes: readonly string[]
+      /** Values redacted, by kind (empty without redaction). */
+      readonly redactions: RedactionCounts
     }
   /** Nothing customer-visible to send: not an error, counted and skipped. */
   | {readonly _tag: 'NoMessages'; readonly reason: string}
