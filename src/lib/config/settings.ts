@@ -219,6 +219,43 @@ export const SETTINGS = {
     description: 'Metadata keys (as sent, after the mapping file) whose values are redacted too',
     storable: true,
   },
+  IMPORT_INCLUDE_INBOXES: {
+    codec: commaList('a comma-separated list of inbox names or ids'),
+    description: 'Send only conversations of these inboxes (names or ids)',
+    storable: true,
+  },
+  IMPORT_EXCLUDE_INBOXES: {
+    codec: commaList('a comma-separated list of inbox names or ids'),
+    description: 'Never send conversations of these inboxes (names or ids), e.g. spam, internal or test inboxes',
+    storable: true,
+  },
+  IMPORT_INCLUDE_CHANNELS: {
+    codec: commaList('a comma-separated list of channels, e.g. chat,email'),
+    description: 'Send only conversations with messages in one of these channels (chat, email, sms, voice…)',
+    storable: true,
+  },
+  IMPORT_EXCLUDE_CHANNELS: {
+    codec: commaList('a comma-separated list of channels, e.g. voicemail'),
+    description: 'Never send conversations with messages in one of these channels',
+    storable: true,
+  },
+  IMPORT_INCLUDE_TOPICS: {
+    codec: commaList('a comma-separated list of topic names or ids'),
+    description: 'Send only conversations with one of these topics or their child topics (names or ids)',
+    storable: true,
+  },
+  IMPORT_EXCLUDE_TOPICS: {
+    codec: commaList('a comma-separated list of topic names or ids'),
+    description:
+      'Never send conversations with one of these topics or their child topics (names or ids), e.g. do_not_survey',
+    storable: true,
+  },
+  IMPORT_MIN_CUSTOMER_MESSAGES: {
+    codec: integerWithin('a whole number from 0 to 1000', 0, 1000),
+    description: 'Send only conversations with at least this many messages from the customer',
+    default: '0',
+    storable: true,
+  },
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the table mixes codecs of several value types
 } as const satisfies Record<string, SettingSpec<any>>
 

@@ -8,6 +8,7 @@ import {openDeadLetters, type DeadLetter, type Journal, type Ledger, type Spool}
 import {
   recutRecord,
   redactRecord,
+  type ConversationFilter,
   type Redactor,
   type TransformOptions,
   type TransformResult,
@@ -26,6 +27,8 @@ export interface DeliveryDeps {
   readonly tally: RunTally
   /** REDACT_PII, when on: records and dead letters are redacted before they are sent. */
   readonly redactor?: Redactor
+  /** Which conversations are sent; without one, all are. */
+  readonly filter?: ConversationFilter
 }
 
 /**
@@ -171,6 +174,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       maxRecordBytes: outbox.maxBodyBytes() - ENVELOPE_BYTES,
       now,
       ...(deps.redactor === undefined ? {} : {redactor: deps.redactor}),
+      ...(deps.filter === undefined ? {} : {filter: deps.filter}),
     }),
 
     async add(conversation, result) {

@@ -72,7 +72,7 @@ function reportUnreadable(run: Run, event: ClosedEvent): TE.TaskEither<AppError,
 
 /** What the transform makes of a closed conversation; `Unusable` when Gladly's data cannot become a record. */
 type Transformed =
-  | Extract<TransformResult, {_tag: 'Record' | 'NoMessages' | 'Unsendable'}>
+  | Extract<TransformResult, {_tag: 'Record' | 'NoMessages' | 'Unsendable' | 'Filtered'}>
   | {readonly _tag: 'Unusable'; readonly reason: string}
 
 /** The transform is pure but fed real data: anything it throws is this conversation's problem, not the run's. */
@@ -125,6 +125,13 @@ function deliverStep(
         guard(() => skipForGood(run, unit, id, event.conversation.closedAt, transformed.reason)),
         TE.chain((stopped) => (stopped === undefined ? TE.fromIO(() => run.delivery.markDone(id)) : TE.left(stopped))),
       )
+    case 'Filtered':
+      return TE.fromIO(() => {
+        summary.filtered[transformed.reason]++
+        options.logger.info(`Conversation ${id} is left out by the filters (${transformed.detail}); not sent.`)
+        noteResolved(run, id)
+        run.delivery.markDone(id)
+      })
     case 'NoMessages':
       return TE.fromIO(() => {
         summary.conversations.noMessages++

@@ -47,7 +47,7 @@ import {exportJobUnits} from './export-phase.js'
 import {lastWindowEnd} from './jobs.js'
 import {fetchLookups} from './lookups.js'
 import {retryQuarantined} from './quarantine-phase.js'
-import {redactorOf} from './shaping.js'
+import {filterSpecOf, redactorOf, resolveFilter} from './shaping.js'
 import {quarantined, requeueUnreadable} from './quarantine.js'
 import {emptySummary, type RunSummary} from './summary.js'
 import {processUnits, type FeedUnit} from './units.js'
@@ -124,6 +124,8 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
     // Checked first: a wrong token should fail in one request, not after the first job.
     TE.bindW('organization', ({http}) => getOrganization(http)),
     TE.bindW('lookups', ({http}) => fetchLookups(http)),
+    // Names are checked against the organization before anything is sent.
+    TE.bindW('filter', ({lookups}) => TE.fromEither(resolveFilter(filterSpecOf(settings), lookups))),
     TE.bindW('stores', () =>
       guard(async () => {
         // A dry run must leave the state folder byte for byte as it was: its scratch goes elsewhere.
@@ -139,7 +141,7 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
         }
       }),
     ),
-    TE.map(({redactor, state, http, organization, lookups, stores}) => {
+    TE.map(({redactor, filter, state, http, organization, lookups, stores}) => {
       const realSpool = openSpool(stateDir, settings.profile)
       const store = openStateStore(stateDir, settings.profile)
       const cell: StateCell = {
@@ -172,7 +174,11 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
         lookups,
         customers: customerDirectory(http, logger),
         workDir: stores.workDir,
-        delivery: createDelivery({...stateParts, ...(redactor === undefined ? {} : {redactor})}),
+        delivery: createDelivery({
+          ...stateParts,
+          ...(redactor === undefined ? {} : {redactor}),
+          ...(filter === undefined ? {} : {filter}),
+        }),
       })
     }),
   )

@@ -1,8 +1,16 @@
 import * as E from 'fp-ts/lib/Either.js'
+import {distance} from 'fastest-levenshtein'
 import {ExitCode, type AppError} from '../common/index.js'
 import type {Settings} from '../config/index.js'
 import {registerSecret} from '../log/index.js'
-import {createRedactor, type Redactor} from '../transform/index.js'
+import {
+  CHANNELS,
+  createRedactor,
+  type ConversationFilter,
+  type IncludeExclude,
+  type Redactor,
+} from '../transform/index.js'
+import type {RunLookups} from './lookups.js'
 
 /*
  * What shapes the records of a run (issue 17): the settings joined into the pure transform's configuration.
@@ -29,3 +37,153 @@ export function redactorOf(settings: Settings): E.Either<AppError, Redactor | un
   registerSecret(key)
   return E.right(createRedactor({mode, ...(key === undefined ? {} : {key}), fields: fields ?? [], patterns: []}))
 }
+
+/** A list of names or ids as given, and where it was given, for messages (`IMPORT_EXCLUDE_INBOXES from .env`). */
+interface GivenList {
+  readonly values: readonly string[]
+  readonly where: string
+}
+
+interface GivenLists {
+  readonly include?: GivenList
+  readonly exclude?: GivenList
+}
+
+/** The filters as given: names or ids, before they are checked against the organization. */
+export interface FilterSpec {
+  readonly inboxes: GivenLists
+  readonly channels: GivenLists
+  readonly topics: GivenLists
+  readonly minCustomerMessages: number
+}
+
+interface Named {
+  readonly id: string
+  readonly name: string
+}
+
+// A name this close to one given (edits, or a third of its length for long names) is offered as a correction.
+const NEAR_MISS_EDITS = 2
+const MAX_SUGGESTIONS = 3
+
+function closeMatches(given: string, names: readonly string[]): string[] {
+  const wanted = given.toLowerCase()
+  const allowed = Math.max(NEAR_MISS_EDITS, Math.floor(wanted.length / 3))
+  return names
+    .map((name) => ({name, edits: distance(wanted, name.toLowerCase())}))
+    .filter(({edits}) => edits <= allowed)
+    .sort((a, b) => a.edits - b.edits)
+    .slice(0, MAX_SUGGESTIONS)
+    .map(({name}) => name)
+}
+
+/** What is wrong with one name, with the close matches. */
+function unknownName(kind: string, given: string, names: readonly string[]): string {
+  const near = closeMatches(given, names)
+  const hint = near.length === 0 ? '' : `; did you mean ${near.map((name) => `'${name}'`).join(' or ')}?`
+  return `${kind} '${given}', which the organization does not have${hint}`
+}
+
+/** Ids by id or by name (case and surrounding spaces aside; a name several share gives each of them). */
+function resolveNames(
+  list: GivenList,
+  kind: 'inbox' | 'topic',
+  entries: Iterable<Named>,
+): E.Either<string, ReadonlySet<string>> {
+  const all = [...entries]
+  const ids = new Set<string>()
+  const problems: string[] = []
+  for (const given of list.values) {
+    const wanted = given.trim().toLowerCase()
+    const matches = all.filter((entry) => entry.id === given || entry.name.trim().toLowerCase() === wanted)
+    if (matches.length === 0)
+      problems.push(
+        unknownName(
+          kind,
+          given,
+          all.map((entry) => entry.name),
+        ),
+      )
+    for (const match of matches) ids.add(match.id)
+  }
+  return problems.length === 0 ? E.right(ids) : E.left(`${list.where} names ${problems.join(', and ')}.`)
+}
+
+function resolveChannels(list: GivenList): E.Either<string, ReadonlySet<string>> {
+  const unknown = list.values.filter((value) => !CHANNELS.includes(value.trim().toLowerCase()))
+  if (unknown.length === 0) return E.right(new Set(list.values.map((value) => value.trim().toLowerCase())))
+  const named = unknown.map((value) => {
+    const near = closeMatches(value, CHANNELS)
+    return `'${value}'${near.length === 0 ? '' : ` (did you mean '${near[0]}'?)`}`
+  })
+  return E.left(`${list.where} names channel ${named.join(', ')}, which is not one of ${CHANNELS.join(', ')}.`)
+}
+
+function resolveLists(
+  lists: GivenLists,
+  resolve: (list: GivenList) => E.Either<string, ReadonlySet<string>>,
+  problems: string[],
+): IncludeExclude {
+  const resolved: {include?: ReadonlySet<string>; exclude?: ReadonlySet<string>} = {}
+  for (const side of ['include', 'exclude'] as const) {
+    const list = lists[side]
+    if (list === undefined) continue
+    const ids = resolve(list)
+    if (ids._tag === 'Left') problems.push(ids.left)
+    else resolved[side] = ids.right
+  }
+  return resolved
+}
+
+const hasLists = (lists: GivenLists) => lists.include !== undefined || lists.exclude !== undefined
+
+/**
+ * The filters, their names checked against the organization's inboxes and topics (and the known channels): one
+ * that names something the organization does not have is a configuration error listing the close matches.
+ * Undefined when there is nothing to filter.
+ */
+export function resolveFilter(
+  spec: FilterSpec,
+  lookups: Pick<RunLookups, 'inboxes' | 'topics'>,
+): E.Either<AppError, ConversationFilter | undefined> {
+  if (![spec.inboxes, spec.channels, spec.topics].some(hasLists) && spec.minCustomerMessages === 0)
+    return E.right(undefined)
+  const problems: string[] = []
+  const filter: ConversationFilter = {
+    inboxes: resolveLists(spec.inboxes, (list) => resolveNames(list, 'inbox', lookups.inboxes.values()), problems),
+    channels: resolveLists(spec.channels, resolveChannels, problems),
+    topics: resolveLists(spec.topics, (list) => resolveNames(list, 'topic', lookups.topics.values()), problems),
+    minCustomerMessages: spec.minCustomerMessages,
+  }
+  return problems.length === 0 ? E.right(filter) : E.left(shapingError(problems.join(' ')))
+}
+
+/** The filters the settings give. */
+export function filterSpecOf(settings: Settings): FilterSpec {
+  const list = (name: ListSettingName): GivenList | undefined => {
+    const values = settings.values[name]
+    const origin = settings.origins[name]
+    return values === undefined ? undefined : {values, where: `${name} from ${origin?.where ?? 'the settings'}`}
+  }
+  const lists = (include: ListSettingName, exclude: ListSettingName): GivenLists => {
+    const given = {include: list(include), exclude: list(exclude)}
+    return {
+      ...(given.include === undefined ? {} : {include: given.include}),
+      ...(given.exclude === undefined ? {} : {exclude: given.exclude}),
+    }
+  }
+  return {
+    inboxes: lists('IMPORT_INCLUDE_INBOXES', 'IMPORT_EXCLUDE_INBOXES'),
+    channels: lists('IMPORT_INCLUDE_CHANNELS', 'IMPORT_EXCLUDE_CHANNELS'),
+    topics: lists('IMPORT_INCLUDE_TOPICS', 'IMPORT_EXCLUDE_TOPICS'),
+    minCustomerMessages: settings.values.IMPORT_MIN_CUSTOMER_MESSAGES,
+  }
+}
+
+type ListSettingName =
+  | 'IMPORT_INCLUDE_INBOXES'
+  | 'IMPORT_EXCLUDE_INBOXES'
+  | 'IMPORT_INCLUDE_CHANNELS'
+  | 'IMPORT_EXCLUDE_CHANNELS'
+  | 'IMPORT_INCLUDE_TOPICS'
+  | 'IMPORT_EXCLUDE_TOPICS'

@@ -1,3 +1,5 @@
+import type {FilterReason} from '../transform/index.js'
+
 /** What a run did, for the log, stderr, `--json` and `state show`. */
 export interface RunSummary {
   mode: 'import' | 'dry-run'
@@ -46,6 +48,8 @@ export interface RunSummary {
   malformedReport?: string
   /** REDACT_PII: values redacted from the records made this run, by kind (email, phone, card, iban, custom). */
   redacted: Record<string, number>
+  /** Closed conversations the filters left out, by reason; never sent. */
+  filtered: Record<FilterReason, number>
   /** Dry run: the start of one transcript, to see what Enterpret would get. */
   sample?: {conversationId: string; messages: ReadonlyArray<{actor: string; text: string}>}
 }
@@ -85,6 +89,7 @@ export function emptySummary(mode: RunSummary['mode'], profile: string, startedA
     watermark: null,
     warnings: [],
     redacted: {},
+    filtered: {inbox: 0, channel: 0, topic: 0, customerMessages: 0},
   }
 }
 
@@ -99,6 +104,11 @@ export function describeSummary(summary: RunSummary): string[] {
     `Conversations: ${c.seen} seen, ${c.sent} ${delivered} (Enterpret skips the ids it already has), ${c.keptOpen} kept open, ${c.failed} failed, ${c.quarantined} quarantined, ${c.vanished} vanished, ${c.alreadySent} already delivered, ${c.noMessages} without messages; ${summary.messages} messages.`,
     `Requests: Gladly ${summary.gladly.requests} (${summary.gladly.rateLimited} × 429), Enterpret ${summary.enterpret.requests} (${summary.enterpret.rateLimited} × 429); ${summary.conversationsPerSecond.toFixed(1)} conversations/s.`,
   ]
+  const {inbox, channel, topic, customerMessages} = summary.filtered
+  if (inbox + channel + topic + customerMessages > 0)
+    lines.push(
+      `Left out by the filters (not sent): ${inbox} by inbox, ${channel} by channel, ${topic} by topic, ${customerMessages} with too few customer messages.`,
+    )
   const redacted = Object.entries(summary.redacted)
   if (redacted.length > 0) lines.push(`Redacted: ${redacted.map(([kind, count]) => `${count} ${kind}`).join(', ')}.`)
   if (summary.malformedLines > 0)

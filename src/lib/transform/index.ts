@@ -5,3 +5,5 @@ export {createRedactor, type Redaction, type RedactionCounts, type Redactor} fro
 export {conversationLink, METADATA_FIELD_TYPES, CUSTOM_ATTRIBUTE_PREFIX, CUSTOM_ATTRIBUTE_TYPE} from './metadata.js'
 export {ACTOR_BY_INITIATOR} from './actors.js'
 export type {Lookups, TransformInput, TransformOptions, TransformResult} from './types.js'
+export {CHANNELS} from './messages.js'
+export type {ConversationFilter, FilterReason, IncludeExclude} from './filter.js'

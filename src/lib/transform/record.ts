@@ -7,6 +7,7 @@ import {
   type MetadataFields,
 } from '../enterpret/schema.js'
 import {parseTimestamp} from '../gladly/time.js'
+import {excludedByContext, excludedByTranscript} from './filter.js'
 import {buildTranscript, type Transcript} from './messages.js'
 import {buildMetadata, truncationFields} from './metadata.js'
 import type {RedactionCounts, Redactor} from './pii.js'
@@ -86,6 +87,9 @@ function surelyFits(value: unknown, maxBytes: number): boolean {
  */
 export function toEnterpretRecord(input: TransformInput, options: TransformOptions): TransformResult {
   const {conversation} = input
+  const {filter} = options
+  const byContext = filter === undefined ? undefined : excludedByContext(conversation, filter, input.lookups)
+  if (byContext !== undefined) return {_tag: 'Filtered', ...byContext}
   const transcript = buildTranscript(input.items, options.includeNotes, input.customer?.emails)
   if (transcript._tag === 'BadTimestamp') {
     return {
@@ -95,6 +99,9 @@ export function toEnterpretRecord(input: TransformInput, options: TransformOptio
   }
   if (transcript.messages.length === 0)
     return {_tag: 'NoMessages', reason: noMessagesReason(input.items.length, transcript)}
+  const byTranscript =
+    filter === undefined ? undefined : excludedByTranscript(transcript.channels, transcript.messages, filter)
+  if (byTranscript !== undefined) return {_tag: 'Filtered', ...byTranscript}
   const createdAt = createdAtSeconds(conversation.createdAt, options.now)
   if (createdAt._tag !== 'Ok') return createdAt
 

@@ -1,6 +1,7 @@
 import type {ConversationRecord, MetadataNesting} from '../enterpret/schema.js'
 import type {Agent, Conversation, ConversationItem, Inbox, Topic} from '../gladly/codecs.js'
 import type {CustomerSummary} from '../gladly/index.js'
+import type {ConversationFilter, FilterReason} from './filter.js'
 import type {RedactionCounts, Redactor} from './pii.js'
 
 export type {CustomerSummary}
@@ -34,6 +35,8 @@ export interface TransformOptions {
   readonly now: Date
   /** REDACT_PII: applied to message text and the chosen metadata fields, before the size bound. */
   readonly redactor?: Redactor
+  /** Which conversations are sent (inbox, channel, topic, customer messages); without one, all are. */
+  readonly filter?: ConversationFilter
 }
 
 export type TransformResult =
@@ -48,6 +51,8 @@ export type TransformResult =
       /** Values redacted, by kind (empty without redaction). */
       readonly redactions: RedactionCounts
     }
+  /** Left out by the filters: counted by reason, never sent. */
+  | {readonly _tag: 'Filtered'; readonly reason: FilterReason; readonly detail: string}
   /** Nothing customer-visible to send: not an error, counted and skipped. */
   | {readonly _tag: 'NoMessages'; readonly reason: string}
   /** The record cannot be built or fails the ConversationRecord codec: the caller quarantines the conversation. */
