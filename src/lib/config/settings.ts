@@ -219,6 +219,12 @@ export const SETTINGS = {
     description: 'Metadata keys (as sent, after the mapping file) whose values are redacted too',
     storable: true,
   },
+  IMPORT_MAPPING_FILE: {
+    codec: nonEmpty('a path to a YAML or JSON file'),
+    description:
+      'Field-mapping file (YAML, or JSON when it ends in .json): metadata keys renamed, dropped or added, custom attributes by name, record id prefix and fileID, filters, redaction patterns',
+    storable: true,
+  },
   IMPORT_INCLUDE_INBOXES: {
     codec: commaList('a comma-separated list of inbox names or ids'),
     description: 'Send only conversations of these inboxes (names or ids)',

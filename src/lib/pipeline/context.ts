@@ -4,6 +4,7 @@ import {ExitCode, localFileProblem, type AppError, type RequestStats} from '../c
 import type {Settings} from '../config/index.js'
 import type {CustomerDirectory, GladlyHttp, Selection} from '../gladly/index.js'
 import type {Logger} from '../log/index.js'
+import type {Mapping} from '../mapping/index.js'
 import type {Journal, Ledger, Spool, State} from '../state/index.js'
 import type {Delivery} from './delivery.js'
 import type {RunLookups} from './lookups.js'
@@ -104,6 +105,8 @@ export interface Run {
   readonly workDir: string
   readonly state: StateCell
   readonly tally: RunTally
+  /** The mapping file (IMPORT_MAPPING_FILE), when there is one. */
+  readonly mapping?: Mapping
 }
 
 function failure(message: string, exit: ExitCode = ExitCode.failure): AppError {

@@ -4,6 +4,7 @@ import {pipe} from 'fp-ts/lib/function.js'
 import type {AppError} from '../common/index.js'
 import {createSink, requestBody, type ConversationRecord} from '../enterpret/index.js'
 import type {Conversation} from '../gladly/index.js'
+import type {Mapping} from '../mapping/index.js'
 import {openDeadLetters, type DeadLetter, type Journal, type Ledger, type Spool} from '../state/index.js'
 import {
   recutRecord,
@@ -29,6 +30,8 @@ export interface DeliveryDeps {
   readonly redactor?: Redactor
   /** Which conversations are sent; without one, all are. */
   readonly filter?: ConversationFilter
+  /** The mapping file: metadata keys, record id prefix, fileID. */
+  readonly mapping?: Mapping
 }
 
 /**
@@ -128,7 +131,7 @@ function conversationPlug(
       if (dryRun) logger.warn(`Conversation ${meta.conversationId} would fail: ${reason}`)
       else logger.warn(`Record ${record.id} failed: ${reason}. It waits in the dead-letter store for the next run.`)
     },
-    recut: recutRecord,
+    recut: (record, maxRecordBytes) => recutRecord(record, maxRecordBytes, deps.mapping?.metadata),
     ...(deps.redactor === undefined ? {} : {revise: (record) => redactRecord(record, deps.redactor as Redactor)}),
     warn: (message) => noteWarning(deps, message),
     async settled(entries) {
@@ -168,13 +171,16 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
 
   return {
     transformOptions: (now) => ({
-      fileId: values.ENTERPRET_FILE_ID,
+      fileId: deps.mapping?.fileId ?? values.ENTERPRET_FILE_ID,
       includeNotes: options.includeNotes,
       metadataNesting: values.ENTERPRET_METADATA_NESTING,
       maxRecordBytes: outbox.maxBodyBytes() - ENVELOPE_BYTES,
       now,
       ...(deps.redactor === undefined ? {} : {redactor: deps.redactor}),
       ...(deps.filter === undefined ? {} : {filter: deps.filter}),
+      ...(deps.mapping === undefined
+        ? {}
+        : {mapping: deps.mapping.metadata, recordIdPrefix: deps.mapping.recordIdPrefix}),
     }),
 
     async add(conversation, result) {

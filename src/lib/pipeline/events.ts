@@ -5,12 +5,13 @@ import type {AppError} from '../common/index.js'
 import {
   compareTimestamps,
   concernsWholeRun,
+  getCustomAttribute,
   getCustomerConversations,
   getCustomerProfile,
   type Conversation,
   type FeedEvent,
 } from '../gladly/index.js'
-import {toEnterpretRecord, type TransformResult} from '../transform/index.js'
+import {metadataTypeOf, recordMetadataFields, toEnterpretRecord, type TransformResult} from '../transform/index.js'
 import {guard, progress, stopRequested, type Run, type Unit} from './context.js'
 import {malformedReport} from './malformed.js'
 import {noteResolved, quarantine, skipForGood} from './quarantine.js'
@@ -147,6 +148,7 @@ function deliverStep(
         options.logger.warn(`Conversation ${id}: ${warning}.`)
       }
       for (const type of transformed.unknownContentTypes) run.delivery.noteUnknownType(type)
+      rememberKeyTypes(run, transformed)
       for (const [kind, count] of Object.entries(transformed.redactions))
         summary.redacted[kind] = (summary.redacted[kind] ?? 0) + count
       noteResolved(run, id)
@@ -154,10 +156,65 @@ function deliverStep(
   }
 }
 
-/** A closed conversation: report what could not be read of it → transform → deliver. */
+/**
+ * The names of the conversation's custom attributes not known yet, looked up in Gladly when the mapping keys them by
+ * name, and remembered in the state. Undefined when all are known; otherwise why one could not be looked up.
+ */
+async function lookUpAttributeNames(run: Run, event: ClosedEvent): Promise<E.Either<AppError, string | undefined>> {
+  if (run.mapping?.needsAttributeNames !== true) return E.right(undefined)
+  const known = run.lookups.customAttributes
+  const missing = new Set(
+    event.conversation.customAttributes.flatMap((attribute) =>
+      attribute.id === undefined || known.has(attribute.id) ? [] : [attribute.id],
+    ),
+  )
+  for (const id of missing) {
+    const found = await getCustomAttribute(run.http, id)()
+    if (found._tag === 'Left')
+      return concernsWholeRun(found.left)
+        ? found
+        : E.right(`custom attribute ${id} could not be looked up (${found.left.message})`)
+    // One Gladly no longer has keeps its id as its name (remembered, so it is not asked for again).
+    const name = {
+      ...(found.right?.key === undefined ? {} : {key: found.right.key}),
+      ...(found.right?.label === undefined ? {} : {label: found.right.label}),
+    }
+    known.set(id, name)
+    const state = run.state.current
+    run.state.current = {...state, customAttributeNames: {...state.customAttributeNames, [id]: name}}
+  }
+  return E.right(undefined)
+}
+
+/** The type each metadata key of a record is sent with, remembered for the mapping's type check of later runs. */
+function rememberKeyTypes(run: Run, transformed: Extract<Transformed, {_tag: 'Record'}>): void {
+  const types = run.state.current.metadataTypes ?? {}
+  let added: Record<string, 's' | 'n' | 'b'> | undefined
+  for (const [key, value] of Object.entries(recordMetadataFields(transformed.record))) {
+    if (types[key] !== undefined) continue
+    added ??= {...types}
+    added[key] = metadataTypeOf(value)
+  }
+  if (added !== undefined) run.state.current = {...run.state.current, metadataTypes: added}
+}
+
+/** A closed conversation: report what could not be read of it → custom attribute names → transform → deliver. */
 function handleClosed(run: Run, unit: Unit, event: ClosedEvent): TE.TaskEither<AppError, void> {
   return pipe(
     reportUnreadable(run, event),
+    TE.chain(() => TE.fromTask(() => lookUpAttributeNames(run, event))),
+    TE.chainEitherK((result) => result),
+    TE.chain((unnamed) =>
+      unnamed === undefined
+        ? handleTransform(run, unit, event)
+        : quarantineStep(run, unit, event.conversation.id, unnamed),
+    ),
+  )
+}
+
+function handleTransform(run: Run, unit: Unit, event: ClosedEvent): TE.TaskEither<AppError, void> {
+  return pipe(
+    TE.right<AppError, void>(undefined),
     TE.map(() => {
       if (event.fetchedItems) run.tally.summary.conversations.fetchedWhole++
       run.tally.records++

@@ -47,7 +47,7 @@ import {exportJobUnits} from './export-phase.js'
 import {lastWindowEnd} from './jobs.js'
 import {fetchLookups} from './lookups.js'
 import {retryQuarantined} from './quarantine-phase.js'
-import {filterSpecOf, redactorOf, resolveFilter} from './shaping.js'
+import {checkKeyTypes, filterSpecOf, mappingOf, redactorOf, resolveFilter} from './shaping.js'
 import {quarantined, requeueUnreadable} from './quarantine.js'
 import {emptySummary, type RunSummary} from './summary.js'
 import {processUnits, type FeedUnit} from './units.js'
@@ -95,9 +95,12 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
     )
   }
   return pipe(
-    // A shaping setting that cannot work fails before anything is read or sent.
-    TE.fromEither(redactorOf(settings)),
-    TE.bindTo('redactor'),
+    // A mapping file or shaping setting that cannot work fails before anything is read or sent.
+    TE.fromEither(mappingOf(settings)),
+    TE.bindTo('mapping'),
+    TE.bindW('redactor', ({mapping}) =>
+      TE.fromEither(redactorOf(settings, mapping, (message) => logger.warn(message))),
+    ),
     TE.bindW('credentials', () => requiredCredentials(options)),
     // A wrong Enterpret address or key fails here in seconds, before any Gladly work (a dry run sends nothing).
     TE.chainFirst(({credentials}) =>
@@ -106,6 +109,7 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
         : probeApiKey(settings.values.ENTERPRET_API_URL, credentials.ENTERPRET_API_KEY, options.userAgent),
     ),
     TE.bindW('state', () => TE.fromEither(openStateStore(stateDir, settings.profile).read())),
+    TE.chainFirstW(({mapping, state}) => TE.fromEither(checkKeyTypes(mapping, state.metadataTypes ?? {}))),
     TE.bindW('http', ({credentials}) =>
       TE.right(
         createGladlyHttp({
@@ -123,9 +127,9 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
     ),
     // Checked first: a wrong token should fail in one request, not after the first job.
     TE.bindW('organization', ({http}) => getOrganization(http)),
-    TE.bindW('lookups', ({http}) => fetchLookups(http)),
+    TE.bindW('lookups', ({http, state}) => fetchLookups(http, state.customAttributeNames ?? {})),
     // Names are checked against the organization before anything is sent.
-    TE.bindW('filter', ({lookups}) => TE.fromEither(resolveFilter(filterSpecOf(settings), lookups))),
+    TE.bindW('filter', ({lookups, mapping}) => TE.fromEither(resolveFilter(filterSpecOf(settings, mapping), lookups))),
     TE.bindW('stores', () =>
       guard(async () => {
         // A dry run must leave the state folder byte for byte as it was: its scratch goes elsewhere.
@@ -141,7 +145,7 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
         }
       }),
     ),
-    TE.map(({redactor, filter, state, http, organization, lookups, stores}) => {
+    TE.map(({mapping, redactor, filter, state, http, organization, lookups, stores}) => {
       const realSpool = openSpool(stateDir, settings.profile)
       const store = openStateStore(stateDir, settings.profile)
       const cell: StateCell = {
@@ -178,7 +182,9 @@ function prepare(options: ImportOptions): TE.TaskEither<AppError, Run> {
           ...stateParts,
           ...(redactor === undefined ? {} : {redactor}),
           ...(filter === undefined ? {} : {filter}),
+          ...(mapping === undefined ? {} : {mapping}),
         }),
+        ...(mapping === undefined ? {} : {mapping}),
       })
     }),
   )

@@ -3,11 +3,14 @@ import {distance} from 'fastest-levenshtein'
 import {ExitCode, type AppError} from '../common/index.js'
 import type {Settings} from '../config/index.js'
 import {registerSecret} from '../log/index.js'
+import {loadMappingFile, type Mapping} from '../mapping/index.js'
 import {
   CHANNELS,
   createRedactor,
+  mappedKeyTypes,
   type ConversationFilter,
   type IncludeExclude,
+  type MetadataType,
   type Redactor,
 } from '../transform/index.js'
 import type {RunLookups} from './lookups.js'
@@ -23,10 +26,31 @@ const shapingError = (message: string, suggestions?: string[]): AppError => ({
   ...(suggestions === undefined ? {} : {suggestions}),
 })
 
-/** REDACT_PII's redactor, or none when it is off; `hash` without REDACT_PII_KEY is a configuration error. */
-export function redactorOf(settings: Settings): E.Either<AppError, Redactor | undefined> {
-  const {REDACT_PII: mode, REDACT_PII_KEY: key, REDACT_PII_FIELDS: fields} = settings.values
-  if (mode === 'off') return E.right(undefined)
+/** The mapping file, when IMPORT_MAPPING_FILE names one. */
+export function mappingOf(settings: Settings): E.Either<AppError, Mapping | undefined> {
+  const file = settings.values.IMPORT_MAPPING_FILE
+  return file === undefined ? E.right(undefined) : loadMappingFile(file, process.cwd())
+}
+
+/**
+ * REDACT_PII's redactor (REDACT_PII_FIELDS and the mapping file's fields, the file's patterns), or none when it is
+ * off; `hash` without REDACT_PII_KEY is a configuration error.
+ */
+export function redactorOf(
+  settings: Settings,
+  mapping: Mapping | undefined,
+  warn: (message: string) => void,
+): E.Either<AppError, Redactor | undefined> {
+  const {REDACT_PII: mode, REDACT_PII_KEY: key} = settings.values
+  const fields = [...(settings.values.REDACT_PII_FIELDS ?? []), ...(mapping?.redact.fields ?? [])]
+  const patterns = mapping?.redact.patterns ?? []
+  if (mode === 'off') {
+    if (fields.length > 0 || patterns.length > 0)
+      warn(
+        `REDACT_PII is off: ${mapping !== undefined && (mapping.redact.fields.length > 0 || patterns.length > 0) ? `the redact section of ${mapping.path}` : 'REDACT_PII_FIELDS'} is not applied. Set REDACT_PII=mask or hash to redact.`,
+      )
+    return E.right(undefined)
+  }
   if (mode === 'hash' && key === undefined) {
     return E.left(
       shapingError('REDACT_PII=hash needs REDACT_PII_KEY, the key its tokens are made with; it is not set.', [
@@ -35,7 +59,7 @@ export function redactorOf(settings: Settings): E.Either<AppError, Redactor | un
     )
   }
   registerSecret(key)
-  return E.right(createRedactor({mode, ...(key === undefined ? {} : {key}), fields: fields ?? [], patterns: []}))
+  return E.right(createRedactor({mode, ...(key === undefined ? {} : {key}), fields, patterns}))
 }
 
 /** A list of names or ids as given, and where it was given, for messages (`IMPORT_EXCLUDE_INBOXES from .env`). */
@@ -44,9 +68,10 @@ interface GivenList {
   readonly where: string
 }
 
+/** A dimension's lists, from the settings and the mapping file (each kept apart, for its messages; they add up). */
 interface GivenLists {
-  readonly include?: GivenList
-  readonly exclude?: GivenList
+  readonly include: readonly GivenList[]
+  readonly exclude: readonly GivenList[]
 }
 
 /** The filters as given: names or ids, before they are checked against the organization. */
@@ -126,16 +151,19 @@ function resolveLists(
 ): IncludeExclude {
   const resolved: {include?: ReadonlySet<string>; exclude?: ReadonlySet<string>} = {}
   for (const side of ['include', 'exclude'] as const) {
-    const list = lists[side]
-    if (list === undefined) continue
-    const ids = resolve(list)
-    if (ids._tag === 'Left') problems.push(ids.left)
-    else resolved[side] = ids.right
+    if (lists[side].length === 0) continue
+    const ids = new Set<string>()
+    for (const list of lists[side]) {
+      const found = resolve(list)
+      if (found._tag === 'Left') problems.push(found.left)
+      else for (const id of found.right) ids.add(id)
+    }
+    resolved[side] = ids
   }
   return resolved
 }
 
-const hasLists = (lists: GivenLists) => lists.include !== undefined || lists.exclude !== undefined
+const hasLists = (lists: GivenLists) => lists.include.length > 0 || lists.exclude.length > 0
 
 /**
  * The filters, their names checked against the organization's inboxes and topics (and the known channels): one
@@ -158,26 +186,60 @@ export function resolveFilter(
   return problems.length === 0 ? E.right(filter) : E.left(shapingError(problems.join(' ')))
 }
 
-/** The filters the settings give. */
-export function filterSpecOf(settings: Settings): FilterSpec {
-  const list = (name: ListSettingName): GivenList | undefined => {
+/** The filters the settings and the mapping file give. */
+export function filterSpecOf(settings: Settings, mapping: Mapping | undefined): FilterSpec {
+  const list = (name: ListSettingName): GivenList[] => {
     const values = settings.values[name]
     const origin = settings.origins[name]
-    return values === undefined ? undefined : {values, where: `${name} from ${origin?.where ?? 'the settings'}`}
+    return values === undefined ? [] : [{values, where: `${name} from ${origin?.where ?? 'the settings'}`}]
   }
-  const lists = (include: ListSettingName, exclude: ListSettingName): GivenLists => {
-    const given = {include: list(include), exclude: list(exclude)}
-    return {
-      ...(given.include === undefined ? {} : {include: given.include}),
-      ...(given.exclude === undefined ? {} : {exclude: given.exclude}),
-    }
+  const fromFile = (dimension: 'inboxes' | 'channels' | 'topics', side: 'include' | 'exclude'): GivenList[] => {
+    const given = mapping?.filters[dimension][side]
+    return given === undefined ? [] : [given]
   }
+  const lists = (
+    dimension: 'inboxes' | 'channels' | 'topics',
+    include: ListSettingName,
+    exclude: ListSettingName,
+  ): GivenLists => ({
+    include: [...list(include), ...fromFile(dimension, 'include')],
+    exclude: [...list(exclude), ...fromFile(dimension, 'exclude')],
+  })
   return {
-    inboxes: lists('IMPORT_INCLUDE_INBOXES', 'IMPORT_EXCLUDE_INBOXES'),
-    channels: lists('IMPORT_INCLUDE_CHANNELS', 'IMPORT_EXCLUDE_CHANNELS'),
-    topics: lists('IMPORT_INCLUDE_TOPICS', 'IMPORT_EXCLUDE_TOPICS'),
-    minCustomerMessages: settings.values.IMPORT_MIN_CUSTOMER_MESSAGES,
+    inboxes: lists('inboxes', 'IMPORT_INCLUDE_INBOXES', 'IMPORT_EXCLUDE_INBOXES'),
+    channels: lists('channels', 'IMPORT_INCLUDE_CHANNELS', 'IMPORT_EXCLUDE_CHANNELS'),
+    topics: lists('topics', 'IMPORT_INCLUDE_TOPICS', 'IMPORT_EXCLUDE_TOPICS'),
+    // The larger of the two minimums: each asks that fewer be sent.
+    minCustomerMessages: Math.max(
+      settings.values.IMPORT_MIN_CUSTOMER_MESSAGES,
+      mapping?.filters.minCustomerMessages ?? 0,
+    ),
   }
+}
+
+const TYPE_WORDS = {s: 'strings', n: 'numbers', b: 'booleans'} as const
+
+/**
+ * Enterpret gives a metadata key one type for good: a mapping that would send a key already sent with another type
+ * is refused before anything is sent (the key's records would all be rejected).
+ */
+export function checkKeyTypes(
+  mapping: Mapping | undefined,
+  sentBefore: Readonly<Record<string, MetadataType>>,
+): E.Either<AppError, void> {
+  const changed = [...mappedKeyTypes(mapping?.metadata)].flatMap(([key, type]) => {
+    const before = sentBefore[key]
+    return before === undefined || before === type
+      ? []
+      : [`'${key}' as ${TYPE_WORDS[type]}, but earlier records sent it as ${TYPE_WORDS[before]}`]
+  })
+  if (changed.length === 0) return E.right(undefined)
+  return E.left(
+    shapingError(
+      `The mapping ${mapping === undefined ? '(none: the default keys)' : `file ${mapping.path}`} would send ${changed.join('; ')}. Enterpret rejects a metadata key that changes type.`,
+      ['Send the new type under a new key (rename it in the mapping file), or keep the type it had.'],
+    ),
+  )
 }
 
 type ListSettingName =

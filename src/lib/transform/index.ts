@@ -1,8 +1,22 @@
 // Pure: one Gladly conversation (metadata + items) → one Enterpret CONVERSATION record, or the reason there is
 // none. No network, files, clock or logger: `now` comes in, warnings go out.
-export {toEnterpretRecord, recordId, recutRecord, redactRecord} from './record.js'
+export {toEnterpretRecord, recordId, recordMetadataFields, recutRecord, redactRecord} from './record.js'
 export {createRedactor, type Redaction, type RedactionCounts, type Redactor} from './pii.js'
-export {conversationLink, METADATA_FIELD_TYPES, CUSTOM_ATTRIBUTE_PREFIX, CUSTOM_ATTRIBUTE_TYPE} from './metadata.js'
+export {
+  conversationLink,
+  mappedKeyTypes,
+  metadataTypeOf,
+  METADATA_FIELD_TYPES,
+  CUSTOM_ATTRIBUTE_PREFIX,
+  CUSTOM_ATTRIBUTE_TYPE,
+  type MetadataType,
+} from './metadata.js'
+export {
+  DEFAULT_RECORD_ID_PREFIX,
+  type CustomAttributeName,
+  type CustomAttributeTarget,
+  type MetadataMapping,
+} from './mapping.js'
 export {ACTOR_BY_INITIATOR} from './actors.js'
 export type {Lookups, TransformInput, TransformOptions, TransformResult} from './types.js'
 export {CHANNELS} from './messages.js'

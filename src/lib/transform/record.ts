@@ -8,6 +8,7 @@ import {
 } from '../enterpret/schema.js'
 import {parseTimestamp} from '../gladly/time.js'
 import {excludedByContext, excludedByTranscript} from './filter.js'
+import {DEFAULT_RECORD_ID_PREFIX, type MetadataMapping} from './mapping.js'
 import {buildTranscript, type Transcript} from './messages.js'
 import {buildMetadata, truncationFields} from './metadata.js'
 import type {RedactionCounts, Redactor} from './pii.js'
@@ -15,8 +16,8 @@ import {fitMessages, jsonBytes} from './truncate.js'
 import type {TransformInput, TransformOptions, TransformResult} from './types.js'
 
 /** The Enterpret record id of a Gladly conversation: stable, namespaced, 29 characters for Gladly's ids. */
-export function recordId(conversationId: string): string {
-  return `gladly_${conversationId}`
+export function recordId(conversationId: string, prefix = DEFAULT_RECORD_ID_PREFIX): string {
+  return `${prefix}${conversationId}`
 }
 
 type CreatedAt =
@@ -105,15 +106,16 @@ export function toEnterpretRecord(input: TransformInput, options: TransformOptio
   const createdAt = createdAtSeconds(conversation.createdAt, options.now)
   if (createdAt._tag !== 'Ok') return createdAt
 
-  const id = recordId(conversation.id)
+  const id = recordId(conversation.id, options.recordIdPrefix)
   const {customer, lookups, gladlyAppUrl} = input
   const {redactor} = options
   const redactions: RedactionCounts = {}
   // Redacted once, before the size bound: a cut never splits a value the redactor would have found.
   const messages =
     redactor === undefined ? transcript.messages : redactMessages(transcript.messages, redactor, redactions)
-  // Only the first build counts what it redacts: the others build the same fields again.
-  const metadata = (messageCount: number, truncated: boolean, counts: RedactionCounts = {}): MetadataFields => {
+  const warnings: string[] = []
+  // Only the first build counts what it redacts and warns of: the others build the same fields again.
+  const metadata = (messageCount: number, truncated: boolean, counts?: RedactionCounts): MetadataFields => {
     const fields = buildMetadata({
       conversation,
       customer,
@@ -122,8 +124,10 @@ export function toEnterpretRecord(input: TransformInput, options: TransformOptio
       channels: transcript.channels,
       messageCount,
       truncated,
+      ...(options.mapping === undefined ? {} : {mapping: options.mapping}),
+      ...(counts === undefined ? {} : {warnings}),
     })
-    return redactor === undefined ? fields : redactor.metadata(fields, counts)
+    return redactor === undefined ? fields : redactor.metadata(fields, counts ?? {})
   }
   const assemble = (
     msgs: readonly Message[],
@@ -139,7 +143,6 @@ export function toEnterpretRecord(input: TransformInput, options: TransformOptio
     metadata: wrapMetadata(metadata(messageCount, truncated, counts), options.metadataNesting),
   })
 
-  const warnings: string[] = []
   if (transcript.duplicates > 0)
     warnings.push(`${plural(transcript.duplicates, 'item')} repeated with the same id ignored`)
   if (input.itemsTruncated === true)
@@ -217,18 +220,27 @@ function metadataOf(record: ConversationRecord): {
     : {fields: metadata as MetadataFields, rewrap: (fields) => fields}
 }
 
+/** The metadata field map of a record, whichever its nesting. */
+export function recordMetadataFields(record: ConversationRecord): MetadataFields {
+  return metadataOf(record).fields
+}
+
 /**
  * A record Enterpret refused as too large even alone, cut to `maxRecordBytes` by the transform's own rule (the
  * first and last messages kept, the middle left out, long texts cut; see fitMessages) and marked truncated. The
  * omission marker of an earlier cut counts as one message. Undefined when even that does not fit.
  */
-export function recutRecord(record: ConversationRecord, maxRecordBytes: number): ConversationRecord | undefined {
+export function recutRecord(
+  record: ConversationRecord,
+  maxRecordBytes: number,
+  mapping?: MetadataMapping,
+): ConversationRecord | undefined {
   const {fields, rewrap} = metadataOf(record)
   const messages = record.conversation.msgs
   const withMessages = (msgs: readonly Message[], count: number): ConversationRecord => ({
     ...record,
     conversation: {msgs: [...msgs]},
-    metadata: rewrap({...fields, ...truncationFields(count)}),
+    metadata: rewrap({...fields, ...truncationFields(count, mapping)}),
   })
   // Sized with the largest count, so the final record can only be smaller.
   const fitted = fitMessages(messages, maxRecordBytes - jsonBytes(withMessages([], messages.length)))

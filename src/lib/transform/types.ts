@@ -2,6 +2,7 @@ import type {ConversationRecord, MetadataNesting} from '../enterpret/schema.js'
 import type {Agent, Conversation, ConversationItem, Inbox, Topic} from '../gladly/codecs.js'
 import type {CustomerSummary} from '../gladly/index.js'
 import type {ConversationFilter, FilterReason} from './filter.js'
+import type {CustomAttributeName, MetadataMapping} from './mapping.js'
 import type {RedactionCounts, Redactor} from './pii.js'
 
 export type {CustomerSummary}
@@ -11,6 +12,8 @@ export interface Lookups {
   readonly agents: ReadonlyMap<string, Agent>
   readonly topics: ReadonlyMap<string, Topic>
   readonly inboxes: ReadonlyMap<string, Inbox>
+  /** Custom attribute names by id (GET /custom-attributes/{id}), for a mapping that keys them by name. */
+  readonly customAttributes?: ReadonlyMap<string, CustomAttributeName>
 }
 
 export interface TransformInput {
@@ -37,6 +40,10 @@ export interface TransformOptions {
   readonly redactor?: Redactor
   /** Which conversations are sent (inbox, channel, topic, customer messages); without one, all are. */
   readonly filter?: ConversationFilter
+  /** The mapping file's metadata rules; without one, the fixed keys and `custom_<id>`. */
+  readonly mapping?: MetadataMapping
+  /** Record ids are this prefix and the conversation id (default `gladly_`). */
+  readonly recordIdPrefix?: string
 }
 
 export type TransformResult =
