@@ -5,6 +5,7 @@ import type {Settings} from '../config/index.js'
 import type {CustomerDirectory, GladlyHttp, Selection} from '../gladly/index.js'
 import type {Logger} from '../log/index.js'
 import type {Mapping} from '../mapping/index.js'
+import type {FilterReason} from '../transform/index.js'
 import type {Journal, Ledger, Spool, State} from '../state/index.js'
 import type {Delivery} from './delivery.js'
 import type {RunLookups} from './lookups.js'
@@ -39,6 +40,8 @@ export interface ImportOptions {
   /** Fetch and transform only: the payloads go to `output`; no state, spool or dead letter changes. */
   readonly dryRun?: {readonly output: NodeJS.WritableStream}
   readonly onProgress?: (progress: Progress) => void
+  /** Each closed conversation the filters leave out (mapping check lists them). */
+  readonly onFiltered?: (conversationId: string, reason: FilterReason, detail: string) => void
   readonly now?: () => Date
   /** Conversations looked up at once; the request budget paces them. */
   readonly concurrency?: number

@@ -129,6 +129,7 @@ function deliverStep(
     case 'Filtered':
       return TE.fromIO(() => {
         summary.filtered[transformed.reason]++
+        options.onFiltered?.(id, transformed.reason, transformed.detail)
         options.logger.info(`Conversation ${id} is left out by the filters (${transformed.detail}); not sent.`)
         noteResolved(run, id)
         run.delivery.markDone(id)

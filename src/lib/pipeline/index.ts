@@ -2,3 +2,4 @@
 // together: export jobs → touched conversations → records → webhook, with checkpoints and a summary.
 export {runImport, type Progress} from './run.js'
 export {describeSummary, emptySummary, type RunSummary} from './summary.js'
+export {checkMapping, type MappingCheck} from './check.js'
