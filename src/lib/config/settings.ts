@@ -225,6 +225,13 @@ export const SETTINGS = {
       'Field-mapping file (YAML, or JSON when it ends in .json): metadata keys renamed, dropped or added, custom attributes by name, record id prefix and fileID, filters, redaction patterns',
     storable: true,
   },
+  IMPORT_SURVEYS: {
+    codec: oneOf(['off', 'on'] as const),
+    description:
+      "Also send the survey results on customers' timelines (CUSTOMER_ACTIVITY items with activityType SURVEY, e.g. from Stella or SimpleSat) as single-text records, linked to the customer and to the conversation closed last in the 7 days before",
+    default: 'off',
+    storable: true,
+  },
   IMPORT_INCLUDE_INBOXES: {
     codec: commaList('a comma-separated list of inbox names or ids'),
     description: 'Send only conversations of these inboxes (names or ids)',

@@ -1,6 +1,12 @@
 // Enterpret's Custom Webhook: the record schema, the address and key probe (auth, import) and the record sink.
 export {probeApiKey, WEBHOOK_PATH} from './probe.js'
-export {ConversationRecord, type MetadataFields, type MetadataValue} from './schema.js'
+export {
+  ConversationRecord,
+  ReviewRecord,
+  type EnterpretRecord,
+  type MetadataFields,
+  type MetadataValue,
+} from './schema.js'
 export {createBatcher, requestBody, type Batch, type BatcherLimits, type WireRecord} from './batcher.js'
 export {type EnterpretFatal} from './errors.js'
 export {

@@ -3,7 +3,7 @@ import {pipe} from 'fp-ts/lib/function.js'
 import {Writable} from 'node:stream'
 import type {AppError} from '../common/index.js'
 import type {Settings} from '../config/index.js'
-import type {ConversationRecord} from '../enterpret/index.js'
+import type {EnterpretRecord} from '../enterpret/index.js'
 import type {Logger} from '../log/index.js'
 import type {Mapping} from '../mapping/index.js'
 import type {FilterReason} from '../transform/index.js'
@@ -38,7 +38,7 @@ export interface MappingCheck {
     readonly fileId?: string
   }
   /** The records exactly as they would be sent. */
-  readonly records: readonly ConversationRecord[]
+  readonly records: readonly EnterpretRecord[]
   readonly filtered: ReadonlyArray<{conversationId: string; reason: FilterReason; detail: string}>
   readonly summary: RunSummary
   /** What stopped the run early, if anything did (the records read until then are shown). */
@@ -60,15 +60,15 @@ function describeMapping(mapping: Mapping): NonNullable<MappingCheck['mapping']>
 }
 
 /** Collects the request bodies a dry run writes, one per line, as records. */
-function recordCollector(): {output: Writable; records: ConversationRecord[]} {
-  const records: ConversationRecord[] = []
+function recordCollector(): {output: Writable; records: EnterpretRecord[]} {
+  const records: EnterpretRecord[] = []
   let pending = ''
   const output = new Writable({
     write(chunk: Buffer | string, _encoding, done) {
       pending += String(chunk)
       let newline = pending.indexOf('\n')
       while (newline >= 0) {
-        const body = JSON.parse(pending.slice(0, newline)) as {records: ConversationRecord[]}
+        const body = JSON.parse(pending.slice(0, newline)) as {records: EnterpretRecord[]}
         records.push(...body.records)
         pending = pending.slice(newline + 1)
         newline = pending.indexOf('\n')

@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import {pipe} from 'fp-ts/lib/function.js'
 import type {AppError} from '../common/index.js'
-import {createSink, requestBody, type ConversationRecord} from '../enterpret/index.js'
+import {createSink, requestBody, type EnterpretRecord, type ReviewRecord} from '../enterpret/index.js'
 import type {Conversation} from '../gladly/index.js'
 import type {Mapping} from '../mapping/index.js'
 import {openDeadLetters, type DeadLetter, type Journal, type Ledger, type Spool} from '../state/index.js'
@@ -41,6 +41,8 @@ export interface DeliveryDeps {
 export interface Delivery {
   transformOptions(now: Date): TransformOptions
   add(conversation: Conversation, result: Extract<TransformResult, {_tag: 'Record'}>): Promise<void>
+  /** A survey result's record: booked in the ledger under its item id, like a conversation. */
+  addSurvey(itemId: string, answeredAt: string, record: ReviewRecord): Promise<void>
   /** A conversation finished without a record (kept open, vanished, skipped…). */
   markDone(conversationId: string): void
   noteUnknownType(type: string): void
@@ -48,7 +50,7 @@ export interface Delivery {
   drain(): Promise<void>
   /** Sends the dead letters again; those whose record cannot be read back are returned, to be fetched again. */
   retryDeadLetters(): TE.TaskEither<AppError, readonly DeadLetter[]>
-  stats(): ReturnType<Target<ConversationRecord>['stats']>
+  stats(): ReturnType<Target<EnterpretRecord>['stats']>
   /** Set once delivery cannot go on (a rejected API key, Enterpret down, a state write failing). */
   readonly fatal: AppError | undefined
 }
@@ -63,9 +65,9 @@ interface ConversationMeta {
   readonly channels: readonly string[]
 }
 
-function enterpretTarget(options: ImportOptions): Target<ConversationRecord> {
+function enterpretTarget(options: ImportOptions): Target<EnterpretRecord> {
   const values = options.settings.values
-  const sink = createSink<ConversationRecord>({
+  const sink = createSink<EnterpretRecord>({
     baseUrl: values.ENTERPRET_API_URL,
     apiKey: values.ENTERPRET_API_KEY ?? '',
     userAgent: options.userAgent,
@@ -83,7 +85,7 @@ function enterpretTarget(options: ImportOptions): Target<ConversationRecord> {
 }
 
 /** The exact bodies that would be POSTed, one per line. */
-function outputTarget(output: NodeJS.WritableStream): Target<ConversationRecord> {
+function outputTarget(output: NodeJS.WritableStream): Target<EnterpretRecord> {
   return {
     async send(batch) {
       if (!output.write(`${requestBody(batch.records)}\n`))
@@ -98,7 +100,7 @@ function outputTarget(output: NodeJS.WritableStream): Target<ConversationRecord>
 function conversationPlug(
   deps: DeliveryDeps,
   doneWithoutRecord: {ids: string[]},
-): SinkPlug<ConversationRecord, ConversationMeta, DeadLetter> {
+): SinkPlug<EnterpretRecord, ConversationMeta, DeadLetter> {
   const {options, tally} = deps
   const {settings, logger} = options
   const dryRun = options.dryRun !== undefined
@@ -117,6 +119,10 @@ function conversationPlug(
     async delivered(entries) {
       const {summary} = tally
       for (const {record, meta} of entries) {
+        if (record.type === 'REVIEW') {
+          summary.surveys.sent++
+          continue
+        }
         summary.conversations.sent++
         summary.messages += record.conversation.msgs.length
         for (const channel of meta.channels) summary.channels[channel] = (summary.channels[channel] ?? 0) + 1
@@ -127,11 +133,14 @@ function conversationPlug(
       )
     },
     failed({record, meta}, reason) {
-      tally.summary.conversations.failed++
+      if (record.type === 'REVIEW') tally.summary.surveys.failed++
+      else tally.summary.conversations.failed++
       if (dryRun) logger.warn(`Conversation ${meta.conversationId} would fail: ${reason}`)
       else logger.warn(`Record ${record.id} failed: ${reason}. It waits in the dead-letter store for the next run.`)
     },
-    recut: (record, maxRecordBytes) => recutRecord(record, maxRecordBytes, deps.mapping?.metadata),
+    // A single text is not cut: a survey too large for any request waits in the dead letters.
+    recut: (record, maxRecordBytes) =>
+      record.type === 'REVIEW' ? undefined : recutRecord(record, maxRecordBytes, deps.mapping?.metadata),
     ...(deps.redactor === undefined ? {} : {revise: (record) => redactRecord(record, deps.redactor as Redactor)}),
     warn: (message) => noteWarning(deps, message),
     async settled(entries) {
@@ -192,6 +201,10 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       }
       const meta = {conversationId: conversation.id, closedAt: conversation.closedAt ?? '', channels: result.channels}
       await outbox.add(result.record, meta)
+    },
+
+    async addSurvey(itemId, answeredAt, record) {
+      await outbox.add(record, {conversationId: itemId, closedAt: answeredAt, channels: []})
     },
 
     markDone(conversationId) {

@@ -11,7 +11,14 @@ import {
   type Conversation,
   type FeedEvent,
 } from '../gladly/index.js'
-import {metadataTypeOf, recordMetadataFields, toEnterpretRecord, type TransformResult} from '../transform/index.js'
+import {
+  metadataTypeOf,
+  recordMetadataFields,
+  SURVEY_LINK_DAYS,
+  toEnterpretRecord,
+  toSurveyRecord,
+  type TransformResult,
+} from '../transform/index.js'
 import {guard, progress, stopRequested, type Run, type Unit} from './context.js'
 import {malformedReport} from './malformed.js'
 import {noteResolved, quarantine, skipForGood} from './quarantine.js'
@@ -199,6 +206,74 @@ function rememberKeyTypes(run: Run, transformed: Extract<Transformed, {_tag: 'Re
   if (added !== undefined) run.state.current = {...run.state.current, metadataTypes: added}
 }
 
+type SurveyEvent = Extract<FeedEvent, {_tag: 'Survey'}>
+
+/** When a survey was answered, as the item says it (its record's createdAt comes from the same fields). */
+function answeredAt(item: SurveyEvent['item']): string {
+  const content = item.content as {occurredAt?: string; receivedAt?: string}
+  return content.occurredAt ?? content.receivedAt ?? item.timestamp
+}
+
+/**
+ * The conversation a survey is about: the customer's one closed last within SURVEY_LINK_DAYS before it was answered.
+ * Undefined when there is none, or the customer's conversations cannot be listed (the record then links to the
+ * customer alone, with a warning); a failure that concerns the whole run stops it.
+ */
+function surveyLink(run: Run, item: SurveyEvent['item']): TE.TaskEither<AppError, string | undefined> {
+  const answered = Date.parse(answeredAt(item))
+  const since = answered - SURVEY_LINK_DAYS * 24 * 60 * 60 * 1000
+  return pipe(
+    getCustomerConversations(run.http, item.customerId),
+    TE.map((conversations) => {
+      const closedBefore = (conversations ?? []).flatMap((conversation) => {
+        const closed = conversation.closedAt === undefined ? Number.NaN : Date.parse(conversation.closedAt)
+        return closed >= since && closed <= answered ? [{id: conversation.id, closed}] : []
+      })
+      return closedBefore.sort((a, b) => b.closed - a.closed)[0]?.id
+    }),
+    TE.orElse((error) => {
+      if (concernsWholeRun(error)) return TE.left<AppError, string | undefined>(error)
+      run.options.logger.warn(
+        `Survey item ${item.id}: the conversations of customer ${item.customerId} could not be listed (${error.message}); it is sent linked to the customer only.`,
+      )
+      return TE.right(undefined)
+    }),
+  )
+}
+
+/** A survey result of the timeline: already sent → skipped; else linked, made a single-text record, delivered. */
+function handleSurvey(run: Run, event: SurveyEvent): TE.TaskEither<AppError, void> {
+  const {summary} = run.tally
+  const {item} = event
+  summary.surveys.seen++
+  if (run.ledger.closedAtOf(item.id) !== undefined) {
+    summary.surveys.alreadySent++
+    return TE.right(undefined)
+  }
+  return pipe(
+    surveyLink(run, item),
+    TE.chain((conversationId) => {
+      const result = toSurveyRecord(
+        {
+          item,
+          ...(event.customer === undefined ? {} : {customer: event.customer}),
+          ...(conversationId === undefined ? {} : {conversationId}),
+        },
+        run.delivery.transformOptions(run.now()),
+      )
+      if (result._tag !== 'Record') {
+        summary.surveys.skipped++
+        run.options.logger.warn(`Survey item ${item.id} of customer ${item.customerId}: ${result.reason}; not sent.`)
+        return TE.right(undefined)
+      }
+      if (conversationId !== undefined) summary.surveys.linked++
+      for (const [kind, count] of Object.entries(result.redactions))
+        summary.redacted[kind] = (summary.redacted[kind] ?? 0) + count
+      return guard(() => run.delivery.addSurvey(item.id, answeredAt(item), result.record))
+    }),
+  )
+}
+
 /** A closed conversation: report what could not be read of it → custom attribute names → transform → deliver. */
 function handleClosed(run: Run, unit: Unit, event: ClosedEvent): TE.TaskEither<AppError, void> {
   return pipe(
@@ -235,7 +310,7 @@ function finishWithoutRecord(run: Run, conversationId: string): void {
 function handleConversation(
   run: Run,
   unit: Unit,
-  event: Exclude<FeedEvent, {_tag: 'Malformed' | 'TimelineOnly' | 'UnitFailed' | 'Deferred' | 'Planned'}>,
+  event: Exclude<FeedEvent, {_tag: 'Malformed' | 'TimelineOnly' | 'UnitFailed' | 'Deferred' | 'Planned' | 'Survey'}>,
 ): TE.TaskEither<AppError, void> {
   const {options} = run
   const {summary} = run.tally
@@ -293,6 +368,8 @@ function handle(run: Run, unit: Unit, event: FeedEvent): TE.TaskEither<AppError,
       return TE.fromIO(() => {
         summary.timelineOnlyItems += event.count
       })
+    case 'Survey':
+      return handleSurvey(run, event)
     case 'UnitFailed':
       return TE.left(event.error)
     case 'Planned':

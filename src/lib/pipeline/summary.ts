@@ -48,6 +48,8 @@ export interface RunSummary {
   malformedReport?: string
   /** REDACT_PII: values redacted from the records made this run, by kind (email, phone, card, iban, custom). */
   redacted: Record<string, number>
+  /** Survey results of the timeline (IMPORT_SURVEYS): seen, sent, linked to a conversation, already sent, skipped. */
+  surveys: {seen: number; sent: number; linked: number; alreadySent: number; skipped: number; failed: number}
   /** Closed conversations the filters left out, by reason; never sent. */
   filtered: Record<FilterReason, number>
   /** Dry run: the start of one transcript, to see what Enterpret would get. */
@@ -90,6 +92,7 @@ export function emptySummary(mode: RunSummary['mode'], profile: string, startedA
     warnings: [],
     redacted: {},
     filtered: {inbox: 0, channel: 0, topic: 0, customerMessages: 0},
+    surveys: {seen: 0, sent: 0, linked: 0, alreadySent: 0, skipped: 0, failed: 0},
   }
 }
 
@@ -108,6 +111,11 @@ export function describeSummary(summary: RunSummary): string[] {
   if (inbox + channel + topic + customerMessages > 0)
     lines.push(
       `Left out by the filters (not sent): ${inbox} by inbox, ${channel} by channel, ${topic} by topic, ${customerMessages} with too few customer messages.`,
+    )
+  const surveys = summary.surveys
+  if (surveys.seen > 0)
+    lines.push(
+      `Survey results: ${surveys.seen} seen, ${surveys.sent} ${delivered} (${surveys.linked} linked to a conversation), ${surveys.alreadySent} already delivered, ${surveys.skipped} without text, ${surveys.failed} failed.`,
     )
   const redacted = Object.entries(summary.redacted)
   if (redacted.length > 0) lines.push(`Redacted: ${redacted.map(([kind, count]) => `${count} ${kind}`).join(', ')}.`)

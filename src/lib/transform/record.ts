@@ -2,6 +2,7 @@ import {checkOrDecode} from '../common/index.js'
 import {
   ConversationRecord,
   MIN_CREATED_AT,
+  type EnterpretRecord,
   wrapMetadata,
   type Message,
   type MetadataFields,
@@ -194,18 +195,17 @@ function redactMessages(messages: readonly Message[], redactor: Redactor, counts
  * A record made earlier (a dead letter), redacted as the transform redacts now. Redaction is idempotent, so a record
  * already redacted comes back the same.
  */
-export function redactRecord(record: ConversationRecord, redactor: Redactor): ConversationRecord {
+export function redactRecord<R extends EnterpretRecord>(record: R, redactor: Redactor): R {
   const counts: RedactionCounts = {}
   const {fields, rewrap} = metadataOf(record)
-  return {
-    ...record,
-    conversation: {msgs: redactMessages(record.conversation.msgs, redactor, counts)},
-    metadata: rewrap(redactor.metadata(fields, counts)),
-  }
+  const metadata = rewrap(redactor.metadata(fields, counts))
+  return record.type === 'REVIEW'
+    ? {...record, text: redactor.text(record.text, counts), metadata}
+    : {...record, conversation: {msgs: redactMessages(record.conversation.msgs, redactor, counts)}, metadata}
 }
 
 /** The field map of a record's metadata, and the same metadata with other fields, at the same nesting. */
-function metadataOf(record: ConversationRecord): {
+function metadataOf(record: Pick<ConversationRecord, 'metadata'>): {
   fields: MetadataFields
   rewrap: (fields: MetadataFields) => ConversationRecord['metadata']
 } {
