@@ -65,6 +65,23 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
       keychainAvailable(this)
     })
 
+    it('stores REDACT_PII_KEY piped after the others, shows it masked and removes it with the rest', async () => {
+      const redactionKey = 'test-not-a-real-redaction-key'
+      const login = await sandbox.run([...loginArgs(), '--with-redaction-key'], {
+        input: `${secretsOnStdin()}${redactionKey}\n`,
+      })
+      expect(login.code, login.stderr).to.equal(0)
+      expect(readFileSync(settingsFile(), 'utf8')).not.to.include(redactionKey)
+      const status = await sandbox.run(['auth', 'status', '--offline', '--json'])
+      const key = parseJson<{credentials: Array<{name: string; source?: string; display?: string}>}>(
+        status,
+      ).credentials.find((c) => c.name === 'REDACT_PII_KEY')
+      expect(key).to.include({source: 'keychain', display: '****-key'})
+      expect(status.stdout + status.stderr + login.stdout + login.stderr).not.to.include(redactionKey)
+      const logout = await sandbox.run(['auth', 'logout', '--json'])
+      expect(parseJson<{removed: string[]}>(logout).removed).to.include('REDACT_PII_KEY')
+    })
+
     it('verifies, stores, reports and removes the credentials', async () => {
       const login = await sandbox.run(loginArgs(), {input: secretsOnStdin()})
       expect(login.code, login.stderr).to.equal(0)

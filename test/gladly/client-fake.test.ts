@@ -9,6 +9,7 @@ import {
   downloadJob,
   getConversation,
   getConversationItems,
+  getCustomAttribute,
   getCustomerProfile,
   listCompletedJobs,
   type GladlyHttp,
@@ -61,6 +62,16 @@ describe('Gladly client against the fake Gladly', function () {
     expect(jobs.every((job) => job.status === 'COMPLETED')).to.equal(true)
     const updated = jobs.map((job) => Date.parse(job.updatedAt))
     expect(updated).to.deep.equal([...updated].sort((a, b) => a - b))
+  })
+
+  it("names a conversation's custom attribute (getCustomAttribute), and a 404 as one Gladly no longer has", async () => {
+    const withAttribute = fake.dataset
+      .closedConversationIds(fake.clock.now())
+      .map((id) => fake.dataset.conversation(id, fake.clock.now()))
+      .find((conversation) => (conversation?.customAttributes.length ?? 0) > 0)
+    const id = withAttribute?.customAttributes[0]?.id ?? expect.fail('the dataset has custom attributes')
+    expect(await right(getCustomAttribute(http, id))).to.deep.include({id, key: 'orderNumber', label: 'Order Number'})
+    expect(await right(getCustomAttribute(http, 'no-such-attribute'))).to.equal(undefined)
   })
 
   it('sets aside a listed job without its window, with a line saying what it lacks', async () => {

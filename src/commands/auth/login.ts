@@ -39,6 +39,9 @@ Nothing is stored until the checks pass. Without a keychain, secrets that come f
       description:
         "Read the key of Enterpret's Users webhook from stdin (the line after the token and the Enterpret key, of those given)",
     }),
+    'with-redaction-key': Flags.boolean({
+      description: 'Read REDACT_PII_KEY, the key of the PII redaction tokens, from stdin (the line after the others)',
+    }),
     'insecure-storage': Flags.boolean({
       description: 'Store secrets in a plain 0600 file instead of the system keychain',
     }),
@@ -58,6 +61,7 @@ Nothing is stored until the checks pass. Without a keychain, secrets that come f
         ['with-token', 'GLADLY_API_TOKEN', 'the token'],
         ['with-enterpret-key', 'ENTERPRET_API_KEY', 'the key'],
         ['with-users-key', 'ENTERPRET_USERS_API_KEY', 'the Users webhook key'],
+        ['with-redaction-key', 'REDACT_PII_KEY', 'the redaction key'],
       ] as const
     ).filter(([flag]) => this.flags[flag])
     if (fromStdin.length > 0) {
@@ -142,6 +146,7 @@ Nothing is stored until the checks pass. Without a keychain, secrets that come f
       GLADLY_API_TOKEN: 'Gladly API token',
       ENTERPRET_API_KEY: 'Enterpret API key',
       ENTERPRET_USERS_API_KEY: 'Enterpret Users webhook key',
+      REDACT_PII_KEY: 'Key of the PII redaction tokens',
     }
     return {
       chooseStorage: async (problem) => {

@@ -128,15 +128,29 @@ function scriptGaveEnough(input: LoginInput): E.Either<AppError, void> {
  * Not the optional Users webhook key at a terminal: a setup whose other secrets all come from the environment is not
  * made to choose a store for it; it is read from the environment like the rest.
  */
-/** The secrets login asks for and stores (watch's webhook secrets come from the environment or .env). */
-export const LOGIN_SECRETS = ['GLADLY_API_TOKEN', 'ENTERPRET_API_KEY', 'ENTERPRET_USERS_API_KEY'] as const
+/**
+ * The secrets login asks for at a terminal and stores; REDACT_PII_KEY is only ever piped in (--with-redaction-key),
+ * watch's webhook secrets come from the environment or .env.
+ */
+export const LOGIN_SECRETS = [
+  'GLADLY_API_TOKEN',
+  'ENTERPRET_API_KEY',
+  'ENTERPRET_USERS_API_KEY',
+] as const satisfies readonly SecretName[]
 
+/** What would need a store: secrets piped in, and at a terminal those not in the environment (they will be typed). */
 function secretsToKeep(input: LoginInput): SecretName[] {
-  return LOGIN_SECRETS.filter(
-    (name) =>
-      input.piped[name] !== undefined ||
-      (input.prompts !== undefined && name !== USERS_WEBHOOK.keySetting && fromEnvironment(input, name) === undefined),
-  )
+  return [
+    ...LOGIN_SECRETS.filter(
+      (name) =>
+        input.piped[name] !== undefined ||
+        (input.prompts !== undefined &&
+          name !== USERS_WEBHOOK.keySetting &&
+          fromEnvironment(input, name) === undefined),
+    ),
+    // Never asked for: only a piped one is stored.
+    ...(input.piped.REDACT_PII_KEY === undefined ? [] : (['REDACT_PII_KEY'] as const)),
+  ]
 }
 
 const inWords = (names: readonly string[]): string => new Intl.ListFormat('en').format(names)
@@ -305,6 +319,8 @@ function save(input: LoginInput, verified: Verified): TE.TaskEither<AppError, Lo
   const secrets: Partial<Record<SecretName, string>> = {GLADLY_API_TOKEN: account.token}
   if (enterpretKey !== undefined) secrets.ENTERPRET_API_KEY = enterpretKey
   if (usersKey !== undefined) secrets.ENTERPRET_USERS_API_KEY = usersKey
+  // Nothing to check it against: stored as given.
+  if (input.piped.REDACT_PII_KEY !== undefined) secrets.REDACT_PII_KEY = input.piped.REDACT_PII_KEY
   const names = Object.keys(secrets) as SecretName[]
   const stored: TE.TaskEither<AppError, Partial<Record<SecretName, SecretBackend>>> = storage === 'environment'
     ? TE.right(settings.stored.secrets ?? {})

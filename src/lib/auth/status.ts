@@ -18,6 +18,8 @@ const CREDENTIAL_NAMES = [
   'ENTERPRET_API_URL',
   'ENTERPRET_API_KEY',
   'ENTERPRET_USERS_API_KEY',
+  // Shown (masked) where it comes from; only REDACT_PII=hash needs it, and no service checks it.
+  'REDACT_PII_KEY',
 ] as const satisfies readonly SettingName[]
 
 export interface CredentialReport {

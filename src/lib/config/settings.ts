@@ -89,6 +89,20 @@ const headerName = fromString('an HTTP header name such as X-Gladly-Token', (tex
   /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(text) ? text : undefined,
 )
 
+/** A comma-separated list: items trimmed, empty ones dropped; at least one. */
+const commaList = (name: string) =>
+  fromString<readonly string[]>(
+    name,
+    (text) => {
+      const items = text
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '')
+      return items.length === 0 ? undefined : items
+    },
+    (items) => items.join(','),
+  )
+
 const oneOf = <V extends string>(values: readonly V[]) =>
   fromString<V>(`one of ${values.join(', ')}`, (text) => values.find((value) => value === text.toLowerCase()))
 
@@ -341,6 +355,74 @@ export const SETTINGS = {
     description:
       "Whether backfilled records carry the conversations' custom attributes, which the report lacks (one more Gladly request per conversation, GET /conversations/{id}): 'auto' once a conversation of this profile showed any (an export job's, or one of the first the backfill reads whole), 'yes', or 'no'",
     default: 'auto',
+    storable: true,
+  },
+  // Issue 17: what is sent (PII redaction, filters).
+  REDACT_PII: {
+    codec: oneOf(['off', 'mask', 'hash'] as const),
+    description:
+      "Redact emails, phone numbers, card numbers, IBANs and the mapping file's patterns from message text and REDACT_PII_FIELDS: 'mask' replaces each with [email], [phone]…, 'hash' with a keyed token ([email:…], the same for the same value) made with REDACT_PII_KEY",
+    default: 'off',
+    storable: true,
+  },
+  REDACT_PII_KEY: {
+    codec: nonEmpty('a non-empty key'),
+    description: "Key of REDACT_PII=hash's tokens (HMAC-SHA256): keep it, or the same values get new tokens",
+    secret: true,
+  },
+  REDACT_PII_FIELDS: {
+    codec: commaList('a comma-separated list of metadata keys, e.g. customer_email,customer_name'),
+    description: 'Metadata keys (as sent, after the mapping file) whose values are redacted too',
+    storable: true,
+  },
+  IMPORT_MAPPING_FILE: {
+    codec: nonEmpty('a path to a YAML or JSON file'),
+    description:
+      'Field-mapping file (YAML, or JSON when it ends in .json): metadata keys renamed, dropped or added, custom attributes by name, record id prefix and fileID, filters, redaction patterns',
+    storable: true,
+  },
+  IMPORT_SURVEYS: {
+    codec: oneOf(['off', 'on'] as const),
+    description:
+      "Also send the survey results on customers' timelines (CUSTOMER_ACTIVITY items with activityType SURVEY, e.g. from Stella or SimpleSat) as single-text records, linked to the customer and to the conversation closed last in the 7 days before",
+    default: 'off',
+    storable: true,
+  },
+  IMPORT_INCLUDE_INBOXES: {
+    codec: commaList('a comma-separated list of inbox names or ids'),
+    description: 'Send only conversations of these inboxes (names or ids)',
+    storable: true,
+  },
+  IMPORT_EXCLUDE_INBOXES: {
+    codec: commaList('a comma-separated list of inbox names or ids'),
+    description: 'Never send conversations of these inboxes (names or ids), e.g. spam, internal or test inboxes',
+    storable: true,
+  },
+  IMPORT_INCLUDE_CHANNELS: {
+    codec: commaList('a comma-separated list of channels, e.g. chat,email'),
+    description: 'Send only conversations with messages in one of these channels (chat, email, sms, voice…)',
+    storable: true,
+  },
+  IMPORT_EXCLUDE_CHANNELS: {
+    codec: commaList('a comma-separated list of channels, e.g. voicemail'),
+    description: 'Never send conversations with messages in one of these channels',
+    storable: true,
+  },
+  IMPORT_INCLUDE_TOPICS: {
+    codec: commaList('a comma-separated list of topic names or ids'),
+    description: 'Send only conversations with one of these topics or their child topics (names or ids)',
+    storable: true,
+  },
+  IMPORT_EXCLUDE_TOPICS: {
+    codec: commaList('a comma-separated list of topic names or ids'),
+    description:
+      'Never send conversations with one of these topics or their child topics (names or ids), e.g. do_not_survey',
+    storable: true,
+  },
+  IMPORT_MIN_CUSTOMER_MESSAGES: {
+    codec: integerWithin('a whole number from 0 to 1000', 0, 1000),
+    description: 'Send only conversations with at least this many messages from the customer',
+    default: '0',
     storable: true,
   },
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the table mixes codecs of several value types

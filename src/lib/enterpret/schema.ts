@@ -73,3 +73,23 @@ export const UserRecord = t.exact(
   'UserRecord',
 )
 export type UserRecord = t.TypeOf<typeof UserRecord>
+
+/**
+ * A single-text feedback record (`REVIEW`, enterpret-api.md §2): a survey result Gladly's timeline holds outside any
+ * conversation. See SURVEY_RECORD_TYPE in src/lib/transform/survey.ts.
+ */
+export const ReviewRecord = t.exact(
+  t.type({
+    id: NonEmptyText,
+    fileID: NonEmptyText,
+    type: t.literal('REVIEW'),
+    createdAt: EpochSeconds,
+    text: NonEmptyText,
+    metadata: t.union([t.exact(t.type({metadata: MetadataFields})), MetadataFields]),
+  }),
+  'ReviewRecord',
+)
+export type ReviewRecord = t.TypeOf<typeof ReviewRecord>
+
+/** Every record this tool sends. */
+export type EnterpretRecord = ConversationRecord | ReviewRecord

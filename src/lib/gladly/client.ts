@@ -7,6 +7,7 @@ import {
   AgentList,
   Conversation,
   ConversationList,
+  CustomAttribute,
   CustomerProfile,
   ExportJobList,
   GladlyErrorBody,
@@ -92,6 +93,27 @@ export function getOrganization(http: GladlyHttp): TE.TaskEither<GladlyError, Or
         : response.status === 200
           ? parseBody(Organization, response, '/organization')
           : E.left(unexpected(response, '/organization')),
+    ),
+  )
+}
+
+/**
+ * `GET /custom-attributes/{id}` (getCustomAttribute): its key and label, to key a conversation's attribute by name
+ * (Gladly has no list of them). Undefined when Gladly no longer has it (404).
+ */
+export function getCustomAttribute(
+  http: GladlyHttp,
+  id: string,
+): TE.TaskEither<GladlyError, CustomAttribute | undefined> {
+  const path = `/custom-attributes/${encodeURIComponent(id)}`
+  return pipe(
+    http.get(path),
+    TE.chainEitherK((response) =>
+      response.status === 404
+        ? E.right(undefined)
+        : response.status === 200
+          ? parseBody(CustomAttribute, response, path)
+          : E.left(unexpected(response, path)),
     ),
   )
 }

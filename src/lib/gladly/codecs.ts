@@ -217,6 +217,13 @@ type ConversationStatus = t.TypeOf<typeof ConversationStatus>
 const ConversationCustomAttribute = optional({id: t.string, value: t.string}, 'ConversationCustomAttribute')
 type ConversationCustomAttribute = t.TypeOf<typeof ConversationCustomAttribute>
 
+/** GET /custom-attributes/{id} (getCustomAttribute): the spec requires none of its fields. */
+export const CustomAttribute = optional(
+  {id: t.string, key: t.string, label: t.string, deactivated: t.boolean},
+  'CustomAttribute',
+)
+export type CustomAttribute = t.TypeOf<typeof CustomAttribute>
+
 export const Conversation = struct(
   'Conversation',
   {

@@ -6,6 +6,7 @@ export {
   getAgents,
   getConversation,
   getConversationItems,
+  getCustomAttribute,
   getCustomerConversations,
   getCustomerProfile,
   getInboxes,

@@ -4,6 +4,8 @@ import {ExitCode, localFileProblem, type AppError, type RequestStats} from '../c
 import type {Settings} from '../config/index.js'
 import type {Budget, CustomerDirectory, GladlyHttp, Selection} from '../gladly/index.js'
 import type {Logger} from '../log/index.js'
+import type {Mapping} from '../mapping/index.js'
+import type {FilterReason} from '../transform/index.js'
 import type {Journal, Ledger, Spool, State} from '../state/index.js'
 import type {Delivery} from './delivery.js'
 import type {RunLookups} from './lookups.js'
@@ -38,6 +40,8 @@ export interface ImportOptions {
   /** Fetch and transform only: the payloads go to `output`; no state, spool or dead letter changes. */
   readonly dryRun?: {readonly output: NodeJS.WritableStream}
   readonly onProgress?: (progress: Progress) => void
+  /** Each closed conversation the filters leave out (mapping check lists them). */
+  readonly onFiltered?: (conversationId: string, reason: FilterReason, detail: string) => void
   readonly now?: () => Date
   /** Conversations looked up at once; the request budget paces them. */
   readonly concurrency?: number
@@ -110,6 +114,8 @@ export interface Run {
   readonly workDir: string
   readonly state: StateCell
   readonly tally: RunTally
+  /** The mapping file (IMPORT_MAPPING_FILE), when there is one. */
+  readonly mapping?: Mapping
 }
 
 function failure(message: string, exit: ExitCode = ExitCode.failure): AppError {

@@ -1,10 +1,18 @@
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import {pipe} from 'fp-ts/lib/function.js'
 import type {AppError} from '../common/index.js'
-import {FEEDBACK_WEBHOOK, requestBody, type ConversationRecord} from '../enterpret/index.js'
+import {FEEDBACK_WEBHOOK, requestBody, type EnterpretRecord, type ReviewRecord} from '../enterpret/index.js'
 import type {Conversation, CustomerSummary} from '../gladly/index.js'
+import type {Mapping} from '../mapping/index.js'
 import {openDeadLetters, type DeadLetter, type Journal, type Ledger, type Spool} from '../state/index.js'
-import {recutRecord, type TransformOptions, type TransformResult} from '../transform/index.js'
+import {
+  recutRecord,
+  redactRecord,
+  type ConversationFilter,
+  type Redactor,
+  type TransformOptions,
+  type TransformResult,
+} from '../transform/index.js'
 import {noteWarning, type ImportOptions, type RunTally, type StateCell} from './context.js'
 import {createOutbox, outputTarget, webhookTarget, type LetterBase, type SinkPlug, type Target} from './outbox.js'
 import type {PreparedUser, UserDelivery} from './users.js'
@@ -20,6 +28,12 @@ export interface DeliveryDeps {
   readonly tally: RunTally
   /** With ENTERPRET_USERS_API_KEY set: the customers of delivered conversations go to the Users webhook. */
   readonly users: UserDelivery | undefined
+  /** REDACT_PII, when on: records and dead letters are redacted before they are sent. */
+  readonly redactor?: Redactor
+  /** Which conversations are sent; without one, all are. */
+  readonly filter?: ConversationFilter
+  /** The mapping file: metadata keys, record id prefix, fileID. */
+  readonly mapping?: Mapping
 }
 
 /**
@@ -33,6 +47,8 @@ export interface Delivery {
     result: Extract<TransformResult, {_tag: 'Record'}>,
     customer: CustomerSummary | undefined,
   ): Promise<void>
+  /** A survey result's record: booked in the ledger under its item id, like a conversation. */
+  addSurvey(itemId: string, answeredAt: string, record: ReviewRecord): Promise<void>
   /** A conversation finished without a record (kept open, vanished, skipped…). */
   markDone(conversationId: string): void
   noteUnknownType(type: string): void
@@ -43,7 +59,7 @@ export interface Delivery {
    * users' dead letters, and the users an earlier run left pending.
    */
   retryDeadLetters(): TE.TaskEither<AppError, readonly DeadLetter[]>
-  stats(): ReturnType<Target<ConversationRecord>['stats']>
+  stats(): ReturnType<Target<EnterpretRecord>['stats']>
   /** Set once delivery cannot go on (a rejected API key, Enterpret down, a state write failing). */
   readonly fatal: AppError | undefined
 }
@@ -64,7 +80,7 @@ interface ConversationMeta {
 /** A retried dead letter's user, made now: its record's createdAt stands for its conversation's. */
 async function userOfLetter(
   users: UserDelivery,
-  {record, meta}: {readonly record: ConversationRecord; readonly meta: ConversationMeta},
+  {record, meta}: {readonly record: EnterpretRecord; readonly meta: ConversationMeta},
 ): Promise<PreparedUser | undefined> {
   if (meta.customerId === undefined) return undefined
   return users.prepare(meta.customerId, undefined, new Date(record.createdAt * 1000).toISOString())
@@ -74,7 +90,7 @@ async function userOfLetter(
 function conversationPlug(
   deps: DeliveryDeps,
   doneWithoutRecord: {ids: string[]},
-): SinkPlug<ConversationRecord, ConversationMeta, DeadLetter> {
+): SinkPlug<EnterpretRecord, ConversationMeta, DeadLetter> {
   const {options, tally} = deps
   const {settings, logger} = options
   const dryRun = options.dryRun !== undefined
@@ -112,6 +128,10 @@ function conversationPlug(
         await users.send(prepared.filter((user) => user !== undefined))
       }
       for (const {record, meta} of entries) {
+        if (record.type === 'REVIEW') {
+          summary.surveys.sent++
+          continue
+        }
         summary.conversations.sent++
         summary.messages += record.conversation.msgs.length
         for (const channel of meta.channels) summary.channels[channel] = (summary.channels[channel] ?? 0) + 1
@@ -122,11 +142,15 @@ function conversationPlug(
       options.onDelivered?.(booked)
     },
     failed({record, meta}, reason) {
-      tally.summary.conversations.failed++
+      if (record.type === 'REVIEW') tally.summary.surveys.failed++
+      else tally.summary.conversations.failed++
       if (dryRun) logger.warn(`Conversation ${meta.conversationId} would fail: ${reason}`)
       else logger.warn(`Record ${record.id} failed: ${reason}. It waits in the dead-letter store for the next run.`)
     },
-    recut: recutRecord,
+    // A single text is not cut: a survey too large for any request waits in the dead letters.
+    recut: (record, maxRecordBytes) =>
+      record.type === 'REVIEW' ? undefined : recutRecord(record, maxRecordBytes, deps.mapping?.metadata),
+    ...(deps.redactor === undefined ? {} : {revise: (record) => redactRecord(record, deps.redactor as Redactor)}),
     warn: (message) => noteWarning(deps, message),
     async settled(entries) {
       if (dryRun) return
@@ -168,11 +192,16 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
 
   return {
     transformOptions: (now) => ({
-      fileId: values.ENTERPRET_FILE_ID,
+      fileId: deps.mapping?.fileId ?? values.ENTERPRET_FILE_ID,
       includeNotes: options.includeNotes,
       metadataNesting: values.ENTERPRET_METADATA_NESTING,
       maxRecordBytes: outbox.maxBodyBytes() - ENVELOPE_BYTES,
       now,
+      ...(deps.redactor === undefined ? {} : {redactor: deps.redactor}),
+      ...(deps.filter === undefined ? {} : {filter: deps.filter}),
+      ...(deps.mapping === undefined
+        ? {}
+        : {mapping: deps.mapping.metadata, recordIdPrefix: deps.mapping.recordIdPrefix}),
     }),
 
     async add(conversation, result, customer) {
@@ -191,6 +220,10 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
         ...(user === undefined ? {} : {user}),
       }
       await outbox.add(result.record, meta)
+    },
+
+    async addSurvey(itemId, answeredAt, record) {
+      await outbox.add(record, {conversationId: itemId, closedAt: answeredAt, channels: []})
     },
 
     markDone(conversationId) {

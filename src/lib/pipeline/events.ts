@@ -5,12 +5,20 @@ import type {AppError} from '../common/index.js'
 import {
   compareTimestamps,
   concernsWholeRun,
+  getCustomAttribute,
   getCustomerConversations,
   getCustomerProfile,
   type Conversation,
   type FeedEvent,
 } from '../gladly/index.js'
-import {toEnterpretRecord, type TransformResult} from '../transform/index.js'
+import {
+  metadataTypeOf,
+  recordMetadataFields,
+  SURVEY_LINK_DAYS,
+  toEnterpretRecord,
+  toSurveyRecord,
+  type TransformResult,
+} from '../transform/index.js'
 import {noteCustomAttributes} from './custom-attributes.js'
 import {guard, progress, stopRequested, type Run, type Unit} from './context.js'
 import {malformedReport} from './malformed.js'
@@ -73,7 +81,7 @@ function reportUnreadable(run: Run, event: ClosedEvent): TE.TaskEither<AppError,
 
 /** What the transform makes of a closed conversation; `Unusable` when Gladly's data cannot become a record. */
 type Transformed =
-  | Extract<TransformResult, {_tag: 'Record' | 'NoMessages' | 'Unsendable'}>
+  | Extract<TransformResult, {_tag: 'Record' | 'NoMessages' | 'Unsendable' | 'Filtered'}>
   | {readonly _tag: 'Unusable'; readonly reason: string}
 
 /** The transform is pure but fed real data: anything it throws is this conversation's problem, not the run's. */
@@ -128,6 +136,14 @@ function deliverStep(
         guard(() => skipForGood(run, unit, id, event.conversation.closedAt, transformed.reason)),
         TE.chain((stopped) => (stopped === undefined ? TE.fromIO(() => run.delivery.markDone(id)) : TE.left(stopped))),
       )
+    case 'Filtered':
+      return TE.fromIO(() => {
+        summary.filtered[transformed.reason]++
+        options.onFiltered?.(id, transformed.reason, transformed.detail)
+        options.logger.info(`Conversation ${id} is left out by the filters (${transformed.detail}); not sent.`)
+        noteResolved(run, id)
+        run.delivery.markDone(id)
+      })
     case 'NoMessages':
       return TE.fromIO(() => {
         summary.conversations.noMessages++
@@ -143,15 +159,141 @@ function deliverStep(
         options.logger.warn(`Conversation ${id}: ${warning}.`)
       }
       for (const type of transformed.unknownContentTypes) run.delivery.noteUnknownType(type)
+      rememberKeyTypes(run, transformed)
+      for (const [kind, count] of Object.entries(transformed.redactions))
+        summary.redacted[kind] = (summary.redacted[kind] ?? 0) + count
       noteResolved(run, id)
       return guard(() => run.delivery.add(event.conversation, transformed, event.customer))
   }
 }
 
-/** A closed conversation: report what could not be read of it → transform → deliver. */
+/**
+ * The names of the conversation's custom attributes not known yet, looked up in Gladly when the mapping keys them by
+ * name, and remembered in the state. Undefined when all are known; otherwise why one could not be looked up.
+ */
+async function lookUpAttributeNames(run: Run, event: ClosedEvent): Promise<E.Either<AppError, string | undefined>> {
+  if (run.mapping?.needsAttributeNames !== true) return E.right(undefined)
+  const known = run.lookups.customAttributes
+  const missing = new Set(
+    event.conversation.customAttributes.flatMap((attribute) =>
+      attribute.id === undefined || known.has(attribute.id) ? [] : [attribute.id],
+    ),
+  )
+  for (const id of missing) {
+    const found = await getCustomAttribute(run.http, id)()
+    if (found._tag === 'Left')
+      return concernsWholeRun(found.left)
+        ? found
+        : E.right(`custom attribute ${id} could not be looked up (${found.left.message})`)
+    // One Gladly no longer has keeps its id as its name (remembered, so it is not asked for again).
+    const name = {
+      ...(found.right?.key === undefined ? {} : {key: found.right.key}),
+      ...(found.right?.label === undefined ? {} : {label: found.right.label}),
+    }
+    known.set(id, name)
+    const state = run.state.current
+    run.state.current = {...state, customAttributeNames: {...state.customAttributeNames, [id]: name}}
+  }
+  return E.right(undefined)
+}
+
+/** The type each metadata key of a record is sent with, remembered for the mapping's type check of later runs. */
+function rememberKeyTypes(run: Run, transformed: Extract<Transformed, {_tag: 'Record'}>): void {
+  const types = run.state.current.metadataTypes ?? {}
+  let added: Record<string, 's' | 'n' | 'b'> | undefined
+  for (const [key, value] of Object.entries(recordMetadataFields(transformed.record))) {
+    if (types[key] !== undefined) continue
+    added ??= {...types}
+    added[key] = metadataTypeOf(value)
+  }
+  if (added !== undefined) run.state.current = {...run.state.current, metadataTypes: added}
+}
+
+type SurveyEvent = Extract<FeedEvent, {_tag: 'Survey'}>
+
+/** When a survey was answered, as the item says it (its record's createdAt comes from the same fields). */
+function answeredAt(item: SurveyEvent['item']): string {
+  const content = item.content as {occurredAt?: string; receivedAt?: string}
+  return content.occurredAt ?? content.receivedAt ?? item.timestamp
+}
+
+/**
+ * The conversation a survey is about: the customer's one closed last within SURVEY_LINK_DAYS before it was answered.
+ * Undefined when there is none, or the customer's conversations cannot be listed (the record then links to the
+ * customer alone, with a warning); a failure that concerns the whole run stops it.
+ */
+function surveyLink(run: Run, item: SurveyEvent['item']): TE.TaskEither<AppError, string | undefined> {
+  const answered = Date.parse(answeredAt(item))
+  const since = answered - SURVEY_LINK_DAYS * 24 * 60 * 60 * 1000
+  return pipe(
+    getCustomerConversations(run.http, item.customerId),
+    TE.map((conversations) => {
+      const closedBefore = (conversations ?? []).flatMap((conversation) => {
+        const closed = conversation.closedAt === undefined ? Number.NaN : Date.parse(conversation.closedAt)
+        return closed >= since && closed <= answered ? [{id: conversation.id, closed}] : []
+      })
+      return closedBefore.sort((a, b) => b.closed - a.closed)[0]?.id
+    }),
+    TE.orElse((error) => {
+      if (concernsWholeRun(error)) return TE.left<AppError, string | undefined>(error)
+      run.options.logger.warn(
+        `Survey item ${item.id}: the conversations of customer ${item.customerId} could not be listed (${error.message}); it is sent linked to the customer only.`,
+      )
+      return TE.right(undefined)
+    }),
+  )
+}
+
+/** A survey result of the timeline: already sent → skipped; else linked, made a single-text record, delivered. */
+function handleSurvey(run: Run, event: SurveyEvent): TE.TaskEither<AppError, void> {
+  const {summary} = run.tally
+  const {item} = event
+  summary.surveys.seen++
+  if (run.ledger.closedAtOf(item.id) !== undefined) {
+    summary.surveys.alreadySent++
+    return TE.right(undefined)
+  }
+  return pipe(
+    surveyLink(run, item),
+    TE.chain((conversationId) => {
+      const result = toSurveyRecord(
+        {
+          item,
+          ...(event.customer === undefined ? {} : {customer: event.customer}),
+          ...(conversationId === undefined ? {} : {conversationId}),
+        },
+        run.delivery.transformOptions(run.now()),
+      )
+      if (result._tag !== 'Record') {
+        summary.surveys.skipped++
+        run.options.logger.warn(`Survey item ${item.id} of customer ${item.customerId}: ${result.reason}; not sent.`)
+        return TE.right(undefined)
+      }
+      if (conversationId !== undefined) summary.surveys.linked++
+      for (const [kind, count] of Object.entries(result.redactions))
+        summary.redacted[kind] = (summary.redacted[kind] ?? 0) + count
+      return guard(() => run.delivery.addSurvey(item.id, answeredAt(item), result.record))
+    }),
+  )
+}
+
+/** A closed conversation: report what could not be read of it → custom attribute names → transform → deliver. */
 function handleClosed(run: Run, unit: Unit, event: ClosedEvent): TE.TaskEither<AppError, void> {
   return pipe(
     reportUnreadable(run, event),
+    TE.chain(() => TE.fromTask(() => lookUpAttributeNames(run, event))),
+    TE.chainEitherK((result) => result),
+    TE.chain((unnamed) =>
+      unnamed === undefined
+        ? handleTransform(run, unit, event)
+        : quarantineStep(run, unit, event.conversation.id, unnamed),
+    ),
+  )
+}
+
+function handleTransform(run: Run, unit: Unit, event: ClosedEvent): TE.TaskEither<AppError, void> {
+  return pipe(
+    TE.right<AppError, void>(undefined),
     TE.map(() => {
       noteCustomAttributes(run, event.conversation)
       if (event.fetchedItems) run.tally.summary.conversations.fetchedWhole++
@@ -172,7 +314,7 @@ function finishWithoutRecord(run: Run, conversationId: string): void {
 function handleConversation(
   run: Run,
   unit: Unit,
-  event: Exclude<FeedEvent, {_tag: 'Malformed' | 'TimelineOnly' | 'UnitFailed' | 'Deferred' | 'Planned'}>,
+  event: Exclude<FeedEvent, {_tag: 'Malformed' | 'TimelineOnly' | 'UnitFailed' | 'Deferred' | 'Planned' | 'Survey'}>,
 ): TE.TaskEither<AppError, void> {
   const {options} = run
   const {summary} = run.tally
@@ -230,6 +372,8 @@ function handle(run: Run, unit: Unit, event: FeedEvent): TE.TaskEither<AppError,
       return TE.fromIO(() => {
         summary.timelineOnlyItems += event.count
       })
+    case 'Survey':
+      return handleSurvey(run, event)
     case 'UnitFailed':
       return TE.left(event.error)
     case 'Planned':

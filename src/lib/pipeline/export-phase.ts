@@ -47,6 +47,7 @@ async function openJob(
       spool: run.spool,
       continuesLater: (id) => window.continuesLater(index, id),
       itemsFromApi: run.options.settings.values.TRANSCRIPT_SOURCE === 'api',
+      surveys: run.options.settings.values.IMPORT_SURVEYS === 'on',
       concurrency: run.options.concurrency ?? DEFAULT_CONCURRENCY,
       bucketBytes: run.options.bucketBytes,
     })

@@ -3,3 +3,4 @@
 export {runImport, type Progress} from './run.js'
 export {describeSummary, emptySummary, type RunSummary} from './summary.js'
 export {openWatchSession, type WatchSession} from './watch.js'
+export {checkMapping, type MappingCheck} from './check.js'

@@ -58,6 +58,8 @@ export interface SinkPlug<R extends WireRecord, M, L extends LetterBase> {
   settled(entries: readonly Entry<R, M>[]): Promise<void>
   /** The record cut to fit `maxRecordBytes`, if the sink can cut its records (see TOO_LARGE_LEARNING). */
   recut?(record: R, maxRecordBytes: number): R | undefined
+  /** A dead letter's record as it is to be sent now (redacted, should redaction have been enabled since it failed). */
+  revise?(record: R): R
   /** A warning for the log and the run's summary. */
   warn(message: string): void
 }
@@ -290,7 +292,7 @@ export function createOutbox<R extends WireRecord, M, L extends LetterBase>(
         continue
       }
       pending.set(letter.recordId, plug.metaOf(letter))
-      batches.push(...retry.add(payload).batches)
+      batches.push(...retry.add(plug.revise === undefined ? payload : plug.revise(payload)).batches)
     }
     batches.push(...retry.flush())
     for (const batch of batches) {

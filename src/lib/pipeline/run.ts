@@ -54,6 +54,7 @@ import {exportJobUnits} from './export-phase.js'
 import {lastWindowEnd} from './jobs.js'
 import {fetchLookups} from './lookups.js'
 import {retryQuarantined} from './quarantine-phase.js'
+import {checkKeyTypes, filterSpecOf, mappingOf, redactorOf, resolveFilter} from './shaping.js'
 import {quarantined, requeueUnreadable} from './quarantine.js'
 import {emptySummary, type RunSummary} from './summary.js'
 import {processUnits, type FeedUnit} from './units.js'
@@ -109,9 +110,15 @@ export function prepare(options: ImportOptions, feedStores?: FeedStores): TE.Tas
     )
   }
   return pipe(
-    requiredCredentials(options),
+    // A mapping file or shaping setting that cannot work fails before anything is read or sent.
+    TE.fromEither(mappingOf(settings)),
+    TE.bindTo('mapping'),
+    TE.bindW('redactor', ({mapping}) =>
+      TE.fromEither(redactorOf(settings, mapping, (message) => logger.warn(message))),
+    ),
+    TE.bindW('credentials', () => requiredCredentials(options)),
     // A wrong Enterpret address or key fails here in seconds, before any Gladly work (a dry run sends nothing).
-    TE.chainFirst((credentials) =>
+    TE.chainFirst(({credentials}) =>
       options.dryRun
         ? TE.right(undefined)
         : probeApiKey(settings.values.ENTERPRET_API_URL, credentials.ENTERPRET_API_KEY, options.userAgent),
@@ -123,8 +130,8 @@ export function prepare(options: ImportOptions, feedStores?: FeedStores): TE.Tas
         ? TE.right(undefined)
         : probeApiKey(settings.values.ENTERPRET_API_URL, usersKey, options.userAgent, USERS_WEBHOOK)
     }),
-    TE.bindTo('credentials'),
     TE.bindW('state', () => TE.fromEither(openStateStore(stateDir, settings.profile).read())),
+    TE.chainFirstW(({mapping, state}) => TE.fromEither(checkKeyTypes(mapping, state.metadataTypes ?? {}))),
     TE.bindW('http', ({credentials}) =>
       TE.right(
         createGladlyHttp({
@@ -142,7 +149,9 @@ export function prepare(options: ImportOptions, feedStores?: FeedStores): TE.Tas
     ),
     // Checked first: a wrong token should fail in one request, not after the first job.
     TE.bindW('organization', ({http}) => getOrganization(http)),
-    TE.bindW('lookups', ({http}) => fetchLookups(http)),
+    TE.bindW('lookups', ({http, state}) => fetchLookups(http, state.customAttributeNames ?? {})),
+    // Names are checked against the organization before anything is sent.
+    TE.bindW('filter', ({lookups, mapping}) => TE.fromEither(resolveFilter(filterSpecOf(settings, mapping), lookups))),
     TE.bindW('stores', () =>
       guard(async () => {
         const sentUsers = !usersEnabled
@@ -165,7 +174,7 @@ export function prepare(options: ImportOptions, feedStores?: FeedStores): TE.Tas
         }
       }),
     ),
-    TE.map(({state, http, organization, lookups, stores}) => {
+    TE.map(({mapping, redactor, filter, state, http, organization, lookups, stores}) => {
       const realSpool = openSpool(stateDir, settings.profile)
       const store = openStateStore(stateDir, settings.profile)
       const cell: StateCell = {
@@ -215,7 +224,14 @@ export function prepare(options: ImportOptions, feedStores?: FeedStores): TE.Tas
         lookups,
         customers,
         workDir: stores.workDir,
-        delivery: createDelivery({...stateParts, users}),
+        delivery: createDelivery({
+          ...stateParts,
+          users,
+          ...(redactor === undefined ? {} : {redactor}),
+          ...(filter === undefined ? {} : {filter}),
+          ...(mapping === undefined ? {} : {mapping}),
+        }),
+        ...(mapping === undefined ? {} : {mapping}),
       })
     }),
   )

@@ -1,3 +1,5 @@
+import type {FilterReason} from '../transform/index.js'
+
 /** What a run did, for the log, stderr, `--json` and `state show`. */
 export interface RunSummary {
   mode: 'import' | 'dry-run'
@@ -63,6 +65,12 @@ export interface RunSummary {
   warnings: string[]
   /** Where the lines and items that could not be read were written, when there were any. */
   malformedReport?: string
+  /** REDACT_PII: values redacted from the records made this run, by kind (email, phone, card, iban, custom). */
+  redacted: Record<string, number>
+  /** Survey results of the timeline (IMPORT_SURVEYS): seen, sent, linked to a conversation, already sent, skipped. */
+  surveys: {seen: number; sent: number; linked: number; alreadySent: number; skipped: number; failed: number}
+  /** Closed conversations the filters left out, by reason; never sent. */
+  filtered: Record<FilterReason, number>
   /** Dry run: the start of one transcript, to see what Enterpret would get. */
   sample?: {conversationId: string; messages: ReadonlyArray<{actor: string; text: string}>}
 }
@@ -115,6 +123,9 @@ export function emptySummary(mode: RunSummary['mode'], profile: string, startedA
     conversationsPerSecond: 0,
     watermark: null,
     warnings: [],
+    redacted: {},
+    filtered: {inbox: 0, channel: 0, topic: 0, customerMessages: 0},
+    surveys: {seen: 0, sent: 0, linked: 0, alreadySent: 0, skipped: 0, failed: 0},
   }
 }
 
@@ -134,6 +145,18 @@ export function describeSummary(summary: RunSummary): string[] {
     lines.push(
       `Users: ${u.sent} ${delivered}, ${u.unchanged} unchanged since sent, ${u.skipped} not sendable, ${u.failed} failed; Users webhook ${u.requests} request(s) (${u.rateLimited} × 429), ${u.profileRequests} Gladly profile request(s).`,
     )
+  const {inbox, channel, topic, customerMessages} = summary.filtered
+  if (inbox + channel + topic + customerMessages > 0)
+    lines.push(
+      `Left out by the filters (not sent): ${inbox} by inbox, ${channel} by channel, ${topic} by topic, ${customerMessages} with too few customer messages.`,
+    )
+  const surveys = summary.surveys
+  if (surveys.seen > 0)
+    lines.push(
+      `Survey results: ${surveys.seen} seen, ${surveys.sent} ${delivered} (${surveys.linked} linked to a conversation), ${surveys.alreadySent} already delivered, ${surveys.skipped} without text, ${surveys.failed} failed.`,
+    )
+  const redacted = Object.entries(summary.redacted)
+  if (redacted.length > 0) lines.push(`Redacted: ${redacted.map(([kind, count]) => `${count} ${kind}`).join(', ')}.`)
   if (summary.malformedLines > 0)
     lines.push(
       `${summary.malformedLines} export line(s) could not be read${summary.malformedReport ? `: see ${summary.malformedReport}` : ''}.`,

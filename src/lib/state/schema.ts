@@ -68,6 +68,9 @@ export const MAX_SKIPPED_FOR_GOOD = 500
 /** A backfill from the Reports API: whole UTC days, `next` is the first day not done (null once finished). */
 export const Backfill = t.type({from: t.string, to: t.string, next: t.union([t.null, t.string])})
 
+/** What GET /custom-attributes/{id} said of one (nothing when Gladly no longer has it). */
+const CustomAttributeName = t.partial({key: t.string, label: t.string})
+
 const StateFields = t.type({
   schemaVersion: t.literal(STATE_SCHEMA_VERSION),
   watermark: t.union([t.null, Watermark]),
@@ -88,6 +91,9 @@ export const StateV1 = t.intersection(
       userDeadLetters: t.array(UserDeadLetter),
       /** A conversation of this profile had custom attributes: backfills then read each conversation whole. */
       customAttributesSeen: t.boolean,
+      // Issue 17: custom attribute names looked up in Gladly, and the type each metadata key was sent with.
+      customAttributeNames: t.record(t.string, CustomAttributeName),
+      metadataTypes: t.record(t.string, t.keyof({s: null, n: null, b: null})),
     }),
   ],
   'state',

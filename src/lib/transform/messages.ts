@@ -36,6 +36,9 @@ const CHANNEL_BY_CONTENT_TYPE: {readonly [K in KnownContentType]?: string} = {
   FILES: 'custom_channel',
 }
 
+/** Every channel a record can name, for settings that list channels. */
+export const CHANNELS: readonly string[] = [...new Set(Object.values(CHANNEL_BY_CONTENT_TYPE))]
+
 export interface Transcript {
   readonly _tag: 'Transcript'
   readonly messages: readonly Message[]

@@ -1,5 +1,6 @@
 import type {MetadataFields, MetadataValue} from '../enterpret/schema.js'
 import type {Conversation} from '../gladly/codecs.js'
+import {mappedKey, namedTarget, type MetadataMapping} from './mapping.js'
 import type {CustomerSummary, Lookups} from './types.js'
 
 /*
@@ -107,20 +108,70 @@ function one(value: string | undefined): string[] {
   return text === undefined ? [] : [text]
 }
 
-/** `custom_*` key → its distinct values, in the conversation's order. */
-function customAttributeValues(conversation: Conversation): Map<string, string[]> {
-  const byKey = new Map<string, string[]>()
-  for (const attribute of conversation.customAttributes) {
-    const value = trimmed(attribute.value)
+/** The key and type of a custom attribute: `custom_<id>` without a mapping; undefined when it is dropped. */
+function customAttributeTarget(
+  id: string,
+  lookups: Lookups,
+  mapping: MetadataMapping | undefined,
+): {key: string; type: MetadataType} | undefined {
+  const fallback = {key: customAttributeKey(id), type: CUSTOM_ATTRIBUTE_TYPE}
+  if (mapping === undefined) return fallback
+  const name = lookups.customAttributes?.get(id)
+  const target = namedTarget(id, name, mapping)
+  if (target !== undefined) return target === 'drop' ? undefined : target
+  switch (mapping.otherCustomAttributes) {
+    case 'drop':
+      return undefined
+    case 'id':
+      return fallback
+    case 'name': {
+      const named = slug(name?.key ?? name?.label ?? '')
+      // An attribute Gladly cannot name (or whose name has no Latin letter) keeps its id.
+      return named === '' ? fallback : {key: `${CUSTOM_ATTRIBUTE_PREFIX}${named}`, type: CUSTOM_ATTRIBUTE_TYPE}
+    }
+  }
+}
+
+/** A custom attribute's text as the type its key has; undefined when it is not one (e.g. 'n/a' for a number). */
+function typedValue(type: MetadataType, text: string): string | number | boolean | undefined {
+  switch (type) {
+    case 's':
+      return text
+    case 'n': {
+      const number = Number(text.replace(/,/g, ''))
+      return text !== '' && Number.isFinite(number) ? number : undefined
+    }
+    case 'b':
+      return /^(true|yes)$/i.test(text) ? true : /^(false|no)$/i.test(text) ? false : undefined
+  }
+}
+
+/** Custom attribute key → its type and distinct values, in the conversation's order. */
+function customAttributeValues(
+  input: MetadataInput,
+): Map<string, {type: MetadataType; values: Array<string | number | boolean>}> {
+  const byKey = new Map<string, {type: MetadataType; values: Array<string | number | boolean>}>()
+  for (const attribute of input.conversation.customAttributes) {
+    const text = trimmed(attribute.value)
     // Without an id an attribute has no name to be sent under.
-    if (value === undefined || attribute.id === undefined) continue
-    const key = customAttributeKey(attribute.id)
-    const values = byKey.get(key) ?? []
-    if (!values.includes(value)) values.push(value)
-    byKey.set(key, values)
+    if (text === undefined || attribute.id === undefined) continue
+    const target = customAttributeTarget(attribute.id, input.lookups, input.mapping)
+    if (target === undefined) continue
+    const value = typedValue(target.type, text)
+    if (value === undefined) {
+      input.warnings?.push(
+        `custom attribute ${attribute.id} (${target.key}) is ${JSON.stringify(text)}, not a ${TYPE_NAMES[target.type]}: left out`,
+      )
+      continue
+    }
+    const entry = byKey.get(target.key) ?? {type: target.type, values: []}
+    if (!entry.values.includes(value)) entry.values.push(value)
+    byKey.set(target.key, entry)
   }
   return byKey
 }
+
+const TYPE_NAMES: Record<MetadataType, string> = {s: 'string', n: 'number', b: 'boolean'}
 
 export interface MetadataInput {
   readonly conversation: Conversation
@@ -132,6 +183,9 @@ export interface MetadataInput {
   readonly channels: readonly string[]
   readonly messageCount: number
   readonly truncated: boolean
+  readonly mapping?: MetadataMapping
+  /** Values that could not be sent as their key's type are reported here. */
+  readonly warnings?: string[]
 }
 
 /** The values of the fixed keys for one conversation; a key without a value is left out. */
@@ -178,21 +232,47 @@ export function typedArray(type: MetadataType, values: ReadonlyArray<string | nu
   }
 }
 
-/** The fields that say a record was cut to fit, and how many messages it carries now. */
-export function truncationFields(messageCount: number): MetadataFields {
-  return {message_count: typedArray('n', [messageCount]), truncated: typedArray('b', [true])}
+/** The fields that say a record was cut to fit, and how many messages it carries now (under the mapping's keys). */
+export function truncationFields(messageCount: number, mapping?: MetadataMapping): MetadataFields {
+  const fields: MetadataFields = {}
+  const countKey = mappedKey('message_count', mapping)
+  const truncatedKey = mappedKey('truncated', mapping)
+  if (countKey !== undefined) fields[countKey] = typedArray('n', [messageCount])
+  if (truncatedKey !== undefined) fields[truncatedKey] = typedArray('b', [true])
+  return fields
 }
 
-/** The metadata field map: fixed keys in table order, then custom attributes; empty keys left out. */
+/**
+ * The metadata field map: fixed keys in table order (renamed or dropped by the mapping), then custom attributes,
+ * then the mapping's constants; empty keys left out.
+ */
 export function buildMetadata(input: MetadataInput): MetadataFields {
   const values = metadataValues(input)
   const fields: MetadataFields = {}
   for (const [key, type] of METADATA_FIELDS) {
     const list = values[key]
-    if (list !== undefined && list.length > 0) fields[key] = typedArray(type, list)
+    const sentAs = mappedKey(key, input.mapping)
+    if (sentAs !== undefined && list !== undefined && list.length > 0) fields[sentAs] = typedArray(type, list)
   }
-  for (const [key, list] of customAttributeValues(input.conversation)) {
-    fields[key] = typedArray(CUSTOM_ATTRIBUTE_TYPE, list)
-  }
+  for (const [key, {type, values: list}] of customAttributeValues(input)) fields[key] = typedArray(type, list)
+  if (input.mapping !== undefined) Object.assign(fields, input.mapping.constants)
   return fields
+}
+
+/** Every key a mapping sends with a type known in advance (fixed keys, constants, named custom attributes). */
+export function mappedKeyTypes(mapping: MetadataMapping | undefined): Map<string, MetadataType> {
+  const types = new Map<string, MetadataType>()
+  for (const [key, type] of METADATA_FIELDS) {
+    const sentAs = mappedKey(key, mapping)
+    if (sentAs !== undefined) types.set(sentAs, type)
+  }
+  if (mapping === undefined) return types
+  for (const target of mapping.customAttributes.values()) if (target !== 'drop') types.set(target.key, target.type)
+  for (const [key, value] of Object.entries(mapping.constants)) types.set(key, metadataTypeOf(value))
+  return types
+}
+
+/** The type of a metadata value as sent. */
+export function metadataTypeOf(value: MetadataValue): MetadataType {
+  return 's' in value.array ? 's' : 'n' in value.array ? 'n' : 'b'
 }

@@ -2,19 +2,23 @@ import {checkOrDecode} from '../common/index.js'
 import {
   ConversationRecord,
   MIN_CREATED_AT,
+  type EnterpretRecord,
   wrapMetadata,
   type Message,
   type MetadataFields,
 } from '../enterpret/schema.js'
 import {parseTimestamp} from '../gladly/time.js'
+import {excludedByContext, excludedByTranscript} from './filter.js'
+import {DEFAULT_RECORD_ID_PREFIX, type MetadataMapping} from './mapping.js'
 import {buildTranscript, type Transcript} from './messages.js'
 import {buildMetadata, truncationFields} from './metadata.js'
+import type {RedactionCounts, Redactor} from './pii.js'
 import {fitMessages, jsonBytes} from './truncate.js'
 import type {TransformInput, TransformOptions, TransformResult} from './types.js'
 
 /** The Enterpret record id of a Gladly conversation: stable, namespaced, 29 characters for Gladly's ids. */
-export function recordId(conversationId: string): string {
-  return `gladly_${conversationId}`
+export function recordId(conversationId: string, prefix = DEFAULT_RECORD_ID_PREFIX): string {
+  return `${prefix}${conversationId}`
 }
 
 type CreatedAt =
@@ -85,6 +89,9 @@ function surelyFits(value: unknown, maxBytes: number): boolean {
  */
 export function toEnterpretRecord(input: TransformInput, options: TransformOptions): TransformResult {
   const {conversation} = input
+  const {filter} = options
+  const byContext = filter === undefined ? undefined : excludedByContext(conversation, filter, input.lookups)
+  if (byContext !== undefined) return {_tag: 'Filtered', ...byContext}
   const transcript = buildTranscript(input.items, options.includeNotes, input.customer?.emails)
   if (transcript._tag === 'BadTimestamp') {
     return {
@@ -94,13 +101,23 @@ export function toEnterpretRecord(input: TransformInput, options: TransformOptio
   }
   if (transcript.messages.length === 0)
     return {_tag: 'NoMessages', reason: noMessagesReason(input.items.length, transcript)}
+  const byTranscript =
+    filter === undefined ? undefined : excludedByTranscript(transcript.channels, transcript.messages, filter)
+  if (byTranscript !== undefined) return {_tag: 'Filtered', ...byTranscript}
   const createdAt = createdAtSeconds(conversation.createdAt, options.now)
   if (createdAt._tag !== 'Ok') return createdAt
 
-  const id = recordId(conversation.id)
+  const id = recordId(conversation.id, options.recordIdPrefix)
   const {customer, lookups, gladlyAppUrl, conversationLink} = input
-  const metadata = (messageCount: number, truncated: boolean) =>
-    buildMetadata({
+  const {redactor} = options
+  const redactions: RedactionCounts = {}
+  // Redacted once, before the size bound: a cut never splits a value the redactor would have found.
+  const messages =
+    redactor === undefined ? transcript.messages : redactMessages(transcript.messages, redactor, redactions)
+  const warnings: string[] = []
+  // Only the first build counts what it redacts and warns of: the others build the same fields again.
+  const metadata = (messageCount: number, truncated: boolean, counts?: RedactionCounts): MetadataFields => {
+    const fields = buildMetadata({
       conversation,
       customer,
       lookups,
@@ -109,24 +126,31 @@ export function toEnterpretRecord(input: TransformInput, options: TransformOptio
       channels: transcript.channels,
       messageCount,
       truncated,
+      ...(options.mapping === undefined ? {} : {mapping: options.mapping}),
+      ...(counts === undefined ? {} : {warnings}),
     })
-  const assemble = (msgs: readonly Message[], messageCount: number, truncated: boolean): ConversationRecord => ({
+    return redactor === undefined ? fields : redactor.metadata(fields, counts ?? {})
+  }
+  const assemble = (
+    msgs: readonly Message[],
+    messageCount: number,
+    truncated: boolean,
+    counts?: RedactionCounts,
+  ): ConversationRecord => ({
     id,
     fileID: options.fileId,
     type: 'CONVERSATION',
     createdAt: createdAt.seconds,
     conversation: {msgs: [...msgs]},
-    metadata: wrapMetadata(metadata(messageCount, truncated), options.metadataNesting),
+    metadata: wrapMetadata(metadata(messageCount, truncated, counts), options.metadataNesting),
   })
 
-  const warnings: string[] = []
   if (transcript.duplicates > 0)
     warnings.push(`${plural(transcript.duplicates, 'item')} repeated with the same id ignored`)
   if (input.itemsTruncated === true)
     warnings.push('Gladly returned only part of the items (Gladly-Limited-Data): the record is marked truncated')
 
-  const messages = transcript.messages
-  let record = assemble(messages, messages.length, input.itemsTruncated === true)
+  let record = assemble(messages, messages.length, input.itemsTruncated === true, redactions)
   const fullBytes = surelyFits(record, options.maxRecordBytes) ? 0 : jsonBytes(record)
   if (fullBytes > options.maxRecordBytes) {
     // Sized with the largest count and the flag set, so the final record can only be smaller.
@@ -160,11 +184,29 @@ export function toEnterpretRecord(input: TransformInput, options: TransformOptio
     channels: transcript.channels,
     warnings,
     unknownContentTypes: transcript.unknownContentTypes,
+    redactions,
   }
 }
 
+function redactMessages(messages: readonly Message[], redactor: Redactor, counts: RedactionCounts): Message[] {
+  return messages.map((message) => ({...message, text: redactor.text(message.text, counts)}))
+}
+
+/**
+ * A record made earlier (a dead letter), redacted as the transform redacts now. Redaction is idempotent, so a record
+ * already redacted comes back the same.
+ */
+export function redactRecord<R extends EnterpretRecord>(record: R, redactor: Redactor): R {
+  const counts: RedactionCounts = {}
+  const {fields, rewrap} = metadataOf(record)
+  const metadata = rewrap(redactor.metadata(fields, counts))
+  return record.type === 'REVIEW'
+    ? {...record, text: redactor.text(record.text, counts), metadata}
+    : {...record, conversation: {msgs: redactMessages(record.conversation.msgs, redactor, counts)}, metadata}
+}
+
 /** The field map of a record's metadata, and the same metadata with other fields, at the same nesting. */
-function metadataOf(record: ConversationRecord): {
+function metadataOf(record: Pick<ConversationRecord, 'metadata'>): {
   fields: MetadataFields
   rewrap: (fields: MetadataFields) => ConversationRecord['metadata']
 } {
@@ -179,18 +221,27 @@ function metadataOf(record: ConversationRecord): {
     : {fields: metadata as MetadataFields, rewrap: (fields) => fields}
 }
 
+/** The metadata field map of a record, whichever its nesting. */
+export function recordMetadataFields(record: ConversationRecord): MetadataFields {
+  return metadataOf(record).fields
+}
+
 /**
  * A record Enterpret refused as too large even alone, cut to `maxRecordBytes` by the transform's own rule (the
  * first and last messages kept, the middle left out, long texts cut; see fitMessages) and marked truncated. The
  * omission marker of an earlier cut counts as one message. Undefined when even that does not fit.
  */
-export function recutRecord(record: ConversationRecord, maxRecordBytes: number): ConversationRecord | undefined {
+export function recutRecord(
+  record: ConversationRecord,
+  maxRecordBytes: number,
+  mapping?: MetadataMapping,
+): ConversationRecord | undefined {
   const {fields, rewrap} = metadataOf(record)
   const messages = record.conversation.msgs
   const withMessages = (msgs: readonly Message[], count: number): ConversationRecord => ({
     ...record,
     conversation: {msgs: [...msgs]},
-    metadata: rewrap({...fields, ...truncationFields(count)}),
+    metadata: rewrap({...fields, ...truncationFields(count, mapping)}),
   })
   // Sized with the largest count, so the final record can only be smaller.
   const fitted = fitMessages(messages, maxRecordBytes - jsonBytes(withMessages([], messages.length)))

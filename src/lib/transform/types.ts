@@ -1,6 +1,9 @@
 import type {ConversationRecord, MetadataNesting} from '../enterpret/schema.js'
 import type {Agent, Conversation, ConversationItem, Inbox, Topic} from '../gladly/codecs.js'
 import type {CustomerSummary} from '../gladly/index.js'
+import type {ConversationFilter, FilterReason} from './filter.js'
+import type {CustomAttributeName, MetadataMapping} from './mapping.js'
+import type {RedactionCounts, Redactor} from './pii.js'
 
 export type {CustomerSummary}
 
@@ -9,6 +12,8 @@ export interface Lookups {
   readonly agents: ReadonlyMap<string, Agent>
   readonly topics: ReadonlyMap<string, Topic>
   readonly inboxes: ReadonlyMap<string, Inbox>
+  /** Custom attribute names by id (GET /custom-attributes/{id}), for a mapping that keys them by name. */
+  readonly customAttributes?: ReadonlyMap<string, CustomAttributeName>
 }
 
 export interface TransformInput {
@@ -33,6 +38,14 @@ export interface TransformOptions {
   readonly maxRecordBytes: number
   /** For the createdAt-not-in-the-future check */
   readonly now: Date
+  /** REDACT_PII: applied to message text and the chosen metadata fields, before the size bound. */
+  readonly redactor?: Redactor
+  /** Which conversations are sent (inbox, channel, topic, customer messages); without one, all are. */
+  readonly filter?: ConversationFilter
+  /** The mapping file's metadata rules; without one, the fixed keys and `custom_<id>`. */
+  readonly mapping?: MetadataMapping
+  /** Record ids are this prefix and the conversation id (default `gladly_`). */
+  readonly recordIdPrefix?: string
 }
 
 export type TransformResult =
@@ -44,7 +57,11 @@ export type TransformResult =
       readonly channels: readonly string[]
       readonly warnings: readonly string[]
       readonly unknownContentTypes: readonly string[]
+      /** Values redacted, by kind (empty without redaction). */
+      readonly redactions: RedactionCounts
     }
+  /** Left out by the filters: counted by reason, never sent. */
+  | {readonly _tag: 'Filtered'; readonly reason: FilterReason; readonly detail: string}
   /** Nothing customer-visible to send: not an error, counted and skipped. */
   | {readonly _tag: 'NoMessages'; readonly reason: string}
   /** The record cannot be built or fails the ConversationRecord codec: the caller quarantines the conversation. */

@@ -50,6 +50,7 @@ import {
   type ExportJob,
   type ExportSchedule,
   type GladlyEvent,
+  type CustomAttribute,
   type Inbox,
   type JobStatus,
   type Organization,
@@ -190,6 +191,11 @@ const TOPICS: Array<{name: string; parent?: number; disabled?: boolean}> = [
 ]
 const THEME_TOPICS = [1, 2, 3, 5, 7, 8]
 const EXTRA_TOPICS = [9, 11, 12, 13]
+// The custom attributes conversations carry (customAttributeIds below): index → Gladly's key and label.
+const CUSTOM_ATTRIBUTES = [
+  {key: 'orderNumber', label: 'Order Number'},
+  {key: 'carrier', label: 'Shipping Carrier'},
+]
 const INBOXES = ['Email Support', 'Chat Support', 'Phone Support', 'Social Media', 'SMS & WhatsApp', 'Legacy Inbox']
 const DOMAIN = 'example-outfitters.com'
 const PLAN_CACHE_SIZE = 1000
@@ -529,6 +535,15 @@ export class GladlyDataset {
 
   inboxes(): Inbox[] {
     return INBOXES.map((_, index) => this.inboxRecord(index))
+  }
+
+  /** GET /custom-attributes/{id} (getCustomAttribute): the conversations' custom attributes, by id. */
+  customAttribute(id: string): CustomAttribute | undefined {
+    const decoded = this.ids.decode('custom-attribute', id)
+    const known = decoded && CUSTOM_ATTRIBUTES[decoded.a]
+    return known
+      ? {id, ...known, deactivated: false, createdAt: '2019-01-15T10:00:00.000Z', createdBy: this.agentRecord(0).id}
+      : undefined
   }
 
   inbox(id: string): Inbox | undefined {

@@ -552,6 +552,10 @@ class FakeGladlyServer {
       ['/api/v1/topics', (ctx) => json(ctx, d.topics())],
       ['/api/v1/topics/:id', (ctx) => json(ctx, d.topic(param(ctx, 0)) ?? throwing(notFound('topic', param(ctx, 0))))],
       ['/api/v1/inboxes', (ctx) => json(ctx, d.inboxes())],
+      [
+        '/api/v1/custom-attributes/:id',
+        (ctx) => json(ctx, d.customAttribute(param(ctx, 0)) ?? throwing(notFound('custom attribute', param(ctx, 0)))),
+      ],
       ['/api/v1/inboxes/:id', (ctx) => json(ctx, d.inbox(param(ctx, 0)) ?? throwing(notFound('inbox', param(ctx, 0))))],
       ['/api/v1/export/schedules', (ctx) => json(ctx, d.schedules(ctx.now))],
       ['/api/v1/export/jobs', (ctx) => json(ctx, this.listJobs(ctx))],

@@ -90,6 +90,15 @@ export interface Topic {
   parentId?: string
 }
 
+export interface CustomAttribute {
+  id: string
+  key: string
+  label: string
+  deactivated: boolean
+  createdAt: string
+  createdBy: string
+}
+
 export interface Inbox {
   id: string
   name: string

@@ -45,6 +45,8 @@ export type FeedEvent =
   | {readonly _tag: 'Skipped'; readonly conversationId: string; readonly reason: SkipReason | 'still open'}
   | {readonly _tag: 'Malformed'; readonly line: MalformedLine}
   | {readonly _tag: 'TimelineOnly'; readonly count: number}
+  /** A survey result on the customer's timeline (only when FeedOptions.surveys asks for them). */
+  | {readonly _tag: 'Survey'; readonly item: ConversationItem; readonly customer?: CustomerSummary}
   /** This conversation could not be read; whether that stops the run or only sets it aside is the core's call. */
   | {readonly _tag: 'Failed'; readonly conversationId: string; readonly error: GladlyError}
   /** The unit itself could not be read (a backfill window's report): nothing of it can be trusted as done. */
@@ -134,6 +136,8 @@ export interface FeedOptions extends SkipRules {
   /** Conversation lookups in flight at once; the request budget paces them. */
   readonly concurrency: number
   readonly bucketBytes?: number
+  /** Yield the survey results of the timeline (IMPORT_SURVEYS). */
+  readonly surveys?: boolean
 }
 
 function mergeItems(...lists: ReadonlyArray<readonly ConversationItem[]>): ConversationItem[] {
@@ -237,6 +241,11 @@ export async function* jobFeed(options: FeedOptions): AsyncGenerator<FeedEvent> 
   for await (const bucket of itemBuckets(itemsPath, options.job.id, options.workDir, options.bucketBytes)) {
     for (const line of bucket.malformed) yield {_tag: 'Malformed', line}
     if (bucket.timelineOnly > 0) yield {_tag: 'TimelineOnly', count: bucket.timelineOnly}
+    if (options.surveys === true)
+      for (const item of bucket.surveys) {
+        const customer = await options.directory.find(item.customerId, options.customers)
+        yield {_tag: 'Survey', item, ...(customer === undefined ? {} : {customer})}
+      }
     yield {_tag: 'Planned', conversations: bucket.conversations.size}
     for await (const events of mapOrdered(bucket.conversations, options.concurrency, ([conversationId, lines]) =>
       resolve(options, conversationId, lines),

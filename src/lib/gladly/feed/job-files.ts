@@ -36,6 +36,8 @@ export interface ItemBucket {
   readonly malformed: readonly MalformedLine[]
   /** Items without a conversation (timeline-only activity): not part of any transcript. */
   readonly timelineOnly: number
+  /** Of those, the survey results (CUSTOMER_ACTIVITY, activityType SURVEY): few, kept whole. */
+  readonly surveys: readonly ConversationItem[]
 }
 
 const SHOWN_TEXT = 300
@@ -239,6 +241,7 @@ async function loadBucket(path: string, jobId: string, numbered: boolean): Promi
   const conversations = new Map<string, RawItem[]>()
   const malformed: MalformedLine[] = []
   let timelineOnly = 0
+  const surveys: ConversationItem[] = []
   const add = (conversationId: string, item: RawItem) => {
     const group = conversations.get(conversationId)
     if (group === undefined) conversations.set(conversationId, [item])
@@ -264,11 +267,19 @@ async function loadBucket(path: string, jobId: string, numbered: boolean): Promi
       // No conversation id at a glance: timeline-only activity, or a line that is not an item at all.
       const parsed = parseLine(text, line, ITEMS_FILE, jobId, ConversationItem)
       if ('reason' in parsed) malformed.push(parsed)
-      else if (parsed.value.conversationId === undefined) timelineOnly++
-      else add(parsed.value.conversationId, {line, text})
+      else if (parsed.value.conversationId === undefined) {
+        timelineOnly++
+        if (isSurveyActivity(parsed.value)) surveys.push(parsed.value)
+      } else add(parsed.value.conversationId, {line, text})
     }
   }
-  return {conversations, malformed, timelineOnly}
+  return {conversations, malformed, timelineOnly, surveys}
+}
+
+/** How survey partners post results to the timeline: CUSTOMER_ACTIVITY with activityType SURVEY. */
+function isSurveyActivity(item: ConversationItem): boolean {
+  const content = item.content as {type?: string; activityType?: string}
+  return content.type === 'CUSTOMER_ACTIVITY' && content.activityType === 'SURVEY'
 }
 
 /** Parses one conversation's lines; a line that is not a valid item is set aside, never fatal. */
