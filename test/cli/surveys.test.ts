@@ -35,11 +35,23 @@ describe('survey results, end to end', function () {
     [...fakes.enterpret.records.values()]
       .map(({record}) => record as unknown as Review)
       .filter((record) => record.type === 'REVIEW')
-  /** The survey results on the timelines, as Gladly's export files hold them. */
-  const surveyItems = () =>
-    fakes.gladly.dataset
-      .timelineOnlyItems(fakes.gladly.clock.now())
+  /**
+   * The survey results on the timelines, as Gladly's export files hold them: in the window of a completed job (one
+   * answered after the newest job's window is in no file yet, whatever the time of day the test runs).
+   */
+  const surveyItems = () => {
+    const now = fakes.gladly.clock.now()
+    const windows = fakes.gladly.dataset
+      .jobs(now)
+      .filter((job) => job.status === 'COMPLETED')
+      .map((job) => [Date.parse(job.parameters.startAt), Date.parse(job.parameters.endAt)] as const)
+    const exported = (timestamp: string) =>
+      windows.some(([start, end]) => Date.parse(timestamp) >= start && Date.parse(timestamp) < end)
+    return fakes.gladly.dataset
+      .timelineOnlyItems(now)
       .filter((item) => item.content.type === 'CUSTOMER_ACTIVITY' && item.content['activityType'] === 'SURVEY')
+      .filter((item) => exported(item.timestamp))
+  }
 
   it('sends each survey result once as a single-text record, linked to its customer and recent conversation', async () => {
     const items = surveyItems()
