@@ -84,8 +84,13 @@ describe('npm pack, then npm install -g into an empty prefix', function () {
   it('packs a manifest and a README command reference made from the packed commands', () => {
     const manifest = JSON.parse(readFileSync(join(unpacked, 'package', 'oclif.manifest.json'), 'utf8')) as Manifest
     expect(manifest.version).to.equal(pjson.version)
+    // oclif names a topic's index.js after the topic itself (commands/watch/index.js is `watch`).
     const commandFiles = filesUnder(join(unpacked, 'package', 'lib', 'commands')).map((file) =>
-      file.replace(/\.js$/, '').split('/').join(':'),
+      file
+        .replace(/\.js$/, '')
+        .replace(/\/index$/, '')
+        .split('/')
+        .join(':'),
     )
     expect(Object.keys(manifest.commands).sort()).to.deep.equal(commandFiles.sort())
 
