@@ -3,6 +3,7 @@
 // prints a table (or JSON with --json). `--only <name>` runs one scenario; `--quick` shrinks them;
 // `--node-flags='--trace-gc …'` runs the CLI's Node with those flags, to profile it.
 import {spawn} from 'node:child_process'
+import {randomUUID} from 'node:crypto'
 import {createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {cpus, platform, release, tmpdir, totalmem} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
@@ -276,7 +277,8 @@ async function watchLatency() {
   })
   const enterpret = await startFakeEnterpret({apiKeys: [apiKey], maxRecords: 100})
   const home = mkdtempSync(join(tmpdir(), 'gladly-enterpret-bench-'))
-  const password = 'bench-not-a-real-password'
+  // Made per run: nothing secret-looking is written down.
+  const password = `bench-${randomUUID()}`
   const wanted = perSecond * seconds
   // The closes of the next two days of the fake org, each the conversation's last (not reopened later).
   const horizon = start + 2 * DAY_MS

@@ -1,4 +1,5 @@
 import {expect} from 'chai'
+import {randomUUID} from 'node:crypto'
 import {existsSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
@@ -10,6 +11,8 @@ import {startOnPty, type PtySession} from '../helpers/pty.js'
 
 const ENTERPRET_KEY = 'enterpret-e2e-key-0123456789'
 const USERS_KEY = 'test-users-key-not-real'
+// Made per run: nothing secret-looking is written down.
+const REJECTED_KEY = `rejected-${randomUUID()}`
 const DOWN = '\x1b[B'
 
 async function closedPort(): Promise<number> {
@@ -416,14 +419,14 @@ describe('auth commands against the fake Gladly and Enterpret', function () {
           GLADLY_USERNAME: DEMO_CREDENTIALS.username,
           GLADLY_API_TOKEN: DEMO_CREDENTIALS.token,
           ENTERPRET_API_URL: enterpret.url,
-          ENTERPRET_API_KEY: 'fake-rejected-enterpret-key',
+          ENTERPRET_API_KEY: REJECTED_KEY,
         },
       })
       expect(status.code, 'a rejected credential, as the README’s exit codes say').to.equal(2)
       const report = parseJson<{checks: Array<{service: string; status: string; detail: string}>}>(status)
       expect(report.checks.find((check) => check.service === 'gladly')?.status).to.equal('ok')
       expect(report.checks.find((check) => check.service === 'enterpret')).to.include({status: 'failed'})
-      expect(status.stdout + status.stderr).not.to.include('fake-rejected-enterpret-key')
+      expect(status.stdout + status.stderr).not.to.include(REJECTED_KEY)
     })
   })
 

@@ -1,5 +1,6 @@
 import {expect} from 'chai'
 import {execFileSync, spawn} from 'node:child_process'
+import {randomUUID} from 'node:crypto'
 import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {request as httpsRequest} from 'node:https'
 import {join} from 'node:path'
@@ -9,7 +10,8 @@ import {DAY_MS, fakesForEachTest, type Fakes} from '../helpers/e2e.js'
 
 const HOUR_MS = 60 * 60 * 1000
 const HOOK_USER = 'gladly-hooks'
-const HOOK_PASSWORD = 'test-not-a-real-password'
+// Made per run: nothing secret-looking is written down.
+const HOOK_PASSWORD = `test-${randomUUID()}`
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
 
 async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {

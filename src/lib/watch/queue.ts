@@ -62,8 +62,21 @@ export async function openQueue(path: string): Promise<DurableQueue> {
   const writing = new Map<string, Promise<void>>()
   let problem: string | undefined
 
-  const append = (text: string) => {
-    const written = tail.then(async () => {
+  /**
+   * Runs file work after the work before it. The caller gets the outcome (a failed append is the webhook's 503, a
+   * failed compaction the delivery's error); the chain itself only has to go on to the next work.
+   */
+  const serially = (work: () => Promise<void>): Promise<void> => {
+    const outcome = tail.then(work)
+    tail = outcome.then(
+      () => undefined,
+      () => undefined,
+    )
+    return outcome
+  }
+
+  const append = (text: string) =>
+    serially(async () => {
       try {
         await handle.appendFile(text)
         await handle.datasync()
@@ -74,12 +87,9 @@ export async function openQueue(path: string): Promise<DurableQueue> {
       problem = undefined
       lines += text.split('\n').length - 1
     })
-    tail = written.catch(() => undefined)
-    return written
-  }
 
-  const compact = () => {
-    const rewritten = tail.then(async () => {
+  const compact = () =>
+    serially(async () => {
       const content = [...waiting.values()].map((entry) => `${JSON.stringify({add: entry})}\n`).join('')
       await handle.close()
       await writeAtomically(path, content)
@@ -87,9 +97,6 @@ export async function openQueue(path: string): Promise<DurableQueue> {
       await handle.sync()
       lines = waiting.size
     })
-    tail = rewritten.catch(() => undefined)
-    return rewritten
-  }
 
   return {
     path,
