@@ -12,15 +12,18 @@ import {startFakeGladly} from '../test/fakes/gladly/index.js'
 const root = resolve(import.meta.dirname, '..')
 const home = join(tmpdir(), 'gladly-enterpret-demo')
 const apiKey = 'demo-enterpret-key'
+const usersApiKey = 'demo-enterpret-users-key'
 
 const gladly = await startFakeGladly({dataset: {seed: 7, conversations: 60, days: 6}})
-const enterpret = await startFakeEnterpret({apiKeys: [apiKey]})
+const enterpret = await startFakeEnterpret({apiKeys: [apiKey], usersApiKeys: [usersApiKey]})
 rmSync(home, {recursive: true, force: true})
 
 const env = {
   ...process.env,
   GLADLY_ENTERPRET_HOME: home,
   ...fakeConnectionEnv(gladly.url, enterpret.url, apiKey),
+  // Customers go to Enterpret's Users webhook too (README, Customers as Enterpret users).
+  ENTERPRET_USERS_API_KEY: usersApiKey,
   // The fake webhook is local: a generous limit instead of Enterpret's cautious default.
   ENTERPRET_MAX_RPM: '600',
 }
@@ -41,7 +44,7 @@ const records = [...enterpret.records.values()].map(
   (stored) => stored.record as {id: string; conversation: {msgs: Array<{actor: string; text: string}>}},
 )
 console.log(
-  `\nEnterpret received ${records.length} conversation records (${records.reduce((sum, record) => sum + record.conversation.msgs.length, 0)} messages) in ${enterpret.requests.length} requests.`,
+  `\nEnterpret received ${records.length} conversation records (${records.reduce((sum, record) => sum + record.conversation.msgs.length, 0)} messages) and ${enterpret.users.size} users in ${enterpret.requests.length} requests.`,
 )
 for (const record of records.slice(0, 3)) {
   console.log(`\n${record.id}`)

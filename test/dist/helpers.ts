@@ -1,11 +1,18 @@
 import {expect} from 'chai'
 import {execFileSync, spawn} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {parseJson, type CliResult} from '../helpers/cli.js'
+import {parseJson, PROJECT_ROOT, type CliResult} from '../helpers/cli.js'
 
 export {PROJECT_ROOT, parseJson, type CliResult} from '../helpers/cli.js'
+
+/** The project's package.json: what npm installs and what the tarballs are built from. */
+export const pjson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+  name: string
+  version: string
+  oclif: {update: {node: {version: string; options: string[]}}}
+}
 
 const scratch: string[] = []
 

@@ -7,6 +7,7 @@ import {
   expectDotenvFileReachesTheCli,
   freshMachine,
   parseJson,
+  pjson,
   PROJECT_ROOT,
   removeScratch,
   runInstalled,
@@ -16,11 +17,6 @@ import {
   type CliResult,
 } from './helpers.js'
 
-const pjson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
-  name: string
-  version: string
-  oclif: {update: {node: {options: string[]}}}
-}
 const BINDING_MISSING = `the keychain binding for ${process.platform}-${process.arch} is missing`
 
 interface Manifest {

@@ -9,6 +9,7 @@ import {
   freshMachine,
   parseJson,
   pathWithoutNode,
+  pjson,
   PROJECT_ROOT,
   removeScratch,
   runInstalled,
@@ -18,11 +19,6 @@ import {
   type CliResult,
 } from './helpers.js'
 
-const pjson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
-  name: string
-  version: string
-  oclif: {update: {node: {version: string; options: string[]}}}
-}
 const NODE_VERSION = pjson.oclif.update.node.version
 const TARGETS = ['linux-arm64', 'linux-x64'] as const
 // ELF e_machine of each target's binaries.

@@ -1,3 +1,4 @@
+import {distance} from 'fastest-levenshtein'
 import {SETTING_NAMES} from './settings.js'
 
 /** The variables that choose the profile and the folders; read apart from the settings. */
@@ -7,23 +8,6 @@ const KNOWN = [...SETTING_NAMES, ...OWN_VARIABLES]
 // only a near miss of one of ours is taken for a typo.
 const OCLIF_PREFIX = 'GLADLY_ENTERPRET_'
 const NEAR_MISS = 2
-
-/** Levenshtein distance: enough to tell GLADLY_BASE_URL from GLADLY_API_URL. */
-function distance(a: string, b: string): number {
-  let previous = Array.from({length: b.length + 1}, (_, index) => index)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        (previous[j] as number) + 1,
-        (current[j - 1] as number) + 1,
-        (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      )
-    }
-    previous = current
-  }
-  return previous[b.length] as number
-}
 
 function closest(name: string, candidates: readonly string[]): {name: string; distance: number} {
   return candidates
