@@ -13,6 +13,7 @@ import type {Agent, Conversation, Inbox} from '../src/lib/gladly/codecs.js'
 import type {RunSummary} from '../src/lib/pipeline/index.js'
 import {fakeConnectionEnv} from '../test/fakes/connection.js'
 import {startFakeEnterpret} from '../test/fakes/enterpret/index.js'
+import type {DatasetOptions} from '../test/fakes/gladly/dataset.js'
 import {GladlyDataset, startFakeGladly, type FakeGladlyOptions} from '../test/fakes/gladly/index.js'
 import type {TransformInput, TransformRun} from './bench-transform.js'
 
@@ -48,6 +49,8 @@ interface ImportRun {
   readonly peakRssMb: number | undefined
   readonly gladlyRequests: number
   readonly gladly429s: number
+  /** Gladly requests by route (`<METHOD> <route>`), 429s included. */
+  readonly gladlyByRoute: Readonly<Record<string, number>>
 }
 
 /** Peak resident memory of a running process (Linux: the kernel's high-water mark). */
@@ -96,6 +99,7 @@ async function runImport(gladlyOptions: FakeGladlyOptions, env: Record<string, s
       peakRssMb: peak,
       gladlyRequests: gladly.stats.total,
       gladly429s: gladly.stats.rateLimited,
+      gladlyByRoute: {...gladly.stats.byRoute},
     }
   } finally {
     await Promise.all([gladly.close(), enterpret.close()])
@@ -357,7 +361,8 @@ async function watchLatency() {
  * A backfill of history only (every conversation older than the export jobs' 14 days), where a customer has three
  * conversations on average and none has custom attributes: Gladly requests per history conversation, and wall time
  * against the floor, the longer of the requests at Gladly's 10 a second and the reports at the CLI's share of the
- * Reports API's 10 a minute. Once with the records' customer fields (a profile per customer), once without.
+ * Reports API's 10 a minute. Once with the records' customer fields (a profile per customer), once without, and once
+ * with the same history in a one-time export job that Gladly Support made (read through the export path instead).
  */
 async function backfill() {
   const rate = 10
@@ -370,12 +375,14 @@ async function backfill() {
     conversationsPerCustomer: 3,
     customAttributes: false,
   }
-  const measure = async (customerFields: 'yes' | 'no') => {
-    log(
-      `backfill: ${conversations} conversations over ${days} days, 3 per customer, customer fields ${customerFields}…`,
-    )
+  const measure = async (
+    what: string,
+    customerFields: 'yes' | 'no',
+    oneTimeExports: DatasetOptions['oneTimeExports'] = [],
+  ) => {
+    log(`backfill: ${conversations} conversations over ${days} days, 3 per customer, ${what}…`)
     const run = await runImport(
-      {dataset: history, rateLimit: {perSecond: rate}, latencyMs: 30},
+      {dataset: {...history, oneTimeExports}, rateLimit: {perSecond: rate}, latencyMs: 30},
       {
         ENTERPRET_MAX_RPM: '100',
         IMPORT_HISTORY_DAYS: String(days + 25),
@@ -395,9 +402,22 @@ async function backfill() {
       wallSeconds: run.wallMs / 1000,
       floorSeconds,
       ratio: run.wallMs / 1000 / floorSeconds,
+      byRoute: run.gladlyByRoute,
+      rateLimited: run.gladly429s,
     }
   }
-  return {withCustomerFields: await measure('yes'), withoutCustomerFields: await measure('no')}
+  const midnight = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS
+  // Asked of Gladly Support for the whole history up to where the daily jobs begin, completed an hour ago.
+  const oneTimeExport = {
+    start: midnight(Date.now() - (days + 28) * DAY_MS),
+    end: midnight(Date.now()) - 13 * DAY_MS,
+    completedAt: Date.now() - 60 * 60 * 1000,
+  }
+  return {
+    withCustomerFields: await measure('customer fields yes', 'yes'),
+    withoutCustomerFields: await measure('customer fields no', 'no'),
+    oneTimeExport: await measure('in a one-time export job, customer fields yes', 'yes', [oneTimeExport]),
+  }
 }
 
 const scenarios = {throughput, scaling, memory, transform, startup, watch: watchLatency, backfill}
@@ -486,6 +506,7 @@ if (flags.json) {
     const cases = [
       ['records with customer fields', r.backfill.withCustomerFields],
       ['RECORD_CUSTOMER_FIELDS=no', r.backfill.withoutCustomerFields],
+      ['the history in a one-time export job instead (customer fields)', r.backfill.oneTimeExport],
     ] as const
     for (const [name, b] of cases) {
       rows.push([

@@ -2,7 +2,8 @@ import {expect} from 'chai'
 import nock from 'nock'
 import {type RequestStats} from '../../src/lib/common/index.js'
 import {createBudget, createGladlyHttp, customerDirectory} from '../../src/lib/gladly/index.js'
-import {conversationOfRow, topicIdsByName} from '../../src/lib/gladly/feed/report-row.js'
+import {conversationOfRow, topicIdsByName, withTopicsOfItems} from '../../src/lib/gladly/feed/report-row.js'
+import type {ConversationItem} from '../../src/lib/gladly/codecs.js'
 import {CustomerFile} from '../../src/lib/gladly/feed/job-lookups.js'
 import {reportRows, type ReportRow} from '../../src/lib/gladly/reports.js'
 import {silentLogger} from '../../src/lib/log/index.js'
@@ -19,6 +20,7 @@ const topics = [
 ]
 const use = (customAttributes = false) => ({
   topicsByName: topicIdsByName(topics),
+  topicNamesById: new Map(topics.map((topic) => [topic.id, topic.name])),
   customAttributes: () => customAttributes,
 })
 const closedRow: ReportRow = {
@@ -46,7 +48,9 @@ describe('a report row as the conversation', () => {
   })
 
   it('stands for GET /conversations/{id} for a closed conversation, its topic names told apart', () => {
-    expect(conversationOfRow(closedRow, use())).to.deep.equal({
+    const whole = conversationOfRow(closedRow, use())
+    expect(whole._tag).to.equal('Whole')
+    expect(whole._tag === 'Whole' && whole.conversation).to.deep.equal({
       id: 'conv-1',
       customerId: 'cust-1',
       createdAt: '2026-09-01T10:00:00.000Z',
@@ -58,23 +62,79 @@ describe('a report row as the conversation', () => {
       agentId: 'agent-1',
     })
     const {agentId: _agent, topics: _topics, ...unassigned} = closedRow
-    expect(conversationOfRow(unassigned, use())).to.include({id: 'conv-1'}).and.not.have.property('agentId')
-    expect(conversationOfRow(unassigned, use())?.topicIds).to.deep.equal([])
+    const reading = conversationOfRow(unassigned, use())
+    expect(reading._tag === 'Whole' && reading.conversation)
+      .to.include({id: 'conv-1'})
+      .and.not.have.property('agentId')
+    expect(reading._tag === 'Whole' && reading.conversation.topicIds).to.deep.equal([])
   })
 
   it('does not stand for it where it cannot say all of it: Gladly is asked instead', () => {
     const cases: Array<[string, ReportRow]> = [
       ['open', {...closedRow, status: 'OPEN'}],
       ['merged', {...closedRow, status: 'MERGED'}],
-      ['a topic name two topics share', {...closedRow, topics: 'Returns, Other'}],
-      ['an unknown topic', {...closedRow, topics: 'Returns, Billing'}],
       ['no close time', {...closedRow, closedAt: undefined}],
       ['a creation time in another format', {...closedRow, createdAt: '09/01/2026 10:00'}],
       ['no inbox', {...closedRow, inboxId: undefined}],
       ['no customer', {...closedRow, customerId: undefined}],
     ]
-    for (const [name, row] of cases) expect(conversationOfRow(row, use()), name).to.equal(undefined)
-    expect(conversationOfRow(closedRow, use(true)), 'custom attributes wanted').to.equal(undefined)
+    for (const [name, row] of cases) expect(conversationOfRow(row, use()), name).to.deep.equal({_tag: 'Lookup'})
+    expect(conversationOfRow(closedRow, use(true)), 'custom attributes wanted').to.deep.equal({_tag: 'Lookup'})
+  })
+
+  describe('topics whose names the row cannot tell apart', () => {
+    const item = (at: string, added: string[], removed: string[] = []): ConversationItem => ({
+      id: `item-${at}`,
+      customerId: 'cust-1',
+      timestamp: `2026-09-01T${at}:00.000Z`,
+      content: {type: 'TOPIC_CHANGE', addedTopicIds: added, removedTopicIds: removed},
+    })
+    const message: ConversationItem = {
+      id: 'item-message',
+      customerId: 'cust-1',
+      timestamp: '2026-09-01T10:00:00.000Z',
+      content: {type: 'CHAT_MESSAGE', content: 'Hi', sessionId: 's'},
+    }
+    const unsure = (row: ReportRow) => {
+      const reading = conversationOfRow(row, use())
+      if (reading._tag !== 'TopicsUnsure') throw new Error(`expected TopicsUnsure, got ${reading._tag}`)
+      return reading
+    }
+
+    it('leaves them to the items, the rest of the row standing', () => {
+      const reading = unsure({...closedRow, topics: 'Returns, Other'})
+      expect(reading.conversation).to.include({id: 'conv-1', closedAt: '2026-09-01T11:00:00.000Z'})
+      expect(reading.conversation.topicIds).to.deep.equal([])
+      expect(unsure({...closedRow, topics: 'Returns, Billing'}).topicNames, 'an unknown name').to.equal(
+        'Returns, Billing',
+      )
+    })
+
+    it("takes the topics the topic changes leave, oldest first, when their names are the row's", () => {
+      const reading = unsure({...closedRow, topics: 'Returns, Other'})
+      const items = [
+        message,
+        item('10:10', ['topic-other-1', 'topic-damaged']),
+        item('10:20', ['topic-returns'], ['topic-damaged']),
+        item('10:30', ['topic-other-2'], ['topic-other-1']),
+      ]
+      expect(withTopicsOfItems(reading, items, use())?.topicIds).to.deep.equal(['topic-returns', 'topic-other-2'])
+      const damaged = unsure({...closedRow, topics: 'Damaged, returned, Other'})
+      expect(
+        withTopicsOfItems(damaged, [item('10:10', ['topic-other-1', 'topic-damaged'])], use())?.topicIds,
+        'a name holding the separator',
+      ).to.deep.equal(['topic-other-1', 'topic-damaged'])
+    })
+
+    it('asks Gladly when the items do not tell the same topics, or name one not known', () => {
+      const reading = unsure({...closedRow, topics: 'Returns, Other'})
+      expect(withTopicsOfItems(reading, [message, item('10:10', ['topic-other-1'])], use())).to.equal(undefined)
+      expect(withTopicsOfItems(reading, [message], use()), 'no topic change at all').to.equal(undefined)
+      expect(
+        withTopicsOfItems(reading, [item('10:10', ['topic-returns', 'topic-gone'])], use()),
+        'a topic deleted since',
+      ).to.equal(undefined)
+    })
   })
 })
 

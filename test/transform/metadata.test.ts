@@ -7,6 +7,8 @@ import {
   CUSTOM_ATTRIBUTE_TYPE,
   METADATA_FIELD_TYPES,
   conversationLink,
+  conversationLinkTemplate,
+  linkFromTemplate,
   toEnterpretRecord,
   type Lookups,
 } from '../../src/lib/transform/index.js'
@@ -179,6 +181,31 @@ describe('transform: metadata', () => {
       expect(conversationLink('https://acme.gladly.com', 'a/b', 'c d')).to.equal(
         'https://acme.gladly.com/#/customer/a%2Fb/conversation/c%20d',
       )
+    })
+  })
+
+  describe("the link back to Gladly, learned from one of Gladly's own", () => {
+    const reportLink = `https://acme.gladly.com/agent/customer/${CUSTOMER_ID}/conversation/${CONVERSATION_ID}`
+
+    it('makes the same link for another conversation', () => {
+      const template = conversationLinkTemplate(reportLink, CUSTOMER_ID, CONVERSATION_ID)
+      expect(template).to.equal('https://acme.gladly.com/agent/customer/{customerId}/conversation/{conversationId}')
+      expect(linkFromTemplate(template as string, 'other-customer', 'other/conversation')).to.equal(
+        'https://acme.gladly.com/agent/customer/other-customer/conversation/other%2Fconversation',
+      )
+      expect(linkFromTemplate(template as string, CUSTOMER_ID, CONVERSATION_ID)).to.equal(reportLink)
+    })
+
+    it('learns nothing from a link that does not hold each id exactly once', () => {
+      expect(conversationLinkTemplate('https://acme.gladly.com/agent/inbox', CUSTOMER_ID, CONVERSATION_ID)).to.equal(
+        undefined,
+      )
+      const twice = `https://acme.gladly.com/c/${CONVERSATION_ID}/${CONVERSATION_ID}?customer=${CUSTOMER_ID}`
+      expect(conversationLinkTemplate(twice, CUSTOMER_ID, CONVERSATION_ID)).to.equal(undefined)
+      expect(
+        conversationLinkTemplate('https://acme.gladly.com/c/abc', 'ab', 'abc'),
+        'one id inside the other',
+      ).to.equal(undefined)
     })
   })
 

@@ -20,6 +20,12 @@ export interface StateReport {
   readonly metrics: Figures
 }
 
+/** The days of a backfill that export jobs (a one-time export) brought instead of reports. */
+const exportedNote = ({exported}: NonNullable<State['backfill']>) =>
+  exported === undefined || exported.length === 0
+    ? ''
+    : ` (from export jobs instead: ${exported.map((span) => (span.from === span.to ? span.from : `${span.from} – ${span.to}`)).join(', ')})`
+
 const hours = (seconds: number) => `${(seconds / 3600).toFixed(1)} h`
 
 /** The outcome of the last import and the last success: what a monitor reads from the metrics. */
@@ -97,7 +103,7 @@ export default class StateShow extends BaseCommand<typeof StateShow> {
       [
         'Backfill',
         state.backfill
-          ? `history ${state.backfill.from} – ${state.backfill.to} from the Reports API: ${state.backfill.next === null ? 'done' : `next window starts ${state.backfill.next}`}`
+          ? `history ${state.backfill.from} – ${state.backfill.to} from the Reports API${exportedNote(state.backfill)}: ${state.backfill.next === null ? 'done' : `next window starts ${state.backfill.next}`}`
           : 'none',
       ],
       [

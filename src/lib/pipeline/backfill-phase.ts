@@ -4,12 +4,14 @@ import {
   addDays,
   backfillFeed,
   dayOf,
+  exportCoverage,
   daysBetween,
   reportRowCount,
   windowReport,
   type ExportJob,
   type JobPlan,
   type ReportWindow,
+  type Span,
   type WindowReport,
 } from '../gladly/index.js'
 import type {Backfill} from '../state/index.js'
@@ -39,15 +41,25 @@ export function nextWindowDays(rows: number, days: number, rowCap: number): numb
   return Math.min(MAX_WINDOW_DAYS, Math.max(WINDOW_DAYS, fits))
 }
 
-const windowOf = (startDay: string, days: number, lastDay: string): ReportWindow => {
-  const end = addDays(startDay, days - 1)
-  return {startDay, endDay: end < lastDay ? end : lastDay}
+/** Whole UTC days inside the spans, as day ranges clipped to [from, to] (none where a span holds no whole day). */
+function wholeDays(spans: readonly Span[], from: string, to: string): Array<{from: string; to: string}> {
+  const ranges: Array<{from: string; to: string}> = []
+  for (const span of spans) {
+    const startDay = dayOf(new Date(span.start))
+    const first = Date.parse(`${startDay}T00:00:00Z`) === span.start ? startDay : addDays(startDay, 1)
+    const last = addDays(dayOf(new Date(span.end)), -1)
+    const clipped = {from: first < from ? from : first, to: last > to ? to : last}
+    if (clipped.from <= clipped.to) ranges.push(clipped)
+  }
+  return ranges
 }
 
 /**
- * The history a run backfills from the Reports API, as whole UTC days: from the day asked for up to
- * the day the export jobs begin (that day is read both ways; the ledger keeps it from being sent
- * twice). An unfinished backfill resumes where it stopped unless a new date range replaces it.
+ * The history a run backfills from the Reports API, as whole UTC days: from the day asked for up to the day the
+ * export feed begins, the start of the export windows that reach the newest job (that day is read both ways; the
+ * ledger keeps it from being sent twice). Days an older export job covers whole, a one-time export of a past period,
+ * are `exported`: its files bring them for about one request a conversation. A gap between export windows is
+ * reported. An unfinished backfill resumes where it stopped unless a new date range replaces it.
  */
 export function planBackfill(
   current: Backfill | null | undefined,
@@ -62,29 +74,62 @@ export function planBackfill(
     (unfinished && (!explicitRange || unfinished.from === dayOf(jobPlan.backfillFrom)))
   )
     return unfinished
-  const exportsBegin = listed
-    .map((job) => Date.parse(job.parameters.startAt))
-    .reduce((a, b) => Math.min(a, b), now.getTime())
+  const coverage = exportCoverage(listed)
+  const exportsBegin = coverage.at(-1)?.start ?? now.getTime()
   const until = Math.min(jobPlan.backfillUntil?.getTime() ?? exportsBegin, exportsBegin)
   const from = dayOf(jobPlan.backfillFrom)
   const to = dayOf(new Date(until))
-  return from <= to ? {from, to, next: from} : unfinished
+  if (from > to) return unfinished
+  const exported = wholeDays(coverage.slice(0, -1), from, to)
+  const next = firstReportedDay({from, to, exported}, from)
+  return exported.length > 0 ? {from, to, next, exported} : {from, to, next}
+}
+
+type Plan = Pick<Backfill, 'from' | 'to' | 'exported'>
+
+/** The first day from `day` on that a report reads (not exported), or null when none is left. */
+function firstReportedDay(backfill: Plan, day: string): string | null {
+  let next = day
+  for (const span of backfill.exported ?? []) if (span.from <= next && next <= span.to) next = addDays(span.to, 1)
+  return next <= backfill.to ? next : null
+}
+
+/** A window of up to `days` from `startDay`, ending before the backfill's end and before the next exported span. */
+function windowOf(backfill: Plan, startDay: string, days: number): ReportWindow {
+  let endDay = addDays(startDay, days - 1)
+  if (endDay > backfill.to) endDay = backfill.to
+  for (const span of backfill.exported ?? [])
+    if (span.from > startDay && span.from <= endDay) endDay = addDays(span.from, -1)
+  return {startDay, endDay}
+}
+
+/** Windows of `days` left from `firstDay` on (none when null): the reported days between exported spans, each apart. */
+function remainingWindows(backfill: Plan, firstDay: string | null, days: number): number {
+  let windows = 0
+  for (let day = firstDay; day !== null;) {
+    const window = windowOf(backfill, day, daysBetween(day, backfill.to))
+    windows += Math.ceil(daysBetween(window.startDay, window.endDay) / days)
+    day = firstReportedDay(backfill, addDays(window.endDay, 1))
+  }
+  return windows
+}
+
+/** Days of the backfill that export jobs bring instead of reports. */
+function exportedDays(backfill: Plan): number {
+  return (backfill.exported ?? []).reduce((sum, span) => sum + daysBetween(span.from, span.to), 0)
 }
 
 export function backfillWindows(backfill: Backfill): number {
-  if (backfill.next === null) return 0
-  const days =
-    Math.round((Date.parse(`${backfill.to}T00:00:00Z`) - Date.parse(`${backfill.next}T00:00:00Z`)) / 86_400_000) + 1
-  return Math.ceil(days / WINDOW_DAYS)
+  return remainingWindows(backfill, backfill.next, WINDOW_DAYS)
 }
 
 /**
  * Said before a backfill starts, so that a long one is no surprise: its days, its report windows, and the time their
  * reports take at the reports' budget (fewer where quiet; more where a window near the row cap is asked in parts).
  */
-export function backfillNotice(firstDay: string, lastDay: string, reportsPerMinute: number): string {
-  const days = daysBetween(firstDay, lastDay)
-  const windows = Math.ceil(days / WINDOW_DAYS)
+export function backfillNotice(backfill: Backfill, firstDay: string, reportsPerMinute: number): string {
+  const days = daysBetween(firstDay, backfill.to)
+  const windows = remainingWindows(backfill, firstDay, WINDOW_DAYS)
   const seconds = Math.floor((windows * 60) / reportsPerMinute)
   const minutes = Math.floor(seconds / 60)
   const time =
@@ -93,22 +138,26 @@ export function backfillNotice(firstDay: string, lastDay: string, reportsPerMinu
       : minutes < 120
         ? `${minutes} min`
         : `${Math.floor(minutes / 60)} h ${minutes % 60} min`
+  const exported = exportedDays({...backfill, from: firstDay})
   return (
-    `Backfill of ${days} day(s) (${firstDay} – ${lastDay}) from Gladly's Reports API: at most ${windows} report window(s) of ${WINDOW_DAYS} days (fewer, of up to ${MAX_WINDOW_DAYS} days, where quiet), ` +
-    `their reports about ${time} at GLADLY_REPORTS_PER_MINUTE=${reportsPerMinute} (a window near the row cap is asked again in parts; each report is made while the window before is read).`
+    `Backfill of ${days} day(s) (${firstDay} – ${backfill.to}) from Gladly's Reports API: at most ${windows} report window(s) of ${WINDOW_DAYS} days (fewer, of up to ${MAX_WINDOW_DAYS} days, where quiet), ` +
+    `their reports about ${time} at GLADLY_REPORTS_PER_MINUTE=${reportsPerMinute} (a window near the row cap is asked again in parts; each report is made while the window before is read).` +
+    (exported > 0 ? ` ${exported} of these days come from a one-time export job instead, not from reports.` : '')
   )
 }
 
 /**
  * The backfill's units: one window at a time, oldest first, each read from a conversation report. A window is
- * `WINDOW_DAYS` long, or longer after a quiet one (`nextWindowDays`). Pipelined: once a window's report is in, the
- * next window's is asked for, so that Gladly makes it while this window's conversations are read. A window's
- * completion moves the backfill's `next` day past it, so a killed backfill resumes at the window it was in.
+ * `WINDOW_DAYS` long, or longer after a quiet one (`nextWindowDays`), and never spans exported days. Pipelined: once a
+ * window's report is in, the next window's is asked for, so that Gladly makes it while this window's conversations
+ * are read. A window's completion moves the backfill's `next` day past it, so a killed backfill resumes at the window
+ * it was in.
  */
 export async function* backfillUnits(run: Run, backfill: Backfill): AsyncGenerator<FeedUnit> {
   const {options} = run
-  if (backfill.next !== null)
-    options.logger.info(backfillNotice(backfill.next, backfill.to, options.settings.values.GLADLY_REPORTS_PER_MINUTE))
+  const first = backfill.next === null ? null : firstReportedDay(backfill, backfill.next)
+  if (first !== null)
+    options.logger.info(backfillNotice(backfill, first, options.settings.values.GLADLY_REPORTS_PER_MINUTE))
   const reports = {
     http: run.http,
     limit: createRateLimiter(options.settings.values.GLADLY_REPORTS_PER_MINUTE / 60),
@@ -117,21 +166,22 @@ export async function* backfillUnits(run: Run, backfill: Backfill): AsyncGenerat
     onReread: (problem: string) => noteWarning(run, `${problem} Asking for it again.`),
   }
   const wantCustomAttributes = customAttributesWanted(run)
+  const after = (window: ReportWindow) => firstReportedDay(backfill, addDays(window.endDay, 1))
   let ahead: {readonly window: ReportWindow; readonly report: Promise<WindowReport>} | undefined
   let days = WINDOW_DAYS
   /** Once a window's report is in: the next window, sized by it, and its report asked for now. */
   const askNext = (window: ReportWindow, report: WindowReport) => {
     if (report._tag === 'Left') return
-    const before = remainingWindows(addDays(window.endDay, 1), backfill.to, days)
+    const nextDay = after(window)
+    const before = remainingWindows(backfill, nextDay, days)
     days = nextWindowDays(reportRowCount(report.right), daysBetween(window.startDay, window.endDay), reports.rowCap)
-    run.tally.summary.jobs.planned -= before - remainingWindows(addDays(window.endDay, 1), backfill.to, days)
-    const nextDay = addDays(window.endDay, 1)
-    if (nextDay > backfill.to) return
-    const next = windowOf(nextDay, days, backfill.to)
+    run.tally.summary.jobs.planned -= before - remainingWindows(backfill, nextDay, days)
+    if (nextDay === null) return
+    const next = windowOf(backfill, nextDay, days)
     ahead = {window: next, report: windowReport(reports, next)}
   }
-  for (let startDay = backfill.next; startDay !== null && startDay <= backfill.to;) {
-    const window = ahead?.window.startDay === startDay ? ahead.window : windowOf(startDay, days, backfill.to)
+  for (let startDay = first; startDay !== null;) {
+    const window = ahead?.window.startDay === startDay ? ahead.window : windowOf(backfill, startDay, days)
     const asked = ahead?.window === window ? ahead.report : undefined
     ahead = undefined
     const {endDay} = window
@@ -157,16 +207,10 @@ export async function* backfillUnits(run: Run, backfill: Backfill): AsyncGenerat
         })
       },
       complete: (state) => {
-        const next = addDays(endDay, 1)
         run.tally.summary.backfill.windows++
-        return {...state, backfill: {...backfill, next: next <= backfill.to ? next : null}}
+        return {...state, backfill: {...backfill, next: after(window)}}
       },
     }
-    startDay = addDays(endDay, 1)
+    startDay = after(window)
   }
-}
-
-/** Windows of `days` from `firstDay` to `lastDay`, both included (none when the first is past the last). */
-function remainingWindows(firstDay: string, lastDay: string, days: number): number {
-  return firstDay > lastDay ? 0 : Math.ceil(daysBetween(firstDay, lastDay) / days)
 }

@@ -12,6 +12,8 @@ import {
   type FeedEvent,
 } from '../gladly/index.js'
 import {
+  conversationLinkTemplate,
+  linkFromTemplate,
   metadataTypeOf,
   recordMetadataFields,
   SURVEY_LINK_DAYS,
@@ -84,8 +86,23 @@ type Transformed =
   | Extract<TransformResult, {_tag: 'Record' | 'NoMessages' | 'Unsendable' | 'Filtered'}>
   | {readonly _tag: 'Unusable'; readonly reason: string}
 
+/**
+ * Gladly's own link to the conversation: the one the event brings (a report's), which also teaches the profile the
+ * pattern of such links, or one made from the pattern learned so far (else the transform infers one).
+ */
+function linkOf(run: Run, {conversation, link}: ClosedEvent): string | undefined {
+  const learned = run.state.current.conversationLinkTemplate
+  if (link === undefined)
+    return learned === undefined ? undefined : linkFromTemplate(learned, conversation.customerId, conversation.id)
+  const template = conversationLinkTemplate(link, conversation.customerId, conversation.id)
+  if (template !== undefined && template !== learned)
+    run.state.current = {...run.state.current, conversationLinkTemplate: template}
+  return link
+}
+
 /** The transform is pure but fed real data: anything it throws is this conversation's problem, not the run's. */
 function transform(run: Run, event: ClosedEvent): Transformed {
+  const link = linkOf(run, event)
   const input = {
     conversation: event.conversation,
     items: event.items,
@@ -94,7 +111,7 @@ function transform(run: Run, event: ClosedEvent): Transformed {
     lookups: run.lookups,
     gladlyAppUrl: run.gladlyAppUrl,
     itemsTruncated: event.itemsTruncated,
-    ...(event.link === undefined ? {} : {conversationLink: event.link}),
+    ...(link === undefined ? {} : {conversationLink: link}),
   }
   try {
     const result = toEnterpretRecord(input, run.delivery.transformOptions(run.now()))

@@ -5,7 +5,7 @@ import {rmSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import type {AppError, RequestStats} from '../common/index.js'
+import {displayInstant, type AppError, type RequestStats} from '../common/index.js'
 import {requireSettings} from '../config/index.js'
 import {probeApiKey, USERS_WEBHOOK} from '../enterpret/index.js'
 import {
@@ -13,6 +13,7 @@ import {
   createGladlyHttp,
   customerDirectory,
   getOrganization,
+  isOneTimeExport,
   listCompletedJobs,
   lostPeriodWarning,
   planJobs,
@@ -279,6 +280,12 @@ function housekeeping(run: Run, jobPlan: JobPlan, jobs: readonly ExportJob[]): T
   const {logger} = run.options
   return guard(async () => {
     for (const warning of jobPlan.warnings) noteWarning(run, warning)
+    for (const job of jobs.filter(isOneTimeExport)) {
+      run.tally.summary.jobs.oneTime++
+      logger.info(
+        `Export job ${job.id} is a one-time export of ${displayInstant(job.parameters.startAt)} – ${displayInstant(job.parameters.endAt)}: its conversations are read from its files (about one Gladly request each), not from reports.`,
+      )
+    }
     if (jobPlan.lostSince !== undefined) {
       noteWarning(run, lostPeriodWarning(jobPlan.lostSince, jobs[0]?.parameters.startAt, run.http.now()))
       // The spool no longer holds every item since `since` of its conversations.

@@ -9,8 +9,11 @@ export interface RunSummary {
   durationMs: number
   /** Why the run ended before the work was done, if it did. */
   stopped?: string
-  /** Export jobs and backfill windows (each a unit of work the progress counts). */
-  jobs: {planned: number; processed: number; lost: number}
+  /**
+   * Export jobs and backfill windows (each a unit of work the progress counts); `oneTime`: export jobs of this run
+   * that Gladly Support made for a past period (they stand in for a backfill of that period).
+   */
+  jobs: {planned: number; processed: number; lost: number; oneTime: number}
   /** History read from the Reports API: the days covered, and the windows read this run. */
   backfill: {from: string | null; to: string | null; windows: number; done: boolean}
   conversations: {
@@ -82,7 +85,7 @@ export function emptySummary(mode: RunSummary['mode'], profile: string, startedA
     startedAt: startedAt.toISOString(),
     finishedAt: startedAt.toISOString(),
     durationMs: 0,
-    jobs: {planned: 0, processed: 0, lost: 0},
+    jobs: {planned: 0, processed: 0, lost: 0, oneTime: 0},
     backfill: {from: null, to: null, windows: 0, done: true},
     conversations: {
       seen: 0,
@@ -136,7 +139,7 @@ export function describeSummary(summary: RunSummary): string[] {
   // Enterpret answers 2xx for a record whose id it already has, and keeps the first: delivered, not necessarily new.
   const delivered = summary.mode === 'dry-run' ? 'would be delivered' : 'delivered'
   const lines = [
-    `${summary.mode === 'dry-run' ? 'Dry run' : 'Import'} of profile ${summary.profile} ${summary.stopped ? `stopped (${summary.stopped})` : 'finished'} in ${seconds} s: ${summary.jobs.processed} of ${summary.jobs.planned} export job(s)${summary.backfill.from ? ` and backfill windows (history ${summary.backfill.from} – ${summary.backfill.to}${summary.backfill.done ? '' : ', unfinished'})` : ''}.`,
+    `${summary.mode === 'dry-run' ? 'Dry run' : 'Import'} of profile ${summary.profile} ${summary.stopped ? `stopped (${summary.stopped})` : 'finished'} in ${seconds} s: ${summary.jobs.processed} of ${summary.jobs.planned} export job(s)${summary.jobs.oneTime > 0 ? ` (${summary.jobs.oneTime} one-time)` : ''}${summary.backfill.from ? ` and backfill windows (history ${summary.backfill.from} – ${summary.backfill.to}${summary.backfill.done ? '' : ', unfinished'})` : ''}.`,
     `Conversations: ${c.seen} seen, ${c.sent} ${delivered} (Enterpret skips the ids it already has), ${c.keptOpen} kept open, ${c.failed} failed, ${c.quarantined} quarantined, ${c.vanished} vanished, ${c.alreadySent} already delivered, ${c.noMessages} without messages; ${summary.messages} messages.`,
     `Requests: Gladly ${summary.gladly.requests} (${summary.gladly.rateLimited} × 429), Enterpret ${summary.enterpret.requests} (${summary.enterpret.rateLimited} × 429); ${summary.conversationsPerSecond.toFixed(1)} conversations/s.`,
   ]

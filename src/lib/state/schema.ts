@@ -65,8 +65,14 @@ export const Quarantined = t.type({
 const SkippedForGood = t.type({conversationId: t.string, reason: t.string, source: t.string, at: Timestamp})
 export const MAX_SKIPPED_FOR_GOOD = 500
 
-/** A backfill from the Reports API: whole UTC days, `next` is the first day not done (null once finished). */
-export const Backfill = t.type({from: t.string, to: t.string, next: t.union([t.null, t.string])})
+/**
+ * A backfill from the Reports API: whole UTC days, `next` is the first day not done (null once finished). `exported`:
+ * spans of days inside it that export jobs listed when it was planned cover whole (a one-time export), not reported.
+ */
+export const Backfill = t.intersection([
+  t.type({from: t.string, to: t.string, next: t.union([t.null, t.string])}),
+  t.partial({exported: t.array(t.type({from: t.string, to: t.string}))}),
+])
 
 /** What GET /custom-attributes/{id} said of one (nothing when Gladly no longer has it). */
 const CustomAttributeName = t.partial({key: t.string, label: t.string})
@@ -94,6 +100,8 @@ export const StateV1 = t.intersection(
       // Issue 17: custom attribute names looked up in Gladly, and the type each metadata key was sent with.
       customAttributeNames: t.record(t.string, CustomAttributeName),
       metadataTypes: t.record(t.string, t.keyof({s: null, n: null, b: null})),
+      /** The pattern of Gladly's conversation links, learned from a report's (see `conversationLinkTemplate`). */
+      conversationLinkTemplate: t.string,
     }),
   ],
   'state',

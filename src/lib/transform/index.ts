@@ -4,6 +4,8 @@ export {toEnterpretRecord, recordId, recordMetadataFields, recutRecord, redactRe
 export {createRedactor, type Redaction, type RedactionCounts, type Redactor} from './pii.js'
 export {
   conversationLink,
+  conversationLinkTemplate,
+  linkFromTemplate,
   mappedKeyTypes,
   metadataTypeOf,
   METADATA_FIELD_TYPES,

@@ -51,6 +51,30 @@ function inferredConversationPath(customerId: string, conversationId: string): s
   return `/#/customer/${encodeURIComponent(customerId)}/conversation/${encodeURIComponent(conversationId)}`
 }
 
+const CUSTOMER_SLOT = '{customerId}'
+const CONVERSATION_SLOT = '{conversationId}'
+
+/**
+ * The pattern of a link Gladly gave for a conversation (a report's "Conversation Link"): the link with its customer
+ * and conversation ids as slots, when each appears in it exactly once. It settles the inferred pattern for the
+ * conversations whose link Gladly does not give (the export jobs'); undefined when the link cannot tell it.
+ */
+export function conversationLinkTemplate(link: string, customerId: string, conversationId: string): string | undefined {
+  const once = (id: string) => id !== '' && link.split(encodeURIComponent(id)).length === 2
+  if (!once(customerId) || !once(conversationId) || customerId.includes(conversationId)) return undefined
+  if (conversationId.includes(customerId)) return undefined
+  return link
+    .replace(encodeURIComponent(conversationId), CONVERSATION_SLOT)
+    .replace(encodeURIComponent(customerId), CUSTOMER_SLOT)
+}
+
+/** A conversation's link from a learned template (see `conversationLinkTemplate`). */
+export function linkFromTemplate(template: string, customerId: string, conversationId: string): string {
+  return template
+    .replace(CUSTOMER_SLOT, encodeURIComponent(customerId))
+    .replace(CONVERSATION_SLOT, encodeURIComponent(conversationId))
+}
+
 /** The link back to the conversation in Gladly's web app (pattern inferred, see above). */
 export function conversationLink(gladlyAppUrl: string, customerId: string, conversationId: string): string {
   return `${gladlyAppUrl.replace(/\/+$/, '')}${inferredConversationPath(customerId, conversationId)}`

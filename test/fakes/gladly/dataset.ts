@@ -94,6 +94,11 @@ export interface DatasetOptions {
   conversationsPerCustomer?: number
   /** Whether regular conversations carry custom attributes (some do by default). */
   customAttributes?: boolean
+  /**
+   * One-time export jobs, as Gladly Support makes them on request for a past period: the window, and when the job
+   * completed (it is listed for 14 days from then). They belong to no schedule.
+   */
+  oneTimeExports?: ReadonlyArray<{start: TimeArg; end: TimeArg; completedAt: TimeArg}>
 }
 
 export interface ResolvedDatasetOptions {
@@ -107,6 +112,7 @@ export interface ResolvedDatasetOptions {
   bigConversationItems: number
   conversationsPerCustomer: number
   customAttributes: boolean
+  oneTimeExports: Array<{startMs: number; endMs: number; completedMs: number}>
 }
 
 export interface EdgeCaseIds {
@@ -235,6 +241,8 @@ interface JobTiming {
   startedMs: number
   finished: Instant
   failed: boolean
+  /** A one-time export (no schedule); its `k` is negative. */
+  oneTime?: boolean
 }
 
 interface SpecialBounds {
@@ -287,7 +295,7 @@ export class GladlyDataset {
       endMs: o.end,
       windowMs: this.windowMs,
       oldestListedStartMs:
-        this.listedTimings(o.end)[0]?.startMs ?? alignDown(o.end - EXPORT_RETENTION_MS, this.windowMs),
+        this.listedTimings(o.end, false)[0]?.startMs ?? alignDown(o.end - EXPORT_RETENTION_MS, this.windowMs),
       ...mergeTimes(o.end, this.windowMs),
       bigConversationItems: o.bigConversationItems,
       firstIndex: this.regularCount,
@@ -1088,7 +1096,26 @@ export class GladlyDataset {
 
   private timingById(id: string): JobTiming | undefined {
     const decoded = this.ids.decode('job', id)
-    return decoded && decoded.b === this.options.jobWindowHours ? this.timing(decoded.a) : undefined
+    if (decoded && decoded.b === this.options.jobWindowHours) return this.timing(decoded.a)
+    const oneTime = this.ids.decode('one-time-job', id)
+    return oneTime && oneTime.a < this.options.oneTimeExports.length ? this.oneTimeTiming(oneTime.a) : undefined
+  }
+
+  private oneTimeTiming(index: number): JobTiming {
+    const {startMs, endMs, completedMs} = this.options.oneTimeExports[
+      index
+    ] as ResolvedDatasetOptions['oneTimeExports'][number]
+    return {
+      k: -1 - index,
+      id: this.ids.encode('one-time-job', index),
+      startMs,
+      endMs,
+      createdMs: completedMs - 2 * HOUR,
+      startedMs: completedMs - HOUR,
+      finished: {ms: completedMs, ns: 0},
+      failed: false,
+      oneTime: true,
+    }
   }
 
   private status(timing: JobTiming, nowMs: number): JobStatus {
@@ -1107,7 +1134,8 @@ export class GladlyDataset {
     return nowMs >= timing.createdMs && this.updatedAt(timing, nowMs).ms >= nowMs - EXPORT_RETENTION_MS
   }
 
-  private listedTimings(nowMs: number): JobTiming[] {
+  /** The scheduled jobs listed at `nowMs`, and the one-time ones with them unless `oneTime` is false, by window start. */
+  private listedTimings(nowMs: number, oneTime = true): JobTiming[] {
     const first = Math.floor((nowMs - EXPORT_RETENTION_MS - 2 * HOUR) / this.windowMs) - 1
     const last = Math.floor(nowMs / this.windowMs) - 1
     const timings: JobTiming[] = []
@@ -1116,14 +1144,18 @@ export class GladlyDataset {
       if (this.isListed(timing, nowMs)) timings.push(timing)
     }
 
-    return timings
+    if (!oneTime) return timings
+    const oneTimes = this.options.oneTimeExports
+      .map((_, index) => this.oneTimeTiming(index))
+      .filter((timing) => this.isListed(timing, nowMs))
+    return [...timings, ...oneTimes].sort((a, b) => a.startMs - b.startMs)
   }
 
   private jobView(timing: JobTiming, nowMs: number): ExportJob {
     const status = this.status(timing, nowMs)
     return {
       id: timing.id,
-      scheduleId: this.ids.encode('schedule', 0),
+      ...(timing.oneTime ? {} : {scheduleId: this.ids.encode('schedule', 0)}),
       status,
       updatedAt: formatInstant(this.updatedAt(timing, nowMs)),
       parameters: {type: 'CONVERSATIONS', startAt: formatMs(timing.startMs), endAt: formatMs(timing.endMs)},
@@ -1291,5 +1323,10 @@ function resolveOptions(options: DatasetOptions): ResolvedDatasetOptions {
     bigConversationItems: options.bigConversationItems ?? 1200,
     conversationsPerCustomer: options.conversationsPerCustomer ?? 1.25,
     customAttributes: options.customAttributes ?? true,
+    oneTimeExports: (options.oneTimeExports ?? []).map((job) => ({
+      startMs: toMs(job.start),
+      endMs: toMs(job.end),
+      completedMs: toMs(job.completedAt),
+    })),
   }
 }

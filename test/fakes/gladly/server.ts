@@ -177,6 +177,8 @@ class RequestStats {
   byStatus: Record<number, number> = {}
   /** Data rows of each CSV report served, in response order. */
   reportRows: number[] = []
+  /** The days (`startAt`, `endAt`, as asked) of each CSV report served, in response order. */
+  reportDays: Array<{startAt: string; endAt: string}> = []
   /** Report requests refused by the Reports API's own limits (also counted in byStatus[429]). */
   reportsRateLimited = 0
   /** Every request as `<method> <path>`, in arrival order (to tell what overlapped what). */
@@ -217,6 +219,7 @@ class RequestStats {
     this.byRoute = {}
     this.byStatus = {}
     this.reportRows = []
+    this.reportDays = []
     this.reportsRateLimited = 0
     this.requests = []
     this.acceptedArrivals = []
@@ -729,6 +732,7 @@ class FakeGladlyServer {
 
       const report = conversationExportReport(this.dataset, request, ctx.now, this.switches.reportRowCap)
       this.stats.reportRows.push(report.rows)
+      this.stats.reportDays.push({startAt: request.startAt, endAt: request.endAt})
       sendText(ctx.res, 200, report.csv, {
         ...ctx.headers,
         'Content-Type': 'text/csv',

@@ -117,7 +117,8 @@ export type JobStatus = 'COMPLETED' | 'FAILED' | 'IN_PROGRESS' | 'PENDING'
 
 export interface ExportJob {
   id: string
-  scheduleId: string
+  /** None on a one-time export (the spec marks no field of a job required). */
+  scheduleId?: string
   status: JobStatus
   updatedAt: string
   parameters: {type: 'CONVERSATIONS'; startAt: string; endAt: string}

@@ -53,7 +53,12 @@ export async function* backfillFeed(options: BackfillOptions): AsyncGenerator<Fe
         `Gladly's conversation report for ${part.window.startDay} returned ${part.rows.length} rows, at its row limit, for a single inbox and day: conversations beyond the limit may be missing.`,
       )
     }
-    const use = {topicsByName: topicIdsByName(options.topics()), customAttributes: options.customAttributes}
+    const topics = [...options.topics()]
+    const use = {
+      topicsByName: topicIdsByName(topics),
+      topicNamesById: new Map(topics.map((topic) => [topic.id, topic.name])),
+      customAttributes: options.customAttributes,
+    }
     yield* conversationsOfRows(options, use, part.rows)
   }
 }

@@ -5,7 +5,9 @@ import type {GladlyHttp} from '../http.js'
 import type {ReportRow} from '../reports.js'
 import type {CustomerDirectory, FeedEvent} from './feed.js'
 import {CustomerFile} from './job-lookups.js'
-import {conversationOfRow, type RowUse} from './report-row.js'
+import {conversationOfRow, withTopicsOfItems, type RowReading, type RowUse} from './report-row.js'
+
+type TopicsUnsure = Extract<RowReading, {_tag: 'TopicsUnsure'}>
 import {skipBeforeLookup, skipUnchanged, type SkipRules} from './skip.js'
 
 export interface ByIdOptions extends SkipRules {
@@ -29,15 +31,34 @@ async function resolveById(options: ByIdOptions, conversationId: string): Promis
   return closedWithItems(options, conversation)
 }
 
-/** A closed conversation whose metadata is known: its items (the one request it needs), and its customer. */
-async function closedWithItems(options: ByIdOptions, conversation: Conversation, link?: string): Promise<FeedEvent> {
-  const conversationId = conversation.id
-  const unchanged = skipUnchanged(options, conversation)
+/**
+ * A closed conversation whose metadata is known: its items (the one request it needs), and its customer. Where its
+ * topics are not (`topicsUnsure`), the items tell them, or else the conversation is asked for after all.
+ */
+async function closedWithItems(
+  options: ByIdOptions,
+  known: Conversation,
+  from?: {readonly row: ReportRow; readonly use: RowUse; readonly topicsUnsure?: TopicsUnsure},
+): Promise<FeedEvent> {
+  const conversationId = known.id
+  const unchanged = skipUnchanged(options, known)
   if (unchanged !== undefined) return {_tag: 'Skipped', conversationId, reason: unchanged}
   const page = await getConversationItems(options.http, conversationId)()
   if (page._tag === 'Left') return {_tag: 'Failed', conversationId, error: page.left}
   if (page.right === undefined) return {_tag: 'Vanished', conversationId}
+  let conversation = known
+  if (from?.topicsUnsure !== undefined) {
+    const settled = page.right.limited ? undefined : withTopicsOfItems(from.topicsUnsure, page.right.items, from.use)
+    if (settled === undefined) {
+      const lookup = await getConversation(options.http, conversationId)()
+      if (lookup._tag === 'Left') return {_tag: 'Failed', conversationId, error: lookup.left}
+      if (lookup.right._tag === 'Vanished') return {_tag: 'Vanished', conversationId}
+      if (lookup.right.conversation.status !== 'CLOSED') return {_tag: 'Skipped', conversationId, reason: 'still open'}
+      conversation = lookup.right.conversation
+    } else conversation = settled
+  }
   const customer = await options.directory.find(conversation.customerId, CustomerFile.none)
+  const link = from?.row.link
   return {
     _tag: 'Closed',
     conversation,
@@ -57,12 +78,16 @@ async function closedWithItems(options: ByIdOptions, conversation: Conversation,
 async function resolveFromRow(options: ByIdOptions, use: RowUse, row: ReportRow): Promise<FeedEvent> {
   const skipped = skipBeforeLookup(options, row.conversationId)
   if (skipped !== undefined) return {_tag: 'Skipped', conversationId: row.conversationId, reason: skipped}
-  const conversation = conversationOfRow(row, use)
-  if (conversation === undefined) {
+  const reading = conversationOfRow(row, use)
+  if (reading._tag === 'Lookup') {
     const event = await resolveById(options, row.conversationId)
     return event._tag === 'Closed' && row.link !== undefined ? {...event, link: row.link} : event
   }
-  return closedWithItems(options, conversation, row.link)
+  return closedWithItems(options, reading.conversation, {
+    row,
+    use,
+    ...(reading._tag === 'TopicsUnsure' ? {topicsUnsure: reading} : {}),
+  })
 }
 
 /** The given conversations, each read whole from the API (several in flight, paced by the shared budget). */

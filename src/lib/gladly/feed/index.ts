@@ -1,6 +1,15 @@
 // The incremental feed: which export jobs to read, their files streamed from disk, and the touched
 // conversations resolved to complete transcripts (spool + job items, GET /items only when needed).
-export {EXPORT_RETENTION_DAYS, planJobs, lostPeriodWarning, type JobPlan, type Selection} from './selection.js'
+export {
+  EXPORT_RETENTION_DAYS,
+  exportCoverage,
+  isOneTimeExport,
+  planJobs,
+  lostPeriodWarning,
+  type JobPlan,
+  type Selection,
+  type Span,
+} from './selection.js'
 export {downloadJob, scanConversationIds, ITEMS_FILE} from './job-files.js'
 export {readLookups, type CustomerSummary} from './job-lookups.js'
 export {jobFeed, customerDirectory, type CustomerDirectory, type FeedEvent} from './feed.js'

@@ -99,3 +99,41 @@ export function lostPeriodWarning(
   const until = displayInstant(oldestAvailableWindowStart ?? oldestListable(now).toISOString())
   return `Export files from ${since} to ${until} were deleted by Gladly (it keeps them ${EXPORT_RETENTION_DAYS} days) before this import ran: conversations whose only activity was in that period were not imported. Spooled items from before it are discarded; conversations that close later are fetched whole. To recover the conversations created in that period, run import --start-date ${since.slice(0, 10)} (a backfill through Gladly's Reports API).`
 }
+
+/**
+ * Gladly's scheduled exports are hourly or daily (gladly-api.md §4.1); a job whose window is longer was made on
+ * request by Gladly Support: a one-time export of a past period [I: recognized by its window alone, since no field of
+ * a job is documented to say so].
+ */
+const LONGEST_SCHEDULED_WINDOW_MS = 25 * 60 * 60 * 1000
+
+export function isOneTimeExport(job: ExportJob): boolean {
+  return Date.parse(job.parameters.endAt) - Date.parse(job.parameters.startAt) > LONGEST_SCHEDULED_WINDOW_MS
+}
+
+/**
+ * Two windows this close count as adjoining: consecutive jobs' bounds may differ in their fractions of a second [I].
+ * A wider gap is history no export file holds.
+ */
+const ADJOINING_SLACK_MS = 1000
+
+export interface Span {
+  readonly start: number
+  readonly end: number
+}
+
+/** The periods the listed jobs' export windows cover, oldest first, adjoining and overlapping windows merged. */
+export function exportCoverage(listed: readonly ExportJob[]): Span[] {
+  const windows = listed
+    .map((job) => ({start: Date.parse(job.parameters.startAt), end: Date.parse(job.parameters.endAt)}))
+    .filter((span) => span.end > span.start)
+    .sort((a, b) => a.start - b.start)
+  const merged: Span[] = []
+  for (const span of windows) {
+    const last = merged.at(-1)
+    if (last !== undefined && span.start <= last.end + ADJOINING_SLACK_MS)
+      merged[merged.length - 1] = {start: last.start, end: Math.max(last.end, span.end)}
+    else merged.push(span)
+  }
+  return merged
+}
