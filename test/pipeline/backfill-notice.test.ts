@@ -86,6 +86,9 @@ describe('the history a first import backfills', () => {
     })
     // 2026-09-01 – 09-10 (two windows of 7 days at most), 2026-11-01 – 11-22 (four).
     expect(backfillWindows(plan!)).to.equal(2 + 4)
+    expect(backfillNotice(plan!, '2026-11-01', 6), 'resumed after the exported days')
+      .to.include('22 day(s) (2026-11-01 – 2026-11-22)')
+      .and.not.include('come from a one-time export')
     expect(backfillNotice(plan!, '2026-09-01', 6))
       .to.include('83 day(s) (2026-09-01 – 2026-11-22)')
       .and.include('at most 6 report window(s)')

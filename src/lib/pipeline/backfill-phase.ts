@@ -58,8 +58,8 @@ function wholeDays(spans: readonly Span[], from: string, to: string): Array<{fro
  * The history a run backfills from the Reports API, as whole UTC days: from the day asked for up to the day the
  * export feed begins, the start of the export windows that reach the newest job (that day is read both ways; the
  * ledger keeps it from being sent twice). Days an older export job covers whole, a one-time export of a past period,
- * are `exported`: its files bring them for about one request a conversation. A gap between export windows is
- * reported. An unfinished backfill resumes where it stopped unless a new date range replaces it.
+ * are `exported`: its files bring them for about one request a conversation. The days of a gap between export
+ * windows are read from reports. An unfinished backfill resumes where it stopped unless a new date range replaces it.
  */
 export function planBackfill(
   current: Backfill | null | undefined,
@@ -114,9 +114,11 @@ function remainingWindows(backfill: Plan, firstDay: string | null, days: number)
   return windows
 }
 
-/** Days of the backfill that export jobs bring instead of reports. */
-function exportedDays(backfill: Plan): number {
-  return (backfill.exported ?? []).reduce((sum, span) => sum + daysBetween(span.from, span.to), 0)
+/** Days from `firstDay` on that export jobs bring instead of reports. */
+function exportedDays(backfill: Plan, firstDay: string): number {
+  return (backfill.exported ?? [])
+    .filter((span) => span.to >= firstDay)
+    .reduce((sum, span) => sum + daysBetween(span.from < firstDay ? firstDay : span.from, span.to), 0)
 }
 
 export function backfillWindows(backfill: Backfill): number {
@@ -138,7 +140,7 @@ export function backfillNotice(backfill: Backfill, firstDay: string, reportsPerM
       : minutes < 120
         ? `${minutes} min`
         : `${Math.floor(minutes / 60)} h ${minutes % 60} min`
-  const exported = exportedDays({...backfill, from: firstDay})
+  const exported = exportedDays(backfill, firstDay)
   return (
     `Backfill of ${days} day(s) (${firstDay} – ${backfill.to}) from Gladly's Reports API: at most ${windows} report window(s) of ${WINDOW_DAYS} days (fewer, of up to ${MAX_WINDOW_DAYS} days, where quiet), ` +
     `their reports about ${time} at GLADLY_REPORTS_PER_MINUTE=${reportsPerMinute} (a window near the row cap is asked again in parts; each report is made while the window before is read).` +

@@ -6,9 +6,9 @@ import type {ReportRow} from '../reports.js'
 import type {CustomerDirectory, FeedEvent} from './feed.js'
 import {CustomerFile} from './job-lookups.js'
 import {conversationOfRow, withTopicsOfItems, type RowReading, type RowUse} from './report-row.js'
+import {skipBeforeLookup, skipUnchanged, type SkipRules} from './skip.js'
 
 type TopicsUnsure = Extract<RowReading, {_tag: 'TopicsUnsure'}>
-import {skipBeforeLookup, skipUnchanged, type SkipRules} from './skip.js'
 
 export interface ByIdOptions extends SkipRules {
   readonly http: GladlyHttp
