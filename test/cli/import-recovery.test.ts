@@ -17,6 +17,7 @@ import {
 import {DEMO_CREDENTIALS} from '../fakes/gladly/index.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const FEEDBACK_PATH = '/webhook/custom/all'
 
 describe('import keeps every conversation through failures, end to end', function () {
   this.timeout(180_000)
@@ -56,13 +57,20 @@ describe('import keeps every conversation through failures, end to end', functio
     for (let attempt = 0; attempt < 3; attempt++) {
       const child = sandbox.start(['import'], {env})
       const exited = new Promise((resolve) => child.once('exit', resolve))
-      await sleep(1500 + Math.random() * 2500)
-      if (child.exitCode === null) {
-        child.kill('SIGKILL')
-        kills++
-      }
+      // The first request is the key's probe (an empty batch); killed while one of the next three batches is in flight.
+      const killAt = 2 + Math.floor(Math.random() * 3)
+      let arrivals = 0
+      fakes.enterpret.configure({
+        onArrival: ({path}) => {
+          if (path === FEEDBACK_PATH && ++arrivals === killAt && child.exitCode === null) {
+            child.kill('SIGKILL')
+            kills++
+          }
+        },
+      })
       await exited
     }
+    fakes.enterpret.configure({onArrival: undefined})
     const final = await importJson({BATCH_SIZE: String(batchSize)})
     expect(final.result.code, final.result.stderr).to.equal(0)
     expect(kills).to.be.greaterThan(0)
@@ -133,7 +141,8 @@ describe('import keeps every conversation through failures, end to end', functio
 
   it('refuses a second import of the same profile while one runs', async () => {
     await start({latencyMs: 30})
-    const child = sandbox.start(['import'], {env: fakes.env()})
+    // Paced to last well beyond the second import's start.
+    const child = sandbox.start(['import'], {env: fakes.env({GLADLY_MAX_RPS: '2'})})
     try {
       const lock = join(sandbox.home, 'state', 'default', 'import.lock')
       for (let waited = 0; !existsSync(lock) && waited < 10_000; waited += 50) await sleep(50)

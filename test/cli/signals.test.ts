@@ -132,7 +132,8 @@ describe('import stopped by a signal, end to end', function () {
     mkdirSync(tmp)
     context.fakes.gladly.configure({latencyMs: 100})
     const run = startCli(context.sandbox, ['dry-run', '--output', join(context.sandbox.dir, 'out.ndjson')], {
-      ...context.fakes.env(),
+      // Paced so that it is still reading when stopped.
+      ...context.fakes.env({GLADLY_MAX_RPS: '4'}),
       TMPDIR: tmp,
     })
     // The scratch folder appears once the run has started reading export jobs.
