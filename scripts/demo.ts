@@ -2,6 +2,7 @@
 // and the fake Enterpret webhook on loopback, runs a real `import` through the built CLI against them,
 // then shows what Enterpret received and where the state and logs are.
 import {spawn} from 'node:child_process'
+import {randomUUID} from 'node:crypto'
 import {rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
@@ -11,8 +12,9 @@ import {startFakeGladly} from '../test/fakes/gladly/index.js'
 
 const root = resolve(import.meta.dirname, '..')
 const home = join(tmpdir(), 'gladly-enterpret-demo')
-const apiKey = 'demo-enterpret-key'
-const usersApiKey = 'demo-enterpret-users-key'
+// Made per run: keys only the fakes started here accept.
+const apiKey = `demo-${randomUUID()}`
+const usersApiKey = `demo-users-${randomUUID()}`
 
 const gladly = await startFakeGladly({dataset: {seed: 7, conversations: 60, days: 6}})
 const enterpret = await startFakeEnterpret({apiKeys: [apiKey], usersApiKeys: [usersApiKey]})

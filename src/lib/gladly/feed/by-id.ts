@@ -16,6 +16,17 @@ export interface ByIdOptions extends SkipRules {
   readonly concurrency: number
 }
 
+/** GET /conversations/{id}: the conversation when it is closed, else the event that accounts for it. */
+async function lookUpClosed(options: ByIdOptions, conversationId: string): Promise<Conversation | FeedEvent> {
+  const lookup = await getConversation(options.http, conversationId)()
+  if (lookup._tag === 'Left') return {_tag: 'Failed', conversationId, error: lookup.left}
+  if (lookup.right._tag === 'Vanished') return {_tag: 'Vanished', conversationId}
+  const {conversation} = lookup.right
+  return conversation.status === 'CLOSED' ? conversation : {_tag: 'Skipped', conversationId, reason: 'still open'}
+}
+
+const isEvent = (found: Conversation | FeedEvent): found is FeedEvent => '_tag' in found
+
 /**
  * A conversation known only by its id: all of it comes from the API, items included. One still open is
  * left to the export jobs, which show it closing; with no local history of it, it is fetched whole then.
@@ -23,12 +34,8 @@ export interface ByIdOptions extends SkipRules {
 async function resolveById(options: ByIdOptions, conversationId: string): Promise<FeedEvent> {
   const skipped = skipBeforeLookup(options, conversationId)
   if (skipped !== undefined) return {_tag: 'Skipped', conversationId, reason: skipped}
-  const lookup = await getConversation(options.http, conversationId)()
-  if (lookup._tag === 'Left') return {_tag: 'Failed', conversationId, error: lookup.left}
-  if (lookup.right._tag === 'Vanished') return {_tag: 'Vanished', conversationId}
-  const {conversation} = lookup.right
-  if (conversation.status !== 'CLOSED') return {_tag: 'Skipped', conversationId, reason: 'still open'}
-  return closedWithItems(options, conversation)
+  const found = await lookUpClosed(options, conversationId)
+  return isEvent(found) ? found : closedWithItems(options, found)
 }
 
 /**
@@ -49,13 +56,9 @@ async function closedWithItems(
   let conversation = known
   if (from?.topicsUnsure !== undefined) {
     const settled = page.right.limited ? undefined : withTopicsOfItems(from.topicsUnsure, page.right.items, from.use)
-    if (settled === undefined) {
-      const lookup = await getConversation(options.http, conversationId)()
-      if (lookup._tag === 'Left') return {_tag: 'Failed', conversationId, error: lookup.left}
-      if (lookup.right._tag === 'Vanished') return {_tag: 'Vanished', conversationId}
-      if (lookup.right.conversation.status !== 'CLOSED') return {_tag: 'Skipped', conversationId, reason: 'still open'}
-      conversation = lookup.right.conversation
-    } else conversation = settled
+    const found = settled ?? (await lookUpClosed(options, conversationId))
+    if (isEvent(found)) return found
+    conversation = found
   }
   const customer = await options.directory.find(conversation.customerId, CustomerFile.none)
   const link = from?.row.link
